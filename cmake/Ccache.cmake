@@ -1,0 +1,10 @@
+# Use ccache when it is installed: CI rebuilds the same sources often.
+find_program(LABS_CCACHE ccache)
+if(LABS_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_C_COMPILER_LAUNCHER "${LABS_CCACHE}")
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${LABS_CCACHE}")
+  set(CMAKE_CUDA_COMPILER_LAUNCHER "${LABS_CCACHE}")
+  labs_feature(ccache ON "${LABS_CCACHE}")
+else()
+  labs_feature(ccache OFF "not found (apt-get install ccache speeds up rebuilds)")
+endif()

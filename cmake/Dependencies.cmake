@@ -1,0 +1,95 @@
+# Third-party libraries: the system package first (Debian's -dev packages, which
+# tools/labctl installs), then a pinned FetchContent download where a platform
+# lacks the package and LABS_ALLOW_FETCH is on. Every outcome is recorded in the
+# feature summary, so "why is X off?" always has an answer.
+include(FetchContent)
+
+# labs_dependency(<Name> TARGET <imported target> [PACKAGE <Debian package>]
+#                 [FIND_ARGS ...] [GIT <url> TAG <tag>] [OPTIONAL])
+function(labs_dependency name)
+  cmake_parse_arguments(DEP "OPTIONAL" "TARGET;PACKAGE;GIT;TAG" "FIND_ARGS" ${ARGN})
+  find_package(${name} ${DEP_FIND_ARGS} QUIET)
+  if(TARGET ${DEP_TARGET})
+    set(version "${${name}_VERSION}")
+    labs_feature(${name} ON "system package ${version}")
+    return()
+  endif()
+  if(LABS_ALLOW_FETCH AND DEP_GIT)
+    message(STATUS "${name}: no system package; fetching ${DEP_GIT} @ ${DEP_TAG}")
+    FetchContent_Declare(${name} GIT_REPOSITORY ${DEP_GIT} GIT_TAG ${DEP_TAG} GIT_SHALLOW TRUE)
+    FetchContent_MakeAvailable(${name})
+    if(TARGET ${DEP_TARGET})
+      labs_feature(${name} ON "fetched ${DEP_TAG}")
+      return()
+    endif()
+  endif()
+  set(hint "not found")
+  if(DEP_PACKAGE)
+    set(hint "not found: apt-get install ${DEP_PACKAGE} (or run tools/labctl)")
+  endif()
+  if(DEP_OPTIONAL)
+    labs_feature(${name} OFF "${hint}")
+  else()
+    message(FATAL_ERROR "${name} is required and was ${hint}")
+  endif()
+endfunction()
+
+set(BENCHMARK_ENABLE_TESTING OFF CACHE BOOL "" FORCE)
+set(BENCHMARK_ENABLE_GTEST_TESTS OFF CACHE BOOL "" FORCE)
+set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+
+labs_dependency(GTest        TARGET GTest::gtest_main     PACKAGE libgtest-dev
+  GIT https://github.com/google/googletest.git TAG v1.14.0)
+labs_dependency(benchmark    TARGET benchmark::benchmark  PACKAGE libbenchmark-dev
+  GIT https://github.com/google/benchmark.git TAG v1.8.3)
+labs_dependency(fmt          TARGET fmt::fmt              PACKAGE libfmt-dev
+  GIT https://github.com/fmtlib/fmt.git TAG 10.2.1)
+labs_dependency(spdlog       TARGET spdlog::spdlog        PACKAGE libspdlog-dev
+  GIT https://github.com/gabime/spdlog.git TAG v1.13.0)
+labs_dependency(nlohmann_json TARGET nlohmann_json::nlohmann_json PACKAGE nlohmann-json3-dev
+  GIT https://github.com/nlohmann/json.git TAG v3.11.3)
+labs_dependency(CLI11        TARGET CLI11::CLI11          PACKAGE libcli11-dev
+  GIT https://github.com/CLIUtils/CLI11.git TAG v2.4.1)
+labs_dependency(tomlplusplus TARGET tomlplusplus::tomlplusplus PACKAGE libtomlplusplus-dev
+  GIT https://github.com/marzer/tomlplusplus.git TAG v3.4.0)
+labs_dependency(Eigen3       TARGET Eigen3::Eigen         PACKAGE libeigen3-dev FIND_ARGS 3.3 NO_MODULE
+  GIT https://gitlab.com/libeigen/eigen.git TAG 3.4.0 OPTIONAL)
+labs_dependency(TBB          TARGET TBB::tbb              PACKAGE libtbb-dev
+  GIT https://github.com/oneapi-src/oneTBB.git TAG v2021.12.0 OPTIONAL)
+
+find_package(OpenMP QUIET)
+if(OpenMP_CXX_FOUND)
+  labs_feature(OpenMP ON "OpenMP ${OpenMP_CXX_VERSION}")
+else()
+  labs_feature(OpenMP OFF "the compiler has no OpenMP (g++ has it built in)")
+endif()
+
+find_package(Threads REQUIRED)
+
+# Verilator: optional, for the HDL labs.
+if(LABS_ENABLE_VERILATOR)
+  find_package(verilator HINTS $ENV{VERILATOR_ROOT} /usr/share/verilator QUIET)
+  if(verilator_FOUND)
+    labs_feature(Verilator ON "verilator ${verilator_VERSION}")
+  else()
+    labs_feature(Verilator OFF "not found: apt-get install verilator (or run tools/labctl)")
+  endif()
+else()
+  labs_feature(Verilator OFF "disabled by -DLABS_ENABLE_VERILATOR=OFF")
+endif()
+
+# CUDA: optional. It compiles wherever nvcc exists; tests skip without a device.
+if(LABS_ENABLE_CUDA)
+  include(CheckLanguage)
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    labs_feature(CUDA ON "nvcc ${CMAKE_CUDA_COMPILER}")
+  else()
+    labs_feature(CUDA OFF "nvcc not found (install the CUDA Toolkit)")
+  endif()
+else()
+  labs_feature(CUDA OFF "disabled by -DLABS_ENABLE_CUDA=OFF")
+endif()

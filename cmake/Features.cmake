@@ -1,0 +1,36 @@
+# A tiny feature registry: every optional part of the build records whether it
+# is on and why, and configure ends with one table a learner can read.
+set_property(GLOBAL PROPERTY LABS_FEATURES "")
+
+# labs_feature(<name> <ON|OFF> <reason>)
+function(labs_feature name state reason)
+  string(REPLACE ";" "," reason "${reason}")  # keep the registry a flat list
+  set_property(GLOBAL APPEND PROPERTY LABS_FEATURES "${name}|${state}|${reason}")
+  set(LABS_HAVE_${name} ${state} CACHE INTERNAL "feature ${name}")
+endfunction()
+
+function(labs_print_feature_summary)
+  get_property(features GLOBAL PROPERTY LABS_FEATURES)
+  set(lines "")
+  foreach(entry IN LISTS features)
+    string(REPLACE "|" ";" parts "${entry}")
+    list(GET parts 0 name)
+    list(GET parts 1 state)
+    list(GET parts 2 reason)
+    string(LENGTH "${name}" len)
+    math(EXPR pad "14 - ${len}")
+    if(pad LESS 1)
+      set(pad 1)
+    endif()
+    string(REPEAT " " ${pad} spaces)
+    if(state)
+      set(mark "on ")
+    else()
+      set(mark "off")
+    endif()
+    string(APPEND lines "  ${name}${spaces}${mark}  ${reason}\n")
+  endforeach()
+  message(STATUS "Feature summary (build type ${CMAKE_BUILD_TYPE}):\n${lines}")
+  # labctl reads the same table to explain why a lab is unavailable.
+  file(WRITE "${CMAKE_BINARY_DIR}/features.txt" "${lines}")
+endfunction()

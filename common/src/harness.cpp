@@ -1,0 +1,253 @@
+#include "labkit/harness.hpp"
+
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "labkit/machine.hpp"
+#include "labkit/todo.hpp"
+
+namespace labkit {
+
+const char* role_name(Role r) {
+  switch (r) {
+    case Role::baseline: return "baseline";
+    case Role::reference: return "reference";
+    case Role::student: return "student";
+  }
+  return "?";
+}
+
+namespace {
+
+// Collects every repetition's time per benchmark, and shows progress.
+class CollectingReporter : public benchmark::ConsoleReporter {
+ public:
+  CollectingReporter(std::map<std::string, std::vector<double>>& samples, int total, bool verbose)
+      : samples_(samples), total_(total), verbose_(verbose), tty_(isatty(STDERR_FILENO)) {}
+
+  bool ReportContext(const Context& context) override {
+    return verbose_ ? ConsoleReporter::ReportContext(context) : true;
+  }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      // GetAdjustedRealTime is in the benchmark's time unit, which we set to ns.
+      samples_[run.run_name.function_name].push_back(run.GetAdjustedRealTime());
+      ++done_;
+    }
+    if (verbose_) {
+      ConsoleReporter::ReportRuns(runs);
+    } else if (tty_) {
+      std::fprintf(stderr, "\r  measuring: %d/%d repetitions", done_, total_);
+      std::fflush(stderr);
+    } else if (done_ != printed_ && (done_ == total_ || done_ % 50 == 0)) {
+      printed_ = done_;
+      std::fprintf(stderr, "  measuring: %d/%d repetitions\n", done_, total_);
+    }
+  }
+
+  void Finalize() override {
+    if (!verbose_ && tty_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::map<std::string, std::vector<double>>& samples_;
+  int total_;
+  int done_ = 0;
+  int printed_ = -1;
+  bool verbose_;
+  bool tty_;
+};
+
+}  // namespace
+
+Harness::Harness(std::string lab, int argc, char** argv) : lab_(std::move(lab)) {
+  gbench_args_.push_back(argc > 0 ? argv[0] : lab_);
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s: %s needs a value\n", lab_.c_str(), flag);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--smoke") smoke_ = true;
+    else if (a == "--quick") quick_ = true;
+    else if (a == "--verbose") verbose_ = true;
+    else if (a == "--out") out_path_ = value("--out");
+    else if (a == "--impl") impl_filter_ = value("--impl");
+    else if (a == "--repetitions") repetitions_ = std::atoi(value("--repetitions").c_str());
+    else if (a.rfind("--benchmark_", 0) == 0) gbench_args_.push_back(a);
+    else if (a == "--help" || a == "-h") {
+      std::printf(
+          "usage: %s [--smoke] [--quick] [--impl reference|student] [--out FILE]\n"
+          "          [--repetitions N] [--verbose] [--benchmark_* ...]\n",
+          argv[0]);
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "%s: unknown flag '%s' (try --help)\n", lab_.c_str(), a.c_str());
+      std::exit(2);
+    }
+  }
+  if (!impl_filter_.empty() && impl_filter_ != "reference" && impl_filter_ != "student") {
+    std::fprintf(stderr, "%s: --impl must be reference or student, not '%s'\n", lab_.c_str(),
+                 impl_filter_.c_str());
+    std::exit(2);
+  }
+}
+
+void Harness::set_baseline(const std::string& kase, const std::string& impl) {
+  baselines_.emplace_back(kase, impl);
+}
+
+void Harness::add(const std::string& kase, std::int64_t size, const std::string& impl, Role role,
+                  Work work, std::function<void()> run, std::function<std::string()> validate) {
+  if (!impl_filter_.empty() && role != Role::baseline && impl_filter_ != role_name(role)) return;
+  Entry e;
+  e.result.kase = kase;
+  e.result.impl = impl;
+  e.result.role = role_name(role);
+  e.result.size = size;
+  e.result.name = kase + "/" + impl + "/" + std::to_string(size);
+  e.result.flops = work.flops;
+  e.result.bytes = work.bytes;
+  e.run = std::move(run);
+  e.validate = std::move(validate);
+  entries_.push_back(std::move(e));
+}
+
+int Harness::run() {
+  int exit_code = 0;
+  // 1. Correctness before speed.
+  std::printf("%s: checking %zu (case, size, implementation) entries against the reference\n", lab_.c_str(), entries_.size());
+  for (auto& e : entries_) {
+    auto& r = e.result;
+    try {
+      const std::string problem = e.validate ? e.validate() : "";
+      r.status = problem.empty() ? "ok" : "wrong";
+      r.note = problem;
+    } catch (const NotImplemented& todo) {
+      r.status = "todo";
+      r.note = todo.what();
+    } catch (const std::exception& ex) {
+      r.status = "error";
+      r.note = ex.what();
+    }
+    if (r.status != "ok") {
+      std::printf("  %-28s %s: %s\n", r.name.c_str(), r.status.c_str(), r.note.c_str());
+      if (r.role != "student") exit_code = 1;
+    }
+  }
+  std::printf("Disposition: %s\n", exit_code == 0 ? "Passed" : "Failed (a baseline or reference is wrong)");
+
+  // 2. Register the valid ones with Google Benchmark and run them interleaved.
+  const int reps = repetitions_ > 0 ? repetitions_ : smoke_ ? 1 : quick_ ? 5 : 12;
+  const char* min_time = smoke_ ? "0.001" : quick_ ? "0.01" : "0.05";
+  int registered = 0;
+  for (auto& e : entries_) {
+    if (e.result.status != "ok") continue;
+    auto* fn = &e.run;
+    const double flops = e.result.flops, bytes = e.result.bytes;
+    benchmark::RegisterBenchmark(e.result.name.c_str(), [fn, flops, bytes](benchmark::State& state) {
+      for (auto _ : state) (*fn)();
+      state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+      state.counters["B/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
+    })->Unit(benchmark::kNanosecond)->UseRealTime();
+    ++registered;
+  }
+  std::vector<std::string> args = gbench_args_;
+  args.insert(args.begin() + 1, {"--benchmark_enable_random_interleaving=true",
+                                 "--benchmark_repetitions=" + std::to_string(reps),
+                                 std::string("--benchmark_min_time=") + min_time});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+  std::map<std::string, std::vector<double>> samples;
+  CollectingReporter reporter(samples, registered * reps, verbose_);
+  if (registered > 0) benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::ClearRegisteredBenchmarks();  // a second Harness in this process starts clean
+  benchmark::Shutdown();
+
+  // 3. Summaries, ratios, table, JSON.
+  results_.clear();
+  ratios_.clear();
+  for (auto& e : entries_) {
+    auto r = e.result;
+    if (r.status == "ok") {
+      r.samples_ns = samples[r.name];
+      if (r.samples_ns.empty()) {
+        r.status = "error";
+        r.note = "no samples (filtered out, or the benchmark reported an error)";
+      } else {
+        r.summary = summarize(r.samples_ns);
+      }
+    }
+    results_.push_back(std::move(r));
+  }
+  auto find = [this](const std::string& kase, const std::string& impl, std::int64_t size) -> const BenchResult* {
+    for (const auto& r : results_)
+      if (r.kase == kase && r.impl == impl && r.size == size && r.status == "ok") return &r;
+    return nullptr;
+  };
+  for (const auto& r : results_) {
+    for (const auto& [kase, base] : baselines_) {
+      if (kase != r.kase || r.impl == base || r.status != "ok") continue;
+      if (const auto* b = find(kase, base, r.size))
+        ratios_.push_back({r.kase, r.size, r.impl, base, ratio_interval(b->samples_ns, r.samples_ns)});
+    }
+  }
+
+  std::printf("\n%-8s %10s %-14s %12s %10s %10s %22s  %s\n", "case", "size", "impl", "median", "GFLOP/s",
+              "GB/s", "speedup [95% CI]", "noise");
+  bool unstable = false;
+  for (const auto& r : results_) {
+    if (r.status != "ok") {
+      std::printf("%-8s %10lld %-14s %12s\n", r.kase.c_str(), static_cast<long long>(r.size), r.impl.c_str(),
+                  r.status == "todo" ? "TODO" : r.status.c_str());
+      continue;
+    }
+    char speed[64] = "";
+    for (const auto& x : ratios_)
+      if (x.kase == r.kase && x.size == r.size && x.impl == r.impl)
+        std::snprintf(speed, sizeof speed, "%.2fx [%.2f, %.2f]", x.speedup.estimate, x.speedup.lo, x.speedup.hi);
+    const double rel = r.summary.relative_mad();
+    unstable |= rel > 0.05 && !smoke_;
+    std::printf("%-8s %10lld %-14s %9.2f us %10.2f %10.2f %22s  ±%.1f%%%s\n", r.kase.c_str(),
+                static_cast<long long>(r.size), r.impl.c_str(), r.summary.median / 1e3, r.gflops(), r.gbs(),
+                speed, 100 * rel, rel > 0.05 && !smoke_ ? " unstable" : "");
+  }
+  if (unstable)
+    std::printf("\nRows marked unstable vary by more than 5%% (median absolute deviation). Close other\n"
+                "programs, or raise --repetitions; the speedup intervals already account for it.\n");
+
+  if (!out_path_.empty()) {
+    nlohmann::json j = {{"schema", kBenchSchema}, {"lab", lab_}, {"machine", to_json(describe_machine())},
+                        {"mode", smoke_ ? "smoke" : quick_ ? "quick" : "full"}, {"repetitions", reps}};
+    j["benchmarks"] = nlohmann::json::array();
+    for (const auto& r : results_) j["benchmarks"].push_back(to_json(r));
+    j["ratios"] = nlohmann::json::array();
+    for (const auto& x : ratios_) j["ratios"].push_back(to_json(x));
+    const std::filesystem::path out(out_path_);
+    if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+    std::ofstream f(out);
+    f << j.dump(1) << "\n";
+    if (!f) {
+      std::fprintf(stderr, "%s: cannot write %s\n", lab_.c_str(), out_path_.c_str());
+      return 2;
+    }
+    std::printf("\nwrote %s\n", out_path_.c_str());
+  }
+  return exit_code;
+}
+
+}  // namespace labkit

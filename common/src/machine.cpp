@@ -1,0 +1,408 @@
+#include "labkit/machine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include <sys/utsname.h>
+
+#include "labkit/clock.hpp"
+#include "labkit/cpu.hpp"
+#include "peak_kernels.hpp"
+
+#ifndef LABKIT_COMPILER
+#define LABKIT_COMPILER "unknown"
+#endif
+#ifndef LABKIT_CXX_FLAGS
+#define LABKIT_CXX_FLAGS ""
+#endif
+#ifndef LABKIT_BUILD_TYPE
+#define LABKIT_BUILD_TYPE ""
+#endif
+#ifndef LABKIT_CONFIGURE_GIT_REVISION
+#define LABKIT_CONFIGURE_GIT_REVISION "unknown"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace labkit {
+namespace {
+
+std::string read_first_line(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::uint64_t parse_size(const std::string& s) {  // "32K", "1024K", "32M"
+  if (s.empty()) return 0;
+  std::uint64_t v = std::strtoull(s.c_str(), nullptr, 10);
+  switch (s.back()) {
+    case 'K': return v << 10;
+    case 'M': return v << 20;
+    case 'G': return v << 30;
+    default: return v;
+  }
+}
+
+int count_cpus_in_list(const std::string& list) {  // "0-3,8" -> 5
+  int count = 0;
+  std::stringstream ss(list);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    const auto dash = part.find('-');
+    if (dash == std::string::npos) {
+      ++count;
+    } else {
+      count += std::atoi(part.substr(dash + 1).c_str()) - std::atoi(part.substr(0, dash).c_str()) + 1;
+    }
+  }
+  return std::max(count, 1);
+}
+
+std::string hex_hash(const std::string& s) {  // FNV-1a, 64 bit: short and stable
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  std::ostringstream os;
+  os << std::hex << h;
+  return os.str().substr(0, 12);
+}
+
+// Starts `threads` threads that wait at a barrier, then each run `work`;
+// returns the wall time from release to the last one finishing.
+double run_threads_ns(int threads, const std::function<void(int)>& work) {
+  std::barrier start(threads + 1);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      start.arrive_and_wait();
+      work(t);
+    });
+  }
+  start.arrive_and_wait();
+  const auto t0 = now_ns();
+  for (auto& th : pool) th.join();
+  return static_cast<double>(now_ns() - t0);
+}
+
+using FmaKernel = double (*)(std::uint64_t, float);
+using ReadKernel = float (*)(const float*, std::size_t);
+
+struct Kernels {
+  FmaKernel fma;
+  ReadKernel read;
+  int lanes;
+  const char* name;
+};
+
+Kernels pick_kernels() {
+  switch (best_isa()) {
+    case Isa::avx512:
+      if (detail::fma_chains_avx512(1, 1.f) > 0)
+        return {detail::fma_chains_avx512, detail::read_sum_avx512, detail::kLanesAvx512, "avx512"};
+      [[fallthrough]];
+    case Isa::avx2:
+      if (detail::fma_chains_avx2(1, 1.f) > 0)
+        return {detail::fma_chains_avx2, detail::read_sum_avx2, detail::kLanesAvx2, "avx2"};
+      [[fallthrough]];
+    default:
+      return {detail::fma_chains_generic, detail::read_sum_generic, detail::kLanesGeneric,
+              "generic"};
+  }
+}
+
+}  // namespace
+
+MachineInfo describe_machine() {
+  MachineInfo m;
+  {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+      auto value = [&line] {
+        auto pos = line.find(':');
+        if (pos == std::string::npos) return std::string();
+        auto v = line.substr(pos + 1);
+        v.erase(0, v.find_first_not_of(" \t"));
+        return v;
+      };
+      if (m.cpu_model.empty() && (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0))
+        m.cpu_model = value();
+      else if (m.vendor.empty() && (line.rfind("vendor_id", 0) == 0 || line.rfind("CPU implementer", 0) == 0))
+        m.vendor = value();
+      else if (m.cpu_family < 0 && line.rfind("cpu family", 0) == 0)
+        m.cpu_family = std::atoi(value().c_str());
+    }
+  }
+  if (m.cpu_model.empty()) m.cpu_model = "unknown CPU";
+  m.logical_cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  m.isa_flags = isa_flags_string();
+  m.best_isa = isa_name(best_isa());
+
+  const fs::path cache_dir = "/sys/devices/system/cpu/cpu0/cache";
+  std::error_code ec;
+  for (int i = 0; i < 8; ++i) {
+    const fs::path idx = cache_dir / ("index" + std::to_string(i));
+    if (!fs::exists(idx, ec)) break;
+    CacheLevel c;
+    c.level = std::atoi(read_first_line(idx / "level").c_str());
+    c.type = read_first_line(idx / "type");
+    c.bytes = parse_size(read_first_line(idx / "size"));
+    c.shared_by_cpus = count_cpus_in_list(read_first_line(idx / "shared_cpu_list"));
+    m.caches.push_back(c);
+  }
+
+  m.compiler = LABKIT_COMPILER;
+  m.cxx_flags = LABKIT_CXX_FLAGS;
+  m.build_type = LABKIT_BUILD_TYPE;
+  const char* rev = std::getenv("LABKIT_GIT_REVISION");
+  m.git_revision = rev && *rev ? rev : LABKIT_CONFIGURE_GIT_REVISION;
+  struct utsname u {};
+  if (uname(&u) == 0) m.os = std::string(u.sysname) + " " + u.release + " " + u.machine;
+  m.cpu_governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  if (m.cpu_governor.empty()) m.cpu_governor = "unknown";
+
+  std::ostringstream key;
+  key << m.cpu_model << '|' << m.logical_cpus << '|' << m.isa_flags << '|' << m.compiler << '|'
+      << m.cxx_flags << '|' << m.build_type;
+  m.fingerprint = hex_hash(key.str());
+  return m;
+}
+
+std::uint64_t data_cache_bytes(const MachineInfo& m, int level) {
+  for (const auto& c : m.caches)
+    if (c.level == level && c.type != "Instruction") return c.bytes;
+  return 0;
+}
+
+double estimate_clock_ghz() {
+#if defined(__x86_64__) || defined(__aarch64__)
+  // A chain of dependent adds retires one per cycle on every core labkit
+  // targets, so adds per nanosecond approximates the clock in GHz.
+  auto chain = [](std::uint64_t rounds) {
+    std::uint64_t x = 0;
+    for (std::uint64_t i = 0; i < rounds; ++i) {
+#if defined(__x86_64__)
+      asm volatile(
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+          "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
+          : "+r"(x));
+#else
+      asm volatile(
+          "add %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\t"
+          "add %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\t"
+          "add %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\t"
+          "add %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1"
+          : "+r"(x));
+#endif
+    }
+    do_not_optimize(x);
+  };
+  const std::uint64_t rounds = 5'000'000;  // 80 M adds, ~25 ms at 3 GHz
+  chain(rounds / 10);                      // warm up the clock
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = now_ns();
+    chain(rounds);
+    const double ns = static_cast<double>(now_ns() - t0);
+    best = std::max(best, static_cast<double>(rounds * 16) / ns);
+  }
+  return best;
+#else
+  return 0;
+#endif
+}
+
+PeakResult measure_fma_peak(int threads, double seconds) {
+  const Kernels k = pick_kernels();
+  // Calibrate the iteration count on one thread so one run lasts `seconds`.
+  std::uint64_t iterations = 1 << 16;
+  for (;;) {
+    const auto t0 = now_ns();
+    k.fma(iterations, 1.0f);
+    const double ns = static_cast<double>(now_ns() - t0);
+    if (ns > 2e7) {
+      iterations = static_cast<std::uint64_t>(static_cast<double>(iterations) * seconds * 1e9 / ns);
+      break;
+    }
+    iterations *= 4;
+  }
+  PeakResult best;
+  best.threads = threads;
+  best.isa = k.name;
+  for (int rep = 0; rep < 3; ++rep) {
+    std::atomic<double> flops{0};
+    const double ns = run_threads_ns(threads, [&](int t) {
+      const double f = k.fma(iterations, 1.0f + static_cast<float>(t));
+      double cur = flops.load();
+      while (!flops.compare_exchange_weak(cur, cur + f)) {
+      }
+    });
+    best.gflops = std::max(best.gflops, flops.load() / ns);
+  }
+  return best;
+}
+
+double measure_read_bandwidth(std::uint64_t bytes, int threads, bool quick) {
+  const Kernels k = pick_kernels();
+  const std::size_t per_thread = std::max<std::size_t>(128, (bytes / sizeof(float) / threads) / 128 * 128);
+  std::vector<std::unique_ptr<float[]>> buffers;
+  for (int t = 0; t < threads; ++t) {
+    buffers.emplace_back(new float[per_thread]);
+    std::fill_n(buffers.back().get(), per_thread, 1.0f);  // touch every page
+  }
+  const double bytes_per_pass = static_cast<double>(per_thread) * sizeof(float) * threads;
+  // Enough passes that one timing lasts a few milliseconds at least.
+  const double target_ns = quick ? 2e6 : 1e7;
+  int passes = 1;
+  for (;;) {
+    const double ns = run_threads_ns(threads, [&](int t) {
+      for (int p = 0; p < passes; ++p) do_not_optimize(k.read(buffers[t].get(), per_thread));
+    });
+    if (ns >= target_ns || passes >= (1 << 20)) break;
+    passes *= 2;
+  }
+  double best = 0;
+  for (int rep = 0; rep < (quick ? 3 : 7); ++rep) {
+    const double ns = run_threads_ns(threads, [&](int t) {
+      for (int p = 0; p < passes; ++p) do_not_optimize(k.read(buffers[t].get(), per_thread));
+    });
+    best = std::max(best, bytes_per_pass * passes / ns);
+  }
+  return best;
+}
+
+double MachineLimits::bandwidth_for(std::uint64_t bytes) const {
+  for (const auto& p : bandwidth)
+    if (p.bytes >= bytes) return p.gbs;
+  return bandwidth.empty() ? 0 : bandwidth.back().gbs;
+}
+
+MachineLimits measure_machine(const MeasureOptions& options) {
+  MachineLimits m;
+  m.info = describe_machine();
+  std::vector<std::uint64_t> sizes;
+  const std::uint64_t max_bytes = options.quick ? std::min<std::uint64_t>(options.max_bytes, 64ull << 20)
+                                                : options.max_bytes;
+  for (std::uint64_t b = 16ull << 10; b <= max_bytes; b *= 2) sizes.push_back(b);
+  const int total = static_cast<int>(sizes.size()) + 4;
+  int done = 0;
+  auto step = [&](const char* what) {
+    if (options.progress) options.progress(what, done, total);
+    ++done;
+  };
+
+  step("clock estimate");
+  m.clock_ghz = estimate_clock_ghz();
+  step("fp32 FMA peak, one core");
+  m.peak_one_core = measure_fma_peak(1, options.quick ? 0.05 : 0.2);
+  // Estimate the clock again right after the peak run and keep the higher
+  // reading: an under-read clock would overstate flops per cycle.
+  m.clock_ghz = std::max(m.clock_ghz, estimate_clock_ghz());
+  step("fp32 FMA peak, all cores");
+  m.peak_all_cores = measure_fma_peak(m.info.logical_cpus, options.quick ? 0.05 : 0.2);
+
+  // Theoretical peak: two FMA pipes per core (true of every x86 core since
+  // Haswell and Zen 2, and of big Arm cores' 128-bit pipes counted as lanes)
+  // times the vector lanes times 2 flops. AMD Zen 4 runs 512-bit ops on
+  // 256-bit pipes, so it counts 8 lanes per pipe.
+  int lanes = m.peak_one_core.isa == std::string("avx512") ? 16
+              : m.peak_one_core.isa == std::string("avx2")  ? 8
+                                                              : 4;
+  std::string basis = "2 FMA pipes x " + std::to_string(lanes) + " fp32 lanes x 2 flops x clock";
+  if (lanes == 16 && m.info.vendor == "AuthenticAMD" && m.info.cpu_family == 25) {
+    lanes = 8;
+    basis = "AMD Zen 4: 2 FMA pipes x 8 fp32 lanes (512-bit ops run as two 256-bit halves) x 2 flops x clock";
+  }
+  if (m.clock_ghz > 0) {
+    m.theoretical_gflops_one_core = m.clock_ghz * 2 * lanes * 2;
+    m.peak_one_core.flops_per_cycle = m.peak_one_core.gflops / m.clock_ghz;
+    m.peak_all_cores.flops_per_cycle = m.peak_all_cores.gflops / m.clock_ghz / m.info.logical_cpus;
+  }
+  m.theoretical_basis = basis;
+
+  for (auto b : sizes) {
+    step("read bandwidth");
+    m.bandwidth.push_back({b, measure_read_bandwidth(b, 1, options.quick)});
+  }
+  step("DRAM bandwidth, all cores");
+  m.dram_gbs_all_cores = measure_read_bandwidth(max_bytes, m.info.logical_cpus, options.quick);
+  if (options.progress) options.progress("done", total, total);
+  return m;
+}
+
+nlohmann::json to_json(const MachineInfo& m) {
+  nlohmann::json caches = nlohmann::json::array();
+  for (const auto& c : m.caches)
+    caches.push_back({{"level", c.level}, {"type", c.type}, {"bytes", c.bytes}, {"shared_by_cpus", c.shared_by_cpus}});
+  return {{"cpu_model", m.cpu_model}, {"vendor", m.vendor}, {"cpu_family", m.cpu_family},
+          {"logical_cpus", m.logical_cpus}, {"isa_flags", m.isa_flags}, {"best_isa", m.best_isa},
+          {"caches", caches}, {"compiler", m.compiler}, {"cxx_flags", m.cxx_flags},
+          {"build_type", m.build_type}, {"git_revision", m.git_revision}, {"os", m.os},
+          {"cpu_governor", m.cpu_governor}, {"fingerprint", m.fingerprint}};
+}
+
+nlohmann::json to_json(const MachineLimits& m) {
+  nlohmann::json bw = nlohmann::json::array();
+  for (const auto& p : m.bandwidth) bw.push_back({{"bytes", p.bytes}, {"gbs", p.gbs}});
+  return {{"schema", "labkit.machine/1"},
+          {"machine", to_json(m.info)},
+          {"clock_ghz_estimate", m.clock_ghz},
+          {"peak_gflops_fp32", {{"one_core", m.peak_one_core.gflops},
+                                {"all_cores", m.peak_all_cores.gflops},
+                                {"threads_all_cores", m.peak_all_cores.threads},
+                                {"kernel_isa", m.peak_one_core.isa},
+                                {"flops_per_cycle_one_core", m.peak_one_core.flops_per_cycle}}},
+          {"theoretical_gflops_fp32_one_core", m.theoretical_gflops_one_core},
+          {"theoretical_basis", m.theoretical_basis},
+          {"bandwidth_gbs", bw},
+          {"dram_gbs_all_cores", m.dram_gbs_all_cores}};
+}
+
+MachineLimits limits_from_json(const nlohmann::json& j) {
+  MachineLimits m;
+  const auto& mi = j.at("machine");
+  m.info.cpu_model = mi.value("cpu_model", "");
+  m.info.vendor = mi.value("vendor", "");
+  m.info.cpu_family = mi.value("cpu_family", -1);
+  m.info.logical_cpus = mi.value("logical_cpus", 0);
+  m.info.isa_flags = mi.value("isa_flags", "");
+  m.info.best_isa = mi.value("best_isa", "");
+  m.info.compiler = mi.value("compiler", "");
+  m.info.cxx_flags = mi.value("cxx_flags", "");
+  m.info.build_type = mi.value("build_type", "");
+  m.info.git_revision = mi.value("git_revision", "");
+  m.info.os = mi.value("os", "");
+  m.info.cpu_governor = mi.value("cpu_governor", "");
+  m.info.fingerprint = mi.value("fingerprint", "");
+  for (const auto& c : mi.value("caches", nlohmann::json::array()))
+    m.info.caches.push_back({c.value("level", 0), c.value("type", ""), c.value("bytes", std::uint64_t{0}),
+                             c.value("shared_by_cpus", 1)});
+  m.clock_ghz = j.value("clock_ghz_estimate", 0.0);
+  const auto& peak = j.at("peak_gflops_fp32");
+  m.peak_one_core = {peak.value("one_core", 0.0), 1, peak.value("kernel_isa", ""),
+                     peak.value("flops_per_cycle_one_core", 0.0)};
+  m.peak_all_cores = {peak.value("all_cores", 0.0), peak.value("threads_all_cores", 1),
+                      peak.value("kernel_isa", ""), 0.0};
+  m.theoretical_gflops_one_core = j.value("theoretical_gflops_fp32_one_core", 0.0);
+  m.theoretical_basis = j.value("theoretical_basis", "");
+  for (const auto& p : j.at("bandwidth_gbs")) m.bandwidth.push_back({p.at("bytes"), p.at("gbs")});
+  m.dram_gbs_all_cores = j.value("dram_gbs_all_cores", 0.0);
+  return m;
+}
+
+}  // namespace labkit

@@ -1,0 +1,434 @@
+#include "commands.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <labkit/machine.hpp>
+#include <labkit/report.hpp>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#ifdef LABKIT_HAVE_EIGEN
+#include <labkit/eigen_baseline.hpp>
+#endif
+
+#include "progress.hpp"
+#include "results.hpp"
+
+namespace labctl {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double kTestTimeoutS = 600;
+constexpr double kBenchTimeoutS = 1800;
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string styled(const Context& c, const std::string& text, fmt::color color) {
+  return c.color ? fmt::format(fmt::fg(color), "{}", text) : text;
+}
+
+const Lab& require_available(const Context& c, const Lab& lab) {
+  auto [ok, why] = c.availability(lab);
+  if (!ok) throw UsageError(fmt::format("lab {} is unavailable here: {}", lab.id, why));
+  return lab;
+}
+
+void check_impl(const std::string& impl) {
+  if (impl != "reference" && impl != "student")
+    throw UsageError("--impl must be 'reference' or 'student', not '" + impl + "'");
+}
+
+// The labkit environment every child gets: the git revision for the fingerprint.
+std::map<std::string, std::string> child_env(const Context& c) {
+  return {{"LABKIT_GIT_REVISION", c.git_revision()}};
+}
+
+// Measured machine limits, cached in out/machine.json for this fingerprint.
+labkit::MachineLimits machine_limits(const Context& c, bool quick, bool force) {
+  const fs::path cache = c.out_dir / "machine.json";
+  const auto here = labkit::describe_machine();
+  if (!force && fs::exists(cache)) {
+    try {
+      std::ifstream in(cache);
+      auto m = labkit::limits_from_json(json::parse(in));
+      if (m.info.fingerprint == here.fingerprint) return m;
+    } catch (const std::exception& e) {
+      spdlog::warn("ignoring {}: {}", cache.string(), e.what());
+    }
+  }
+  Progress p(quick ? "measuring machine limits (quick)" : "measuring machine limits");
+  static Progress* current = nullptr;
+  current = &p;
+  labkit::MeasureOptions o;
+  o.quick = quick;
+  o.progress = [](const char* step, int done, int total) {
+    if (current) current->update(fmt::format("[{}/{}] {}", done, total, step));
+  };
+  auto m = labkit::measure_machine(o);
+  m.info.git_revision = c.git_revision();
+  current = nullptr;
+  p.finish(fmt::format("{:.1f} GFLOP/s one core, {:.1f} GB/s DRAM", m.peak_one_core.gflops,
+                       m.bandwidth.empty() ? 0.0 : m.bandwidth.back().gbs));
+  write_file(cache, labkit::to_json(m).dump(1) + "\n");
+  return m;
+}
+
+// Runs one implementation's tests, capturing GoogleTest's JSON.
+std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, const std::string& impl) {
+  const fs::path json_file = c.lab_out(lab) / ("tests-" + impl + ".json");
+  fs::create_directories(json_file.parent_path());
+  fs::remove(json_file);
+  RunOptions o;
+  o.timeout_s = kTestTimeoutS;
+  o.env = child_env(c);
+  const auto exe = c.executable(lab.id + "_test_" + impl);
+  if (!fs::exists(exe)) {
+    return {{impl, "build", false, false, 0, exe.string() + " is missing: it did not compile (tools/labctl build shows why)"}};
+  }
+  const auto run = run_process({exe.string(), "--gtest_output=json:" + json_file.string()}, o);
+  write_file(c.lab_out(lab) / ("tests-" + impl + ".log"), run.output);
+  return read_gtest_json(json_file, impl, run, o.timeout_s);
+}
+
+std::string first_todo(const std::vector<labkit::TestResult>& tests) {
+  static const std::regex todo(R"(([^\s:]+:\d+): TODO\((\d+)\))");
+  for (const auto& t : tests) {
+    std::smatch m;
+    if (std::regex_search(t.message, m, todo)) {
+      std::string where = m[1].str();
+      if (auto pos = where.find("/phases/"); pos != std::string::npos) where = where.substr(pos + 1);
+      return "TODO(" + m[2].str() + ") at " + where;
+    }
+  }
+  return "";
+}
+
+std::string test_summary(const Context& c, const std::vector<labkit::TestResult>& tests) {
+  int passed = 0, failed = 0, skipped = 0;
+  for (const auto& t : tests) (t.skipped ? skipped : t.passed ? passed : failed)++;
+  std::string s = fmt::format("{}/{} passed", passed, passed + failed);
+  if (skipped) s += fmt::format(", {} skipped", skipped);
+  if (failed) {
+    const auto todo = first_todo(tests);
+    s = styled(c, s, fmt::color::orange_red) + (todo.empty() ? "" : "  (" + todo + ")");
+  } else {
+    s = styled(c, s, fmt::color::green);
+  }
+  return s;
+}
+
+fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool echo, std::string* log) {
+  const auto exe = c.executable(lab.id + "_bench");
+  if (!fs::exists(exe)) throw std::runtime_error(exe.string() + " is missing: the lab has no bench or it did not compile");
+  const fs::path out = c.lab_out(lab) / "bench.json";
+  fs::create_directories(out.parent_path());
+  fs::remove(out);
+  std::vector<std::string> argv = {exe.string(), "--out", out.string()};
+  if (o.quick) argv.push_back("--quick");
+  if (!o.impl.empty()) argv.insert(argv.end(), {"--impl", o.impl});
+  RunOptions ro;
+  ro.timeout_s = kBenchTimeoutS;
+  ro.echo = echo;
+  ro.env = child_env(c);
+  const auto run = run_process(argv, ro);
+  write_file(c.lab_out(lab) / "bench.log", run.output);
+  if (log) *log = run.output;
+  if (!run.ok() && !fs::exists(out))
+    throw std::runtime_error(fmt::format("{} {}\n{}", exe.filename().string(), run.describe(ro.timeout_s), tail_lines(run.output, 15)));
+  return out;
+}
+
+std::string format_value(const labkit::TargetResult& t) {
+  if (t.status == "todo") return "TODO";
+  if (t.status == "unavailable") return "n/a";
+  std::string v = t.metric == "speedup" ? fmt::format("{:.2f}x", t.value)
+                  : t.metric == "roofline_fraction" ? fmt::format("{:.0f}%", 100 * t.value)
+                                                    : fmt::format("{:.2f}", t.value);
+  return v;
+}
+
+std::string format_threshold(const Target& t) {
+  if (t.metric == "speedup") return fmt::format(">= {:.2f}x", t.at_least);
+  if (t.metric == "roofline_fraction") return fmt::format(">= {:.0f}% of roofline", 100 * t.at_least);
+  if (t.metric == "gflops") return fmt::format(">= {:.1f} GFLOP/s", t.at_least);
+  return fmt::format(">= {:.1f} GB/s", t.at_least);
+}
+
+std::string status_cell(const Context& c, const labkit::TargetResult* t) {
+  if (!t) return "";
+  const std::string v = format_value(*t);
+  if (t->status == "met") return styled(c, fmt::format("{:>8} met", v), fmt::color::green);
+  if (t->status == "missed") return styled(c, fmt::format("{:>8} MISSED", v), fmt::color::orange_red);
+  if (t->status == "todo") return styled(c, fmt::format("{:>8}", v), fmt::color::gold);
+  return fmt::format("{:>8}", v);
+}
+
+}  // namespace
+
+int cmd_list(const Context& c, bool as_json) {
+  const auto labs = c.labs();
+  if (as_json) {
+    json arr = json::array();
+    for (const auto& l : labs) {
+      auto [ok, why] = c.availability(l);
+      arr.push_back({{"id", l.id}, {"title", l.title}, {"phase", l.phase}, {"module", l.module},
+                     {"layers", l.layers}, {"requires", l.requires_features}, {"available", ok},
+                     {"reason", why}, {"path", fs::relative(l.dir, c.root).string()}});
+    }
+    fmt::print("{}\n", arr.dump(2));
+    return 0;
+  }
+  int phase = 0;
+  for (const auto& l : labs) {
+    if (l.phase != phase) {
+      phase = l.phase;
+      fmt::print("\nPhase {}: {}\n", phase, phases()[static_cast<std::size_t>(phase - 1)].name);
+    }
+    auto [ok, why] = c.availability(l);
+    std::string layers;
+    for (const auto& x : l.layers) layers += (layers.empty() ? "" : ",") + x;
+    fmt::print("  {:<22} {:<52} {:<8} {}\n", l.id, l.title, layers,
+               ok ? styled(c, "available", fmt::color::green) : styled(c, "unavailable: " + why, fmt::color::orange_red));
+  }
+  if (labs.empty()) fmt::print("no labs under {}/phases\n", c.root.string());
+  return 0;
+}
+
+int cmd_info(const Context& c, const std::string& id) {
+  const auto lab = c.find_lab(id);
+  auto [ok, why] = c.availability(lab);
+  fmt::print("{}: {}\n", lab.id, lab.title);
+  if (!lab.summary.empty()) fmt::print("  {}\n", lab.summary);
+  fmt::print("  phase     {} ({})\n  module    {}\n", lab.phase, phases()[static_cast<std::size_t>(lab.phase - 1)].name, lab.module);
+  std::string layers;
+  for (const auto& x : lab.layers) layers += (layers.empty() ? "" : ", ") + x;
+  fmt::print("  layers    {} (docs/stack.md)\n", layers);
+  fmt::print("  folder    {}\n", fs::relative(lab.dir, c.root).string());
+  fmt::print("  status    {}\n", ok ? "available" : "unavailable: " + why);
+  fmt::print("  edit      {}\n", fs::relative(lab.dir / "student", c.root).string());
+  fmt::print("  readme    {}\n", fs::relative(lab.dir / "README.md", c.root).string());
+  if (!lab.targets.empty()) {
+    fmt::print("  targets\n");
+    for (const auto& t : lab.targets)
+      fmt::print("    - {} ({} {}/{}, {})\n", t.name, t.metric, t.kase, t.size, format_threshold(t));
+  }
+  fmt::print("  commands  labctl test {0} | labctl bench {0} | labctl run {0}\n", lab.id);
+  return 0;
+}
+
+int cmd_test(const Context& c, const std::string& id, const std::string& impl) {
+  check_impl(impl);
+  const auto lab = c.find_lab(id);
+  require_available(c, lab);
+  const auto exe = c.executable(lab.id + "_test_" + impl);
+  if (!fs::exists(exe)) throw UsageError(exe.string() + " is missing: run tools/labctl build and fix the compile errors it shows");
+  fmt::print("labctl: testing {} ({})\n", lab.id, impl);
+  RunOptions o;
+  o.capture = false;
+  o.timeout_s = kTestTimeoutS;
+  o.env = child_env(c);
+  const auto run = run_process({exe.string(), "--gtest_color=" + std::string(c.color ? "yes" : "no")}, o);
+  if (run.ok()) {
+    fmt::print("labctl: {} ({}) passed\n", lab.id, impl);
+    return 0;
+  }
+  fmt::print("labctl: {} ({}) failed: {}\n", lab.id, impl, run.describe(o.timeout_s));
+  if (impl == "student")
+    fmt::print("labctl: the messages above name the file and line to edit (look for TODO(n)).\n");
+  return 1;
+}
+
+int cmd_bench(const Context& c, const std::string& id, const BenchOptions& o) {
+  if (!o.impl.empty()) check_impl(o.impl);
+  const auto lab = c.find_lab(id);
+  require_available(c, lab);
+  // With --json the table goes to stderr-like progress and stdout carries only JSON.
+  const fs::path out = run_bench(c, lab, o, !o.json, nullptr);
+  if (o.json) {
+    std::ifstream in(out);
+    fmt::print("{}\n", json::parse(in).dump(1));
+  } else {
+    fmt::print("labctl: results in {}\n", fs::relative(out, fs::current_path()).string());
+  }
+  return 0;
+}
+
+int cmd_machine(const Context& c, bool as_json, bool quick) {
+  auto m = machine_limits(c, quick, true);
+  json j = labkit::to_json(m);
+#ifdef LABKIT_HAVE_EIGEN
+  {
+    Progress p("measuring Eigen sgemm on one core (512^3)");
+    const double eigen = labkit::eigen_sgemm_gflops(512, 1);
+    p.finish(fmt::format("{:.1f} GFLOP/s", eigen));
+    j["eigen_sgemm_gflops_one_core"] = eigen;
+  }
+#endif
+  write_file(c.out_dir / "machine.json", j.dump(1) + "\n");
+  if (as_json) {
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  const auto& info = m.info;
+  fmt::print("CPU          {} ({} logical CPUs, {} family {})\n", info.cpu_model, info.logical_cpus, info.vendor, info.cpu_family);
+  fmt::print("ISA          {} (kernels use {})\n", info.isa_flags, info.best_isa);
+  for (const auto& cache : info.caches)
+    if (cache.type != "Instruction")
+      fmt::print("L{} {:<9} {} KiB, shared by {} CPU(s)\n", cache.level, cache.type, cache.bytes >> 10, cache.shared_by_cpus);
+  fmt::print("compiler     {} [{}] {}\n", info.compiler, info.build_type, info.cxx_flags);
+  fmt::print("revision     {}   fingerprint {}   governor {}\n", info.git_revision, info.fingerprint, info.cpu_governor);
+  fmt::print("clock        {:.2f} GHz (estimated)\n", m.clock_ghz);
+  fmt::print("fp32 peak    {:.1f} GFLOP/s one core ({:.1f} flop/cycle, {} kernel), {:.1f} GFLOP/s on {} threads\n",
+             m.peak_one_core.gflops, m.peak_one_core.flops_per_cycle, m.peak_one_core.isa, m.peak_all_cores.gflops,
+             m.peak_all_cores.threads);
+  fmt::print("theoretical  {:.1f} GFLOP/s one core: {}\n", m.theoretical_gflops_one_core, m.theoretical_basis);
+  if (j.contains("eigen_sgemm_gflops_one_core"))
+    fmt::print("Eigen sgemm  {:.1f} GFLOP/s one core ({:.0f}% of the measured peak)\n", j["eigen_sgemm_gflops_one_core"].get<double>(),
+               100 * j["eigen_sgemm_gflops_one_core"].get<double>() / m.peak_one_core.gflops);
+  fmt::print("read bandwidth, one thread:\n");
+  double max_gbs = 0;
+  for (const auto& p : m.bandwidth) max_gbs = std::max(max_gbs, p.gbs);
+  for (const auto& p : m.bandwidth) {
+    const std::string size = p.bytes >= (1u << 20) ? fmt::format("{} MiB", p.bytes >> 20) : fmt::format("{} KiB", p.bytes >> 10);
+    fmt::print("  {:>8}  {:7.1f} GB/s  {}\n", size, p.gbs, std::string(static_cast<std::size_t>(40 * p.gbs / max_gbs), '#'));
+  }
+  fmt::print("DRAM, all {} threads: {:.1f} GB/s\n", info.logical_cpus, m.dram_gbs_all_cores);
+  fmt::print("saved {}\n", fs::relative(c.out_dir / "machine.json", fs::current_path()).string());
+  return 0;
+}
+
+int cmd_run(const Context& c, std::vector<std::string> ids, bool quick) {
+  std::vector<Lab> labs;
+  if (ids.empty()) {
+    labs = c.labs();
+  } else {
+    for (const auto& id : ids) labs.push_back(c.find_lab(id));
+  }
+  auto machine = machine_limits(c, quick, false);
+  machine.info.git_revision = c.git_revision();  // the cache may predate the last commit
+  std::vector<labkit::LabResults> all;
+  int problems = 0;
+  int index = 0;
+  for (const auto& lab : labs) {
+    ++index;
+    const std::string step = fmt::format("[{}/{}] {}", index, labs.size(), lab.id);
+    auto [ok, why] = c.availability(lab);
+    if (!ok) {
+      fmt::print("{}: unavailable: {}\n", step, why);
+      continue;
+    }
+    labkit::LabResults r;
+    r.lab = lab.id;
+    r.title = lab.title;
+    r.machine = labkit::to_json(machine.info);
+    std::map<std::string, std::vector<labkit::TestResult>> by_impl;
+    for (const std::string impl : {"reference", "student"}) {
+      Progress p(step + ": tests (" + impl + ")");
+      by_impl[impl] = run_tests(c, lab, impl);
+      int failed = 0;
+      for (auto& t : by_impl[impl]) {
+        failed += !t.passed && !t.skipped;
+        t.suite = impl + "." + t.suite;
+        r.tests.push_back(t);
+      }
+      p.finish(failed ? fmt::format("{} failed", failed) : "passed");
+    }
+    std::string bench_error;
+    if (fs::exists(c.executable(lab.id + "_bench"))) {
+      Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
+      try {
+        const auto file = run_bench(c, lab, {"", quick, false}, false, nullptr);
+        read_bench_json(file, r);
+        p.finish(fmt::format("{} measurements", r.benchmarks.size()));
+      } catch (const std::exception& e) {
+        bench_error = e.what();
+        p.finish("failed");
+      }
+    }
+    r.machine = labkit::to_json(machine.info);
+    for (const std::string impl : {"reference", "student"})
+      for (auto& t : evaluate_targets(lab, r, machine, impl)) r.targets.push_back(t);
+
+    // The lab's own report and plot.
+    write_file(c.lab_out(lab) / "results.json", labkit::to_json(r).dump(1) + "\n");
+    auto roof = machine_roofline(machine, lab.id + " on " + machine.info.cpu_model);
+    add_points(roof, r, false);
+    std::ostringstream svg;
+    roof.write_svg(svg);
+    write_file(c.lab_out(lab) / "roofline.svg", svg.str());
+
+    // Terminal table.
+    fmt::print("\n{} {}\n", styled(c, lab.id, fmt::color::steel_blue), lab.title);
+    fmt::print("  tests     reference {}\n            student   {}\n", test_summary(c, by_impl["reference"]),
+               test_summary(c, by_impl["student"]));
+    for (const auto& t : by_impl["reference"]) problems += !t.passed && !t.skipped;
+    if (!bench_error.empty()) {
+      fmt::print("  benchmark failed: {}\n", bench_error);
+      ++problems;
+    }
+    if (!lab.targets.empty()) {
+      fmt::print("  {:<48} {:<22} {:<16} {}\n", "target", "threshold", "reference", "student");
+      for (const auto& t : lab.targets) {
+        const labkit::TargetResult *ref = nullptr, *stu = nullptr;
+        for (const auto& x : r.targets)
+          if (x.name == t.name) (x.impl == "reference" ? ref : stu) = &x;
+        fmt::print("  {:<48} {:<22} {:<16} {}\n", t.name, format_threshold(t), status_cell(c, ref), status_cell(c, stu));
+        if (ref && ref->status == "missed") ++problems;
+      }
+    }
+    fmt::print("  results   {}\n\n", fs::relative(c.lab_out(lab) / "results.json", fs::current_path()).string());
+    all.push_back(std::move(r));
+  }
+
+  // The combined report and roofline.
+  std::ostringstream md, junit, svg;
+  labkit::write_markdown(md, all);
+  md << "![roofline](roofline.svg)\n";
+  labkit::write_junit(junit, all);
+  auto roof = machine_roofline(machine, "All labs on " + machine.info.cpu_model + " (one core)");
+  for (const auto& r : all) add_points(roof, r, all.size() > 1);
+  roof.write_svg(svg);
+  write_file(c.out_dir / "report.md", md.str());
+  write_file(c.out_dir / "junit.xml", junit.str());
+  write_file(c.out_dir / "roofline.svg", svg.str());
+  fmt::print("Machine: {}, fp32 peak {:.1f} GFLOP/s (one core), DRAM {:.1f} GB/s (one thread)\n", machine.info.cpu_model,
+             machine.peak_one_core.gflops, machine.bandwidth.empty() ? 0.0 : machine.bandwidth.back().gbs);
+  const auto rel = [&](const fs::path& p) { return fs::relative(p, fs::current_path()).string(); };
+  fmt::print("Wrote {}, {} and {}\n", rel(c.out_dir / "report.md"), rel(c.out_dir / "roofline.svg"), rel(c.out_dir / "junit.xml"));
+  if (problems) fmt::print("{} problem(s) in reference implementations or benchmarks (see above)\n", problems);
+  return problems ? 1 : 0;
+}
+
+int cmd_reset(const Context& c, const std::string& id) {
+  const auto lab = c.find_lab(id);
+  const fs::path student = lab.dir / "student";
+  // Keep a copy of the learner's work before restoring the starter.
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  const fs::path backup = c.lab_out(lab) / (std::string("student-backup-") + stamp);
+  fs::create_directories(backup);
+  fs::copy(student, backup, fs::copy_options::recursive);
+  const auto rel = fs::relative(student, c.root).string();
+  auto r1 = run_process({"git", "-C", c.root.string(), "checkout", "HEAD", "--", rel});
+  auto r2 = run_process({"git", "-C", c.root.string(), "clean", "-fdq", "--", rel});
+  if (!r1.ok() || !r2.ok())
+    throw UsageError("could not restore " + rel + " from git: " + r1.output + r2.output +
+                     "(labctl reset needs the repository's git history)");
+  fmt::print("restored {} to the starter; your previous files are in {}\n", rel, backup.string());
+  return 0;
+}
+
+}  // namespace labctl

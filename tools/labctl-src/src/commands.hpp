@@ -1,0 +1,24 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+
+namespace labctl {
+
+struct BenchOptions {
+  std::string impl;  // "", reference, student
+  bool quick = false;
+  bool json = false;
+};
+
+int cmd_list(const Context& c, bool json);
+int cmd_info(const Context& c, const std::string& id);
+int cmd_test(const Context& c, const std::string& id, const std::string& impl);
+int cmd_bench(const Context& c, const std::string& id, const BenchOptions& o);
+int cmd_run(const Context& c, std::vector<std::string> ids, bool quick);
+int cmd_machine(const Context& c, bool json, bool quick);
+int cmd_reset(const Context& c, const std::string& id);
+int cmd_new(const Context& c, const std::string& id, int phase, const std::string& title);
+
+}  // namespace labctl

@@ -1,0 +1,79 @@
+// labctl: the one entry point for learners, instructors and CI.
+// Usually started through tools/labctl, which installs packages and builds first.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"labctl: build, test, measure and explain the AI hardware labs"};
+  app.require_subcommand(1);
+  std::string root;
+  app.add_option("--root", root, "repository root (default: the tree labctl was built from)");
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "log what labctl does");
+
+  bool json = false, quick = false;
+  std::string lab, impl = "student";
+  std::vector<std::string> labs;
+  int phase = 0;
+  std::string title;
+
+  auto* list = app.add_subcommand("list", "list the labs, their layers and availability");
+  list->add_flag("--json", json, "machine-readable output");
+  auto* info = app.add_subcommand("info", "describe one lab: files, targets, commands");
+  info->add_option("LAB", lab, "lab id")->required();
+  auto* test = app.add_subcommand("test", "run a lab's tests (default: your student/ code)");
+  test->add_option("LAB", lab, "lab id")->required();
+  test->add_option("--impl", impl, "student or reference")->check(CLI::IsMember({"student", "reference"}));
+  std::string bench_impl;
+  auto* bench = app.add_subcommand("bench", "benchmark a lab: baselines, reference and student in one process");
+  bench->add_option("LAB", lab, "lab id")->required();
+  bench->add_option("--impl", bench_impl, "only student or reference (baselines always run)")
+      ->check(CLI::IsMember({"student", "reference"}));
+  bench->add_flag("--quick", quick, "fewer repetitions");
+  bench->add_flag("--json", json, "print the labkit JSON results on stdout");
+  auto* run = app.add_subcommand("run", "tests + benchmarks + targets for labs; writes out/report.md and out/roofline.svg");
+  run->add_option("LAB", labs, "lab ids (default: all available labs)");
+  run->add_flag("--quick", quick, "fewer repetitions, smaller machine probe");
+  auto* machine = app.add_subcommand("machine", "measure this machine's peak FLOP/s and bandwidth");
+  machine->add_flag("--json", json, "machine-readable output");
+  machine->add_flag("--quick", quick, "faster, noisier");
+  auto* reset = app.add_subcommand("reset", "restore a lab's student/ starter (your files are backed up in out/)");
+  reset->add_option("LAB", lab, "lab id")->required();
+  auto* create = app.add_subcommand("new", "scaffold a new lab that builds and passes its tests");
+  create->add_option("LAB", lab, "new lab id, e.g. my-kernel")->required();
+  create->add_option("--phase", phase, "roadmap phase 1-5")->required();
+  create->add_option("--title", title, "one-line title");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  spdlog::set_pattern("labctl: %l: %v");
+
+  try {
+    const auto ctx = labctl::Context::detect(root);
+    if (*list) return labctl::cmd_list(ctx, json);
+    if (*info) return labctl::cmd_info(ctx, lab);
+    if (*test) return labctl::cmd_test(ctx, lab, impl);
+    if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json});
+    if (*run) return labctl::cmd_run(ctx, labs, quick);
+    if (*machine) return labctl::cmd_machine(ctx, json, quick);
+    if (*reset) return labctl::cmd_reset(ctx, lab);
+    if (*create) return labctl::cmd_new(ctx, lab, phase, title);
+  } catch (const labctl::FileError& e) {
+    fmt::print(stderr, "labctl: {}\n", e.what());
+    return 2;
+  } catch (const labctl::UsageError& e) {
+    fmt::print(stderr, "labctl: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "labctl: error: {}\n", e.what());
+    return 1;
+  }
+  return 2;
+}

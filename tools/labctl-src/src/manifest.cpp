@@ -1,0 +1,179 @@
+#include "manifest.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <toml++/toml.h>
+
+namespace labctl {
+
+FileError::FileError(const fs::path& f, int l, const std::string& what, const std::string& fix)
+    : std::runtime_error(f.string() + (l > 0 ? ":" + std::to_string(l) : "") + ": " + what +
+                         (fix.empty() ? "" : "\n  fix: " + fix)),
+      file(f),
+      line(l) {}
+
+const std::vector<Phase>& phases() {
+  static const std::vector<Phase> list = {
+      {1, "01-foundations", "Foundations: C++, parallel computing, digital design, CUDA"},
+      {2, "02-architecture", "Computer architecture and systems"},
+      {3, "03-ml-systems", "Neural networks, frameworks and edge AI"},
+      {4, "04-inference", "Deep-learning inference optimization and compilers"},
+      {5, "05-chip-design", "AI chip design"},
+  };
+  return list;
+}
+
+namespace {
+
+const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires",
+                                          "summary", "targets", "tasks", "bench"};
+const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
+const std::set<std::string> kFeatures = {"Verilator", "CUDA", "Eigen3", "TBB", "OpenMP"};
+
+int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
+
+std::string join(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+}  // namespace
+
+Lab parse_manifest(const fs::path& path) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    throw FileError(path, static_cast<int>(e.source().begin.line), std::string(e.description()),
+                    "correct the TOML syntax at that line (docs/authoring.md shows a complete lab.toml)");
+  }
+  Lab lab;
+  lab.manifest = path;
+  lab.dir = path.parent_path();
+  lab.phase_dir = lab.dir.parent_path().filename().string();
+
+  for (const auto& [key, node] : t) {
+    if (!kKnownKeys.count(std::string(key.str())))
+      throw FileError(path, line_of(&node), "unknown key '" + std::string(key.str()) + "'",
+                      "remove it, or use one of: " + join(kKnownKeys));
+  }
+  auto require_string = [&](const char* key, std::string& out, const char* example) {
+    const auto* n = t.get(key);
+    if (!n) throw FileError(path, 0, std::string("missing required key '") + key + "'", std::string("add ") + example);
+    if (!n->is_string() || n->as_string()->get().empty())
+      throw FileError(path, line_of(n), std::string("'") + key + "' must be a non-empty string", std::string("write ") + example);
+    out = n->as_string()->get();
+  };
+  require_string("id", lab.id, "id = \"my-lab\"");
+  require_string("title", lab.title, "title = \"What the lab builds\"");
+  require_string("module", lab.module, "module = \"C++ and Parallel Computing\"");
+  if (const auto* n = t.get("summary"); n && n->is_string()) lab.summary = n->as_string()->get();
+
+  if (!std::regex_match(lab.id, std::regex("[a-z][a-z0-9-]*")))
+    throw FileError(path, line_of(t.get("id")), "id '" + lab.id + "' may use only a-z, 0-9 and '-'",
+                    "rename it, e.g. id = \"simd-dot\"");
+  if (lab.id != lab.dir.filename().string())
+    throw FileError(path, line_of(t.get("id")),
+                    "id '" + lab.id + "' differs from the folder name '" + lab.dir.filename().string() + "'",
+                    "make them the same");
+
+  const auto* phase = t.get("phase");
+  if (!phase) throw FileError(path, 0, "missing required key 'phase'", "add phase = 1 (a number 1-5)");
+  if (!phase->is_integer() || phase->as_integer()->get() < 1 || phase->as_integer()->get() > 5)
+    throw FileError(path, line_of(phase), "'phase' must be an integer from 1 to 5", "write e.g. phase = 1");
+  lab.phase = static_cast<int>(phase->as_integer()->get());
+  const auto& expected_dir = phases()[static_cast<std::size_t>(lab.phase - 1)].dir;
+  if (lab.phase_dir != expected_dir)
+    throw FileError(path, line_of(phase),
+                    "phase = " + std::to_string(lab.phase) + " but the lab sits in phases/" + lab.phase_dir,
+                    std::string("move the lab to phases/") + expected_dir + " or fix 'phase'");
+
+  const auto* layers = t.get("layers");
+  if (!layers || !layers->is_array() || layers->as_array()->empty())
+    throw FileError(path, line_of(layers), "'layers' must be a non-empty array of stack layers",
+                    "write e.g. layers = [\"L3\", \"L4\"] (see docs/stack.md)");
+  for (const auto& l : *layers->as_array()) {
+    const auto s = l.value<std::string>();
+    if (!s || !std::regex_match(*s, std::regex("L[1-8]")))
+      throw FileError(path, line_of(&l), "layer must be one of \"L1\" .. \"L8\"", "see docs/stack.md for the layers");
+    lab.layers.push_back(*s);
+  }
+  if (const auto* req = t.get("requires")) {
+    if (!req->is_array()) throw FileError(path, line_of(req), "'requires' must be an array", "write requires = [\"Eigen3\"]");
+    for (const auto& r : *req->as_array()) {
+      const auto s = r.value<std::string>();
+      if (!s || !kFeatures.count(*s))
+        throw FileError(path, line_of(&r), "unknown requirement", "use names from the configure summary: " + join(kFeatures));
+      lab.requires_features.push_back(*s);
+    }
+  }
+  if (const auto* targets = t.get("targets")) {
+    if (!targets->is_array_of_tables())
+      throw FileError(path, line_of(targets), "'targets' must be an array of tables", "write each as [[targets]]");
+    for (const auto& node : *targets->as_array()) {
+      const auto& tt = *node.as_table();
+      Target tg;
+      tg.line = line_of(&node);
+      const int line = tg.line;
+      auto str = [&](const char* key, bool required) {
+        const auto* n = tt.get(key);
+        if (!n) {
+          if (required) throw FileError(path, line, std::string("target is missing '") + key + "'", "see docs/authoring.md, section Targets");
+          return std::string();
+        }
+        if (!n->is_string()) throw FileError(path, line_of(n), std::string("'") + key + "' must be a string", "quote it");
+        return n->as_string()->get();
+      };
+      tg.name = str("name", true);
+      tg.metric = str("metric", true);
+      tg.kase = str("case", true);
+      tg.baseline = str("baseline", false);
+      if (!kMetrics.count(tg.metric))
+        throw FileError(path, line_of(tt.get("metric")), "unknown metric '" + tg.metric + "'", "use one of: " + join(kMetrics));
+      if (tg.metric == "speedup" && tg.baseline.empty())
+        throw FileError(path, line, "a speedup target needs 'baseline'", "add baseline = \"scalar\" (an implementation in the bench)");
+      const auto* size = tt.get("size");
+      if (!size || !size->is_integer() || size->as_integer()->get() < 0)
+        throw FileError(path, line_of(size ? size : &node), "target needs an integer 'size'", "add size = 4096 (a size the bench runs)");
+      tg.size = size->as_integer()->get();
+      const auto* at_least = tt.get("at_least");
+      if (!at_least || !(at_least->is_number()))
+        throw FileError(path, line_of(at_least ? at_least : &node), "target needs a number 'at_least'", "add at_least = 2.0");
+      tg.at_least = at_least->value<double>().value();
+      if (const auto* impls = tt.get("impl")) {
+        if (!impls->is_array()) throw FileError(path, line_of(impls), "'impl' must be an array", "write impl = [\"reference\", \"student\"]");
+        for (const auto& i : *impls->as_array()) tg.impls.push_back(i.value<std::string>().value_or(""));
+      } else {
+        tg.impls = {"reference", "student"};
+      }
+      lab.targets.push_back(tg);
+    }
+  }
+  return lab;
+}
+
+std::vector<Lab> discover_labs(const fs::path& root) {
+  std::vector<Lab> labs;
+  std::set<std::string> seen;
+  const fs::path phases_dir = root / "phases";
+  if (!fs::is_directory(phases_dir)) return labs;
+  for (const auto& phase : fs::directory_iterator(phases_dir)) {
+    if (!phase.is_directory()) continue;
+    for (const auto& dir : fs::directory_iterator(phase.path())) {
+      const auto manifest = dir.path() / "lab.toml";
+      if (!fs::exists(manifest)) continue;
+      Lab lab = parse_manifest(manifest);
+      if (!seen.insert(lab.id).second)
+        throw FileError(manifest, 0, "a second lab with id '" + lab.id + "'", "lab ids must be unique");
+      labs.push_back(std::move(lab));
+    }
+  }
+  std::sort(labs.begin(), labs.end(), [](const Lab& a, const Lab& b) {
+    return std::tie(a.phase, a.id) < std::tie(b.phase, b.id);
+  });
+  return labs;
+}
+
+}  // namespace labctl

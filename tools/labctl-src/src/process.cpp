@@ -1,0 +1,169 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <cstdlib>
+#include <algorithm>
+#include <iostream>
+
+extern char** environ;
+
+namespace labctl {
+
+bool is_tty(int fd) { return isatty(fd) != 0; }
+
+std::string RunResult::describe(double timeout_s) const {
+  if (timed_out) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "timed out after %g s", timeout_s > 0 ? timeout_s : std::round(seconds));
+    return buf;
+  }
+  if (signal != 0) {
+    std::string name = strsignal(signal) ? strsignal(signal) : "unknown signal";
+    std::string s = "killed by signal " + std::to_string(signal) + " (" + name + ")";
+    if (signal == SIGKILL) s += ": out of memory or killed from outside";
+    return s;
+  }
+  if (exited) return "exit " + std::to_string(exit_code);
+  return "did not start";
+}
+
+namespace {
+// execve does not search PATH; resolve a bare command name here.
+std::string resolve(const std::string& cmd) {
+  if (cmd.find('/') != std::string::npos) return cmd;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    const auto end = std::min(dirs.find(':', start), dirs.size());
+    const std::string candidate = dirs.substr(start, end - start) + "/" + cmd;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return cmd;
+}
+}  // namespace
+
+RunResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
+  RunResult result;
+  if (argv.empty()) return result;
+  int pipefd[2] = {-1, -1};
+  if (options.capture && pipe(pipefd) != 0) {
+    result.output = std::string("pipe failed: ") + std::strerror(errno);
+    return result;
+  }
+  // Build the environment before fork: the child only calls async-signal-safe functions.
+  std::vector<std::string> env_strings;
+  if (!options.clean_env)
+    for (char** e = environ; *e; ++e) {
+      const std::string kv = *e;
+      const auto key = kv.substr(0, kv.find('='));
+      if (!options.env.count(key)) env_strings.push_back(kv);
+    }
+  for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, args;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  argv_copy[0] = resolve(argv_copy[0]);
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    result.output = std::string("fork failed: ") + std::strerror(errno);
+    return result;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);  // its own process group, so a timeout kills its children too
+    if (options.capture) {
+      dup2(pipefd[1], STDOUT_FILENO);
+      dup2(pipefd[1], STDERR_FILENO);
+      close(pipefd[0]);
+      close(pipefd[1]);
+    }
+    if (options.memory_limit_bytes > 0) {
+      rlimit lim{options.memory_limit_bytes, options.memory_limit_bytes};
+      setrlimit(RLIMIT_AS, &lim);
+    }
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
+    execve(args[0], args.data(), envp.data());
+    const char* msg = "labctl: cannot execute ";
+    (void)!write(STDERR_FILENO, msg, std::strlen(msg));
+    (void)!write(STDERR_FILENO, args[0], std::strlen(args[0]));
+    (void)!write(STDERR_FILENO, "\n", 1);
+    _exit(127);
+  }
+  if (options.capture) close(pipefd[1]);
+
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  double last_tick = 0;
+  bool open_pipe = options.capture;
+  int status = 0;
+  bool reaped = false;
+  while (!reaped) {
+    if (open_pipe) {
+      pollfd p{pipefd[0], POLLIN, 0};
+      if (poll(&p, 1, 100) > 0) {
+        char buf[4096];
+        const ssize_t n = read(pipefd[0], buf, sizeof buf);
+        if (n > 0) {
+          result.output.append(buf, static_cast<std::size_t>(n));
+          if (options.echo) std::cout.write(buf, n).flush();
+        } else if (n == 0 || (n < 0 && errno != EINTR)) {
+          open_pipe = false;
+        }
+      }
+    } else {
+      usleep(20000);
+    }
+    const pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) reaped = true;
+    const double t = elapsed();
+    if (!reaped && options.timeout_s > 0 && t > options.timeout_s) {
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      reaped = true;
+      result.timed_out = true;
+    }
+    if (options.tick && t - last_tick >= 1.0) {
+      last_tick = t;
+      options.tick(t);
+    }
+  }
+  // Drain what is left in the pipe (the child may have exited with output buffered).
+  if (options.capture) {
+    fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) {
+      result.output.append(buf, static_cast<std::size_t>(n));
+      if (options.echo) std::cout.write(buf, n).flush();
+    }
+    close(pipefd[0]);
+  }
+  result.seconds = elapsed();
+  if (!result.timed_out) {
+    if (WIFEXITED(status)) {
+      result.exited = true;
+      result.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      result.signal = WTERMSIG(status);
+    }
+  }
+  return result;
+}
+
+}  // namespace labctl

@@ -1,0 +1,42 @@
+// Child processes: every test and benchmark labctl starts runs through here,
+// so a crash, a hang or a runaway allocation in one lab is contained and
+// reported, and the rest of the run goes on.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labctl {
+
+struct RunOptions {
+  std::filesystem::path cwd;             // empty: inherit
+  double timeout_s = 0;                  // 0: none
+  std::uint64_t memory_limit_bytes = 0;  // RLIMIT_AS; 0: none
+  bool capture = true;                   // collect stdout+stderr; else inherit the terminal
+  bool echo = false;                     // with capture: also copy output to our stdout
+  bool clean_env = false;                // start from an empty environment
+  std::map<std::string, std::string> env;  // added (or set) for the child
+  // Called about once a second while the child runs (for progress output).
+  std::function<void(double elapsed_s)> tick;
+};
+
+struct RunResult {
+  int exit_code = -1;       // valid when exited
+  int signal = 0;           // the signal that killed it, 0 if none
+  bool timed_out = false;
+  bool exited = false;
+  double seconds = 0;
+  std::string output;       // stdout and stderr, interleaved, when captured
+  bool ok() const { return exited && exit_code == 0 && !timed_out; }
+  // "exit 1", "killed by SIGSEGV (segmentation fault)", "timed out after 30 s", ...
+  std::string describe(double timeout_s = 0) const;
+};
+
+RunResult run_process(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+bool is_tty(int fd);
+
+}  // namespace labctl

@@ -1,0 +1,121 @@
+// lab.toml parsing: good manifests load, and every kind of mistake gets an
+// error naming the file, the line and the fix.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "manifest.hpp"
+
+using namespace labctl;
+
+namespace {
+
+// A throwaway tree: root/phases/01-foundations/<id>/lab.toml
+struct TempLab {
+  fs::path root;
+  fs::path manifest;
+  TempLab(const std::string& text, const std::string& id = "demo", const std::string& phase_dir = "01-foundations") {
+    root = fs::temp_directory_path() / ("labctl-manifest-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                                        "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root);
+    manifest = root / "phases" / phase_dir / id / "lab.toml";
+    fs::create_directories(manifest.parent_path());
+    std::ofstream(manifest) << text;
+  }
+  ~TempLab() { fs::remove_all(root); }
+};
+
+const char* kGood = R"(id = "demo"
+title = "Demo lab"
+phase = 1
+module = "C++ and Parallel Computing"
+layers = ["L3", "L4"]
+requires = ["Eigen3"]
+
+[[targets]]
+name = "fast"
+metric = "speedup"
+case = "dot"
+size = 4096
+baseline = "scalar"
+at_least = 2.5
+)";
+
+std::string error_of(const std::string& text) {
+  TempLab lab(text);
+  try {
+    parse_manifest(lab.manifest);
+  } catch (const FileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Manifest, ParsesAGoodOne) {
+  TempLab t(kGood);
+  const Lab lab = parse_manifest(t.manifest);
+  EXPECT_EQ(lab.id, "demo");
+  EXPECT_EQ(lab.phase, 1);
+  EXPECT_EQ(lab.layers, (std::vector<std::string>{"L3", "L4"}));
+  EXPECT_EQ(lab.requires_features, (std::vector<std::string>{"Eigen3"}));
+  ASSERT_EQ(lab.targets.size(), 1u);
+  EXPECT_EQ(lab.targets[0].baseline, "scalar");
+  EXPECT_DOUBLE_EQ(lab.targets[0].at_least, 2.5);
+  EXPECT_EQ(lab.targets[0].impls, (std::vector<std::string>{"reference", "student"}));
+  EXPECT_EQ(lab.targets[0].line, 8);
+}
+
+TEST(Manifest, SyntaxErrorNamesFileAndLine) {
+  const auto e = error_of("id = \"demo\"\ntitle = \"x\"\nphase = = 1\n");
+  EXPECT_NE(e.find("lab.toml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("fix:"), std::string::npos) << e;
+}
+
+TEST(Manifest, EachMistakeIsExplained) {
+  struct Case {
+    std::string edit_from, edit_to, expect_in_message;
+  };
+  const std::vector<Case> cases = {
+      {"phase = 1", "phase = 9", "lab.toml:3: 'phase' must be an integer from 1 to 5"},
+      {"phase = 1", "phase = \"one\"", "lab.toml:3: 'phase' must be"},
+      {"layers = [\"L3\", \"L4\"]", "layers = [\"L9\"]", "lab.toml:5: layer must be one of"},
+      {"id = \"demo\"", "id = \"other\"", "differs from the folder name"},
+      {"module = \"C++ and Parallel Computing\"\n", "", "missing required key 'module'"},
+      {"requires = [\"Eigen3\"]", "requires = [\"Magic\"]", "lab.toml:6: unknown requirement"},
+      {"baseline = \"scalar\"\n", "", "lab.toml:8: a speedup target needs 'baseline'"},
+      {"metric = \"speedup\"", "metric = \"vibes\"", "lab.toml:10: unknown metric 'vibes'"},
+      {"at_least = 2.5", "at_least = \"lots\"", "lab.toml:14: target needs a number 'at_least'"},
+      {"title = \"Demo lab\"", "title = \"Demo lab\"\ncolour = \"red\"", "lab.toml:3: unknown key 'colour'"},
+  };
+  for (const auto& c : cases) {
+    std::string text = kGood;
+    const auto pos = text.find(c.edit_from);
+    ASSERT_NE(pos, std::string::npos) << c.edit_from;
+    text.replace(pos, c.edit_from.size(), c.edit_to);
+    const auto e = error_of(text);
+    EXPECT_NE(e.find(c.expect_in_message), std::string::npos) << "after '" << c.edit_from << "' -> '" << c.edit_to
+                                                              << "' the error was: " << e;
+    EXPECT_NE(e.find("fix:"), std::string::npos) << e;
+  }
+}
+
+TEST(Manifest, PhaseMustMatchItsFolder) {
+  TempLab t(kGood, "demo", "03-ml-systems");
+  try {
+    parse_manifest(t.manifest);
+    FAIL() << "expected an error";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("move the lab to phases/01-foundations"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Manifest, DiscoversTheRealLabs) {
+  const auto labs = discover_labs(LABS_SOURCE_DIR);
+  ASSERT_FALSE(labs.empty());
+  bool found = false;
+  for (const auto& l : labs) found |= l.id == "simd-dot";
+  EXPECT_TRUE(found);
+  for (std::size_t i = 1; i < labs.size(); ++i) EXPECT_LE(labs[i - 1].phase, labs[i].phase);
+}

@@ -1,0 +1,58 @@
+// The child-process runner contains crashes, hangs and memory hogs.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "process.hpp"
+
+using namespace labctl;
+
+TEST(Process, CapturesOutputAndExitCode) {
+  const auto r = run_process({"sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.output.find("out"), std::string::npos);
+  EXPECT_NE(r.output.find("err"), std::string::npos);
+  EXPECT_EQ(r.describe(), "exit 3");
+}
+
+TEST(Process, TimesOutAndKillsTheWholeGroup) {
+  RunOptions o;
+  o.timeout_s = 0.5;
+  const auto r = run_process({"sh", "-c", "sleep 30 & sleep 30"}, o);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_LT(r.seconds, 10.0);
+  EXPECT_EQ(r.describe(2), "timed out after 2 s");
+}
+
+TEST(Process, ReportsACrash) {
+  const auto r = run_process({"sh", "-c", "kill -SEGV $$"});
+  EXPECT_EQ(r.signal, SIGSEGV);
+  EXPECT_NE(r.describe().find("killed by signal 11"), std::string::npos) << r.describe();
+}
+
+TEST(Process, MemoryLimitStopsAHog) {
+  RunOptions o;
+  o.memory_limit_bytes = 64ull << 20;
+  // A shell variable of 300 MB under a 64 MiB address-space limit: the shell
+  // cannot allocate it and fails, instead of taking the machine's memory.
+  const auto r = run_process({"sh", "-c", "x=$(head -c 300000000 /dev/zero | tr '\\0' x); echo ${#x}"}, o);
+  EXPECT_FALSE(r.ok()) << r.output;
+  EXPECT_EQ(r.output.find("300000000"), std::string::npos) << r.output;
+}
+
+TEST(Process, CleanEnvironmentAndExtraVariables) {
+  RunOptions o;
+  o.clean_env = true;
+  o.env = {{"LABKIT_SEED", "7"}, {"PATH", "/usr/bin:/bin"}};
+  const auto r = run_process({"/usr/bin/env"}, o);
+  EXPECT_NE(r.output.find("LABKIT_SEED=7"), std::string::npos);
+  EXPECT_EQ(r.output.find("HOME="), std::string::npos) << r.output;
+}
+
+TEST(Process, MissingProgramIsExit127) {
+  const auto r = run_process({"/nonexistent/program"});
+  EXPECT_EQ(r.exit_code, 127);
+  EXPECT_NE(r.output.find("cannot execute"), std::string::npos);
+}
