@@ -125,8 +125,38 @@ void Harness::add(const std::string& kase, std::int64_t size, const std::string&
   entries_.push_back(std::move(e));
 }
 
+void Harness::add_count(const std::string& kase, std::int64_t size, const std::string& impl, Role role,
+                        const std::string& metric, std::function<double()> compute) {
+  if (!impl_filter_.empty() && role != Role::baseline && impl_filter_ != role_name(role)) return;
+  CountEntry c;
+  c.result.kase = kase;
+  c.result.size = size;
+  c.result.impl = impl;
+  c.result.role = role_name(role);
+  c.result.metric = metric;
+  c.compute = std::move(compute);
+  counts_.push_back(std::move(c));
+}
+
 int Harness::run() {
   int exit_code = 0;
+  // Deterministic counts first: no timing, so no noise.
+  for (auto& c : counts_) {
+    auto& r = c.result;
+    try {
+      r.value = c.compute();
+      r.status = "ok";
+    } catch (const NotImplemented& todo) {
+      r.status = "todo";
+      r.note = todo.what();
+    } catch (const std::exception& ex) {
+      r.status = "error";
+      r.note = ex.what();
+    }
+    std::printf("  count %s/%s/%lld %s = %s%.6g%s\n", r.kase.c_str(), r.impl.c_str(), static_cast<long long>(r.size),
+                r.metric.c_str(), r.status == "ok" ? "" : "(", r.value, r.status == "ok" ? "" : (") " + r.status + ": " + r.note).c_str());
+    if (r.status == "error" && r.role != "student") exit_code = 1;
+  }
   // 1. Correctness before speed.
   std::printf("%s: checking %zu (case, size, implementation) entries against the reference\n", lab_.c_str(), entries_.size());
   for (auto& e : entries_) {
@@ -237,6 +267,8 @@ int Harness::run() {
     for (const auto& r : results_) j["benchmarks"].push_back(to_json(r));
     j["ratios"] = nlohmann::json::array();
     for (const auto& x : ratios_) j["ratios"].push_back(to_json(x));
+    j["counts"] = nlohmann::json::array();
+    for (const auto& c : counts_) j["counts"].push_back(to_json(c.result));
     const std::filesystem::path out(out_path_);
     if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
     std::ofstream f(out);

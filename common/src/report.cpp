@@ -80,8 +80,20 @@ RatioResult ratio_from_json(const json& j) {
           j.value("baseline", ""), interval_from(j.value("speedup", json::object()))};
 }
 
+json to_json(const CountResult& c) {
+  return {{"case", c.kase}, {"size", c.size}, {"impl", c.impl}, {"role", c.role}, {"metric", c.metric},
+          {"value", c.value}, {"status", c.status}, {"note", c.note}};
+}
+
+CountResult count_from_json(const json& j) {
+  return {j.value("case", ""), j.value("impl", ""), j.value("role", ""), j.value("metric", ""),
+          j.value("size", std::int64_t{0}), j.value("value", 0.0), j.value("status", ""), j.value("note", "")};
+}
+
 json to_json(const LabResults& r) {
-  json tests = json::array(), benches = json::array(), ratios = json::array(), targets = json::array();
+  json tests = json::array(), benches = json::array(), ratios = json::array(), targets = json::array(),
+       counts = json::array();
+  for (const auto& c : r.counts) counts.push_back(to_json(c));
   for (const auto& t : r.tests)
     tests.push_back({{"suite", t.suite}, {"name", t.name}, {"passed", t.passed},
                      {"skipped", t.skipped}, {"seconds", t.seconds}, {"message", t.message}});
@@ -93,7 +105,7 @@ json to_json(const LabResults& r) {
                        {"interval", interval_json(t.interval)}, {"status", t.status},
                        {"detail", t.detail}});
   return {{"schema", kResultsSchema}, {"lab", r.lab}, {"title", r.title}, {"machine", r.machine},
-          {"tests", tests}, {"benchmarks", benches}, {"ratios", ratios}, {"targets", targets}};
+          {"tests", tests}, {"benchmarks", benches}, {"ratios", ratios}, {"counts", counts}, {"targets", targets}};
 }
 
 LabResults results_from_json(const json& j) {
@@ -109,6 +121,7 @@ LabResults results_from_json(const json& j) {
                        t.value("skipped", false), t.value("seconds", 0.0), t.value("message", "")});
   for (const auto& b : j.value("benchmarks", json::array())) r.benchmarks.push_back(bench_from_json(b));
   for (const auto& x : j.value("ratios", json::array())) r.ratios.push_back(ratio_from_json(x));
+  for (const auto& x : j.value("counts", json::array())) r.counts.push_back(count_from_json(x));
   for (const auto& t : j.value("targets", json::array()))
     r.targets.push_back({t.value("name", ""), t.value("impl", ""), t.value("metric", ""),
                          t.value("value", 0.0), t.value("threshold", 0.0),

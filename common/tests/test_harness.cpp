@@ -37,6 +37,8 @@ TEST(Harness, ValidatesTimesAndComputesRatios) {
   h.add("spin", 1, "fast", Role::reference, {1000, 0}, [] { spin_ns(10'000); }, [] { return std::string(); });
   h.add("spin", 1, "wrong", Role::student, {1000, 0}, [] {}, [] { return std::string("off by one"); });
   h.add("spin", 1, "stub", Role::student, {1000, 0}, [] {}, []() -> std::string { LABKIT_TODO(1, "x"); });
+  h.add_count("spin", 1, "fast", Role::reference, "cycles", [] { return 1234.0; });
+  h.add_count("spin", 1, "stub", Role::student, "cycles", []() -> double { LABKIT_TODO(2, "y"); });
   EXPECT_EQ(h.run(), 0);  // student problems are not harness failures
 
   ASSERT_EQ(h.results().size(), 4u);
@@ -57,6 +59,10 @@ TEST(Harness, ValidatesTimesAndComputesRatios) {
   EXPECT_EQ(j["schema"], kBenchSchema);
   EXPECT_EQ(j["benchmarks"].size(), 4u);
   EXPECT_EQ(j["ratios"][0]["baseline"], "slow");
+  ASSERT_EQ(j["counts"].size(), 2u);
+  EXPECT_EQ(j["counts"][0]["value"], 1234.0);
+  EXPECT_EQ(j["counts"][0]["status"], "ok");
+  EXPECT_EQ(j["counts"][1]["status"], "todo");
   EXPECT_TRUE(j["machine"].contains("fingerprint"));
   std::filesystem::remove(out);
 }

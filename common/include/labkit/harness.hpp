@@ -55,12 +55,23 @@ class Harness {
   void add(const std::string& kase, std::int64_t size, const std::string& impl, Role role,
            Work work, std::function<void()> run, std::function<std::string()> validate);
 
+  // A deterministic metric (simulated cycles, cache misses, MACs): computed
+  // once, never timed, graded like a ratio but without noise. Throwing
+  // labkit::NotImplemented marks it TODO.
+  void add_count(const std::string& kase, std::int64_t size, const std::string& impl, Role role,
+                 const std::string& metric, std::function<double()> compute);
+
   // Validates, measures, reports. Returns the process exit code: 0, or 1 when
   // a baseline or reference implementation is wrong (a harness bug).
   int run();
 
   const std::vector<BenchResult>& results() const { return results_; }
   const std::vector<RatioResult>& ratios() const { return ratios_; }
+  std::vector<CountResult> counts() const {
+    std::vector<CountResult> out;
+    for (const auto& c : counts_) out.push_back(c.result);
+    return out;
+  }
 
  private:
   struct Entry {
@@ -76,6 +87,11 @@ class Harness {
   int repetitions_ = 0;
   std::vector<std::pair<std::string, std::string>> baselines_;
   std::vector<Entry> entries_;
+  struct CountEntry {
+    CountResult result;
+    std::function<double()> compute;
+  };
+  std::vector<CountEntry> counts_;
   std::vector<BenchResult> results_;
   std::vector<RatioResult> ratios_;
 };

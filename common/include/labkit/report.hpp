@@ -48,6 +48,15 @@ struct RatioResult {
   Interval speedup;      // baseline time / impl time, with its interval
 };
 
+// A deterministic metric reported by a benchmark (no timing involved).
+struct CountResult {
+  std::string kase, impl, role, metric;
+  std::int64_t size = 0;
+  double value = 0;
+  std::string status;  // ok, todo, error
+  std::string note;
+};
+
 struct TargetResult {
   std::string name;
   std::string impl;
@@ -65,6 +74,7 @@ struct LabResults {
   std::vector<TestResult> tests;
   std::vector<BenchResult> benchmarks;
   std::vector<RatioResult> ratios;
+  std::vector<CountResult> counts;
   std::vector<TargetResult> targets;
 };
 
@@ -72,6 +82,8 @@ nlohmann::json to_json(const BenchResult& b);
 BenchResult bench_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const RatioResult& r);
 RatioResult ratio_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const CountResult& c);
+CountResult count_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const LabResults& r);
 LabResults results_from_json(const nlohmann::json& j);
 

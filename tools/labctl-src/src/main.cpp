@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "grade.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"labctl: build, test, measure and explain the AI hardware labs"};
@@ -47,6 +48,17 @@ int main(int argc, char** argv) {
   create->add_option("--phase", phase, "roadmap phase 1-5")->required();
   create->add_option("--title", title, "one-line title");
 
+  labctl::GradeOptions grade_opts;
+  std::uint64_t seed = 0;
+  auto* grade = app.add_subcommand("grade", "grade a submission against a track (locally or in CI)");
+  grade->add_option("--track", grade_opts.track, "track file, e.g. labs/tracks/software-ml.toml")->required();
+  grade->add_option("--submission", grade_opts.submission, "checkout of the student's repository (default: this tree)");
+  grade->add_option("--impl", grade_opts.impl, "student (default) or reference")->check(CLI::IsMember({"student", "reference"}));
+  grade->add_option("--out", grade_opts.out, "folder for grade.json, junit.xml, summary.md")->required();
+  auto* seed_opt = grade->add_option("--seed", seed, "LABKIT_SEED for the tests' inputs (default: from the track file)");
+  grade->add_option("--time-limit", grade_opts.time_limit_s, "seconds per test or benchmark process (default: each lab's)");
+  grade->add_option("--work", grade_opts.work, "work folder for the pristine tree and its build (default: build/grade)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,6 +77,10 @@ int main(int argc, char** argv) {
     if (*machine) return labctl::cmd_machine(ctx, json, quick);
     if (*reset) return labctl::cmd_reset(ctx, lab);
     if (*create) return labctl::cmd_new(ctx, lab, phase, title);
+    if (*grade) {
+      if (*seed_opt) grade_opts.seed = seed;
+      return labctl::cmd_grade(ctx, grade_opts);
+    }
   } catch (const labctl::FileError& e) {
     fmt::print(stderr, "labctl: {}\n", e.what());
     return 2;

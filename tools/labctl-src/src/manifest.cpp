@@ -27,7 +27,9 @@ const std::vector<Phase>& phases() {
 namespace {
 
 const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires",
-                                          "summary", "targets", "tasks", "bench"};
+                                          "summary", "targets", "tasks", "grading"};
+const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
+                                         "baseline", "full", "zero", "curve", "points", "visibility"};
 const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
 const std::set<std::string> kFeatures = {"Verilator", "CUDA", "Eigen3", "TBB", "OpenMP"};
 
@@ -151,7 +153,96 @@ Lab parse_manifest(const fs::path& path) {
       lab.targets.push_back(tg);
     }
   }
+  if (const auto* grading = t.get("grading")) {
+    if (!grading->is_table()) throw FileError(path, line_of(grading), "'grading' must be a table", "write [grading]");
+    for (const auto& [key, node] : *grading->as_table()) {
+      const std::string k(key.str());
+      if ((k != "time_limit_s" && k != "memory_limit_mb") || !node.is_number())
+        throw FileError(path, line_of(&node), "unknown or non-numeric [grading] key '" + k + "'",
+                        "use time_limit_s = 120 and memory_limit_mb = 4096");
+      (k == "time_limit_s" ? lab.time_limit_s : lab.memory_limit_mb) = node.value<double>().value();
+    }
+  }
+  if (const auto* tasks = t.get("tasks")) {
+    if (!tasks->is_array_of_tables())
+      throw FileError(path, line_of(tasks), "'tasks' must be an array of tables", "write each as [[tasks]]");
+    std::set<std::string> ids;
+    for (const auto& node : *tasks->as_array()) {
+      Task task = parse_task(path, *node.as_table(), line_of(&node));
+      if (!ids.insert(task.id).second)
+        throw FileError(path, task.line, "a second task with id '" + task.id + "'", "task ids must be unique within a lab");
+      validate_task(path, task);
+      lab.tasks.push_back(task);
+    }
+  }
   return lab;
+}
+
+Task parse_task(const fs::path& path, const toml::table& tt, int line, Task task) {
+  task.line = line;
+  for (const auto& [key, node] : tt)
+    if (!kTaskKeys.count(std::string(key.str())))
+      throw FileError(path, line_of(&node), "unknown task key '" + std::string(key.str()) + "'",
+                      "use only: " + join(kTaskKeys));
+  auto str = [&](const char* key, std::string& out) {
+    if (const auto* n = tt.get(key)) {
+      if (!n->is_string()) throw FileError(path, line_of(n), std::string("'") + key + "' must be a string", "quote it");
+      out = n->as_string()->get();
+    }
+  };
+  auto num = [&](const char* key, double& out) {
+    if (const auto* n = tt.get(key)) {
+      if (!n->is_number()) throw FileError(path, line_of(n), std::string("'") + key + "' must be a number", std::string("write e.g. ") + key + " = 2.0");
+      out = n->value<double>().value();
+    }
+  };
+  str("id", task.id);
+  str("name", task.name);
+  str("kind", task.kind);
+  str("filter", task.filter);
+  str("metric", task.metric);
+  str("case", task.kase);
+  str("baseline", task.baseline);
+  str("curve", task.curve);
+  str("visibility", task.visibility);
+  num("full", task.full);
+  num("zero", task.zero);
+  num("points", task.points);
+  if (const auto* n = tt.get("size")) {
+    if (!n->is_integer()) throw FileError(path, line_of(n), "'size' must be an integer", "write e.g. size = 4096");
+    task.size = n->as_integer()->get();
+  }
+  if (const auto* n = tt.get("partial")) {
+    if (!n->is_boolean()) throw FileError(path, line_of(n), "'partial' must be true or false", "write partial = true");
+    task.partial = n->as_boolean()->get();
+  }
+  if (task.name.empty()) task.name = task.id;
+  return task;
+}
+
+void validate_task(const fs::path& path, const Task& t) {
+  const int line = t.line;
+  if (t.id.empty() || !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9_-]*")))
+    throw FileError(path, line, "task needs an 'id' of a-z, 0-9, '-' and '_'", "add id = \"dot-speedup\"");
+  if (t.kind != "test" && t.kind != "perf" && t.kind != "count")
+    throw FileError(path, line, "task '" + t.id + "': kind must be test, perf or count", "write kind = \"test\"");
+  if (!(t.points > 0)) throw FileError(path, line, "task '" + t.id + "' needs points > 0", "add points = 10");
+  if (t.visibility != "visible" && t.visibility != "hidden" && t.visibility != "after_due")
+    throw FileError(path, line, "task '" + t.id + "': visibility must be visible, hidden or after_due", "write visibility = \"visible\"");
+  if (t.kind == "test") return;
+  if (t.kase.empty() || t.metric.empty())
+    throw FileError(path, line, "task '" + t.id + "' needs 'metric' and 'case'", "see docs/instructors.md, section Tasks");
+  if (t.kind == "perf" && !kMetrics.count(t.metric))
+    throw FileError(path, line, "task '" + t.id + "': unknown metric '" + t.metric + "'", "use one of: " + join(kMetrics));
+  if (t.kind == "perf" && t.metric == "speedup" && t.baseline.empty())
+    throw FileError(path, line, "task '" + t.id + "': a speedup needs 'baseline'", "add baseline = \"scalar\"");
+  if (t.curve != "linear" && t.curve != "proportional")
+    throw FileError(path, line, "task '" + t.id + "': curve must be linear or proportional", "write curve = \"linear\"");
+  if (t.full == t.zero)
+    throw FileError(path, line, "task '" + t.id + "': 'full' and 'zero' must differ",
+                    "full credit at or beyond 'full', none beyond 'zero' (full < zero means lower is better)");
+  if (t.curve == "proportional" && !(t.full > 0 && t.zero < t.full))
+    throw FileError(path, line, "task '" + t.id + "': a proportional curve needs 0 <= zero < full", "use curve = \"linear\" for lower-is-better metrics");
 }
 
 std::vector<Lab> discover_labs(const fs::path& root) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <toml++/toml.h>
+
 namespace labctl {
 
 namespace fs = std::filesystem;
@@ -30,12 +32,33 @@ struct Target {
   int line = 0;
 };
 
+// A graded task (issue: grading). Tests give per-test partial credit; perf and
+// count tasks are scored on a curve between `zero` and `full`.
+struct Task {
+  std::string id, name;
+  std::string kind;        // test | perf | count
+  std::string filter = "*";  // test: GoogleTest filter
+  bool partial = true;       // test: credit per passing test
+  std::string metric;      // perf: speedup|gflops|gbs|roofline_fraction; count: the bench's count name
+  std::string kase;
+  long long size = 0;
+  std::string baseline;
+  double full = 0, zero = 0;
+  std::string curve = "linear";  // linear | proportional
+  double points = 0;
+  std::string visibility = "visible";  // visible | hidden | after_due
+  int line = 0;
+};
+
 struct Lab {
   std::string id, title, module, summary;
   int phase = 0;
   std::vector<std::string> layers;
   std::vector<std::string> requires_features;
   std::vector<Target> targets;
+  std::vector<Task> tasks;
+  double time_limit_s = 120;        // [grading] per test or bench process
+  double memory_limit_mb = 4096;    // [grading] address-space limit per process
   fs::path dir;       // the lab folder
   fs::path manifest;  // its lab.toml
   std::string phase_dir;  // e.g. 01-foundations
@@ -50,6 +73,11 @@ struct Phase {
 const std::vector<Phase>& phases();
 
 Lab parse_manifest(const fs::path& lab_toml);
+
+// Reads a task table over `base` (track overrides start from the lab's task).
+Task parse_task(const fs::path& file, const toml::table& table, int line, Task base = {});
+// Shared by lab.toml [[tasks]] and track overrides: checks a task's fields.
+void validate_task(const fs::path& file, const Task& t);
 // Every lab under root/phases, sorted by phase then id. Throws FileError on
 // the first malformed manifest.
 std::vector<Lab> discover_labs(const fs::path& root);

@@ -1,0 +1,627 @@
+// The grader. For each lab of a track it
+//   1. builds the submission's student/ sources on top of a pristine copy of
+//      the tree at the same commit (edited tests, manifests, harnesses or
+//      build files change nothing, and each edit is reported);
+//   2. runs tests and benchmarks in child processes with a time limit, a
+//      memory limit, an empty environment, no network where the OS allows,
+//      and a grading seed;
+//   3. scores test tasks by passing tests, perf tasks by ratios measured in
+//      one process (re-measured when the interval straddles a threshold), and
+//      count tasks by deterministic values, on the manifest's curve;
+// and writes grade.json (a superset of Gradescope's results.json), junit.xml
+// and summary.md. A compile error, crash, hang or OOM costs only the affected
+// lab's tasks; grading always finishes.
+#include "grade.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include <chrono>
+#include <fstream>
+#include <labkit/machine.hpp>
+#include <labkit/report.hpp>
+#include <labkit/stats.hpp>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "process.hpp"
+#include "progress.hpp"
+#include "results.hpp"
+#include "track.hpp"
+
+namespace labctl {
+
+using nlohmann::json;
+
+namespace {
+
+struct TaskGrade {
+  std::string lab, task_id, name, kind, visibility;
+  double score = 0, max_score = 0;
+  std::string output;
+  std::string status;        // passed, failed, partial, error
+  json measurement = json::object();
+};
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool same_content(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  if (!fs::exists(b, ec) || fs::file_size(a, ec) != fs::file_size(b, ec)) return false;
+  return read_text(a) == read_text(b);
+}
+
+// Makes `dest` hold exactly the files of `src`, rewriting only what changed
+// so that the build stays incremental (timestamps of equal files are kept).
+void sync_tree(const fs::path& src, const fs::path& dest) {
+  fs::create_directories(dest);
+  std::set<fs::path> wanted;
+  for (const auto& e : fs::recursive_directory_iterator(src)) {
+    const auto rel = fs::relative(e.path(), src);
+    wanted.insert(rel);
+    const auto target = dest / rel;
+    if (e.is_directory()) {
+      fs::create_directories(target);
+    } else if (e.is_regular_file() && !same_content(e.path(), target)) {
+      fs::create_directories(target.parent_path());
+      fs::copy_file(e.path(), target, fs::copy_options::overwrite_existing);
+    }
+  }
+  std::vector<fs::path> extra;
+  for (const auto& e : fs::recursive_directory_iterator(dest))
+    if (!wanted.count(fs::relative(e.path(), dest))) extra.push_back(e.path());
+  for (const auto& p : extra) fs::remove_all(p);
+}
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// GoogleTest's filter syntax: positive patterns, then '-' and negative ones,
+// ':'-separated, with * and ? wildcards.
+bool glob_match(const std::string& pattern, const std::string& text) {
+  std::size_t p = 0, t = 0, star = std::string::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool gtest_filter_match(const std::string& filter, const std::string& full_name) {
+  const auto dash = filter.find('-');
+  const std::string pos = dash == std::string::npos ? filter : filter.substr(0, dash);
+  const std::string neg = dash == std::string::npos ? "" : filter.substr(dash + 1);
+  auto any = [&](const std::string& list) {
+    std::stringstream ss(list);
+    std::string pat;
+    while (std::getline(ss, pat, ':'))
+      if (!pat.empty() && glob_match(pat, full_name)) return true;
+    return false;
+  };
+  return (pos.empty() ? true : any(pos)) && !any(neg);
+}
+
+// Where the OS allows it, children run without network: a fresh, empty
+// network namespace (unshare -n). Probed once.
+std::vector<std::string> isolation_prefix(std::string& note) {
+  const bool root = geteuid() == 0;
+  std::vector<std::string> prefix = root ? std::vector<std::string>{"unshare", "--net", "--"}
+                                         : std::vector<std::string>{"unshare", "--map-root-user", "--net", "--"};
+  std::vector<std::string> probe = prefix;
+  probe.push_back("true");
+  if (run_process(probe).ok()) {
+    note = "no network (unshare --net)";
+    return prefix;
+  }
+  note = "network not isolated: unshare --net is not permitted here";
+  return {};
+}
+
+double curve_score(const Task& t, double value, double points) {
+  double fraction;
+  if (t.curve == "proportional") {
+    fraction = value < t.zero ? 0 : std::min(1.0, value / t.full);
+  } else {
+    fraction = (value - t.zero) / (t.full - t.zero);  // works for lower-is-better too (full < zero)
+  }
+  return points * std::clamp(fraction, 0.0, 1.0);
+}
+
+std::string fmt_value(const Task& t, double v) {
+  if (t.metric == "speedup") return fmt::format("{:.2f}x", v);
+  if (t.metric == "roofline_fraction") return fmt::format("{:.0f}%", 100 * v);
+  return fmt::format("{:.4g}", v);
+}
+
+// First compiler error lines of a build log, for the report.
+std::string compile_errors(const std::string& log) {
+  std::stringstream ss(log);
+  std::string line, out;
+  int n = 0;
+  while (std::getline(ss, line) && n < 12)
+    if (line.find("error") != std::string::npos) {
+      out += line + "\n";
+      ++n;
+    }
+  return out.empty() ? tail_lines(log, 12) : out;
+}
+
+const char* gradescope_visibility(const std::string& v) {
+  if (v == "hidden") return "hidden";
+  if (v == "after_due") return "after_due_date";
+  return "visible";
+}
+
+}  // namespace
+
+int cmd_grade(const Context& c, const GradeOptions& o) {
+  if (o.impl != "student" && o.impl != "reference") throw UsageError("--impl must be student or reference");
+  if (o.out.empty()) throw UsageError("--out DIR is required: where grade.json, junit.xml and summary.md go");
+  const fs::path submission = fs::weakly_canonical(o.submission.empty() ? c.root : o.submission);
+  if (!fs::is_directory(submission)) throw UsageError("--submission " + submission.string() + " is not a folder");
+
+  // The track is checked before any heavy work: a malformed one exits 2 at once.
+  const Track checked = parse_track(o.track, c.labs());
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path work = o.work.empty() ? c.root / "build" / "grade" : o.work;
+  const fs::path stage = work / "stage", tree = work / "tree", build = work / "build", home = work / "home";
+  fs::create_directories(o.out);
+  fs::create_directories(home);
+
+  // 1. The pristine tree at the grader's commit.
+  std::string commit = "uncommitted";
+  {
+    Progress p("grade: preparing the pristine tree");
+    fs::remove_all(stage);
+    fs::create_directories(stage);
+    const auto rev = run_process({"git", "-C", c.root.string(), "rev-parse", "HEAD"});
+    if (rev.ok()) {
+      commit = rev.output.substr(0, rev.output.find('\n'));
+      const auto r = run_process({"sh", "-c", "git -C \"$0\" archive --format=tar HEAD | tar -x -C \"$1\"", c.root.string(), stage.string()});
+      if (!r.ok()) throw std::runtime_error("git archive failed: " + r.output);
+    } else {
+      for (const auto& e : fs::directory_iterator(c.root)) {
+        const auto name = e.path().filename().string();
+        if (name == "build" || name == "out" || name == ".git") continue;
+        fs::copy(e.path(), stage / name, fs::copy_options::recursive);
+      }
+    }
+    p.finish(commit.substr(0, 12));
+  }
+  const Track track = parse_track(o.track, discover_labs(stage));
+  const std::uint64_t seed = o.seed ? *o.seed : fnv1a(read_text(o.track)) % 1000000007ull;
+  const auto now_epoch = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const bool past_due = track.due_epoch != 0 && now_epoch >= track.due_epoch;
+
+  // 2. The submission's student/ folders on top; every other difference is reported and ignored.
+  std::vector<std::string> edits;
+  std::map<std::string, std::string> lab_failure;  // lab id -> why all its tasks score 0
+  auto protected_path = [&](const fs::path& rel) {
+    const std::string s = rel.generic_string();
+    if (s.rfind("common/", 0) == 0 || s.rfind("cmake/", 0) == 0 || s.rfind("tools/", 0) == 0 ||
+        s == "CMakeLists.txt" || s == "CMakePresets.json" || s == "phases/CMakeLists.txt")
+      return true;
+    for (const auto& tl : track.labs) {
+      const std::string dir = fs::relative(tl.lab.dir, stage).generic_string() + "/";
+      if (s.rfind(dir, 0) == 0 && s.rfind(dir + "student/", 0) != 0) return true;
+    }
+    return false;
+  };
+  {
+    for (const auto& e : fs::recursive_directory_iterator(stage)) {
+      if (!e.is_regular_file()) continue;
+      const auto rel = fs::relative(e.path(), stage);
+      if (!protected_path(rel)) continue;
+      const auto theirs = submission / rel;
+      if (!fs::exists(theirs)) edits.push_back("deleted: " + rel.generic_string());
+      else if (!same_content(e.path(), theirs)) edits.push_back("modified: " + rel.generic_string());
+    }
+    for (const auto& tl : track.labs) {
+      const fs::path rel_dir = fs::relative(tl.lab.dir, stage);
+      if (!fs::is_directory(submission / rel_dir)) continue;
+      for (const auto& e : fs::recursive_directory_iterator(submission / rel_dir)) {
+        const auto rel = fs::relative(e.path(), submission);
+        if (e.is_regular_file() && protected_path(rel) && !fs::exists(stage / rel))
+          edits.push_back("added: " + rel.generic_string());
+      }
+    }
+  }
+  for (const auto& tl : track.labs) {
+    const fs::path rel_student = fs::relative(tl.lab.dir, stage) / "student";
+    if (o.impl == "student") {
+      if (!fs::is_directory(submission / rel_student)) {
+        lab_failure[tl.lab.id] = "the submission has no " + rel_student.generic_string() + " folder";
+        continue;
+      }
+      fs::remove_all(stage / rel_student);
+      fs::copy(submission / rel_student, stage / rel_student, fs::copy_options::recursive);
+    }
+  }
+  sync_tree(stage, tree);
+
+  std::string isolation_note;
+  const auto prefix = isolation_prefix(isolation_note);
+
+  // 3. Configure once (incremental afterwards).
+  RunOptions quiet;
+  quiet.timeout_s = 1800;
+  if (!fs::exists(build / "build.ninja")) {
+    Progress p("grade: configuring");
+    const auto r = run_process({"cmake", "-S", tree.string(), "-B", build.string(), "-G", "Ninja",
+                                "-DCMAKE_BUILD_TYPE=Release", "-DLABS_ALLOW_FETCH=OFF", "-DLABS_BUILD_TESTS=ON"}, quiet);
+    p.finish(r.ok() ? "done" : "failed");
+    if (!r.ok())
+      for (const auto& tl : track.labs) lab_failure.emplace(tl.lab.id, "configure failed:\n" + tail_lines(r.output, 20));
+  }
+
+  std::vector<TaskGrade> grades;
+  json lab_reports = json::array();
+  const auto machine = labkit::describe_machine();
+  int lab_index = 0;
+  for (const auto& tl : track.labs) {
+    const Lab& lab = tl.lab;
+    ++lab_index;
+    const std::string step = fmt::format("grade [{}/{}] {}", lab_index, track.labs.size(), lab.id);
+    const fs::path lab_out = o.out / lab.id;
+    fs::create_directories(lab_out);
+    double total_points = 0;
+    for (const auto& t : lab.tasks) total_points += t.points;
+    const double scale = tl.points ? *tl.points / total_points : 1.0;
+    const double limit = o.time_limit_s > 0 ? o.time_limit_s : lab.time_limit_s;
+    RunOptions sandbox;
+    sandbox.timeout_s = limit;
+    sandbox.memory_limit_bytes = static_cast<std::uint64_t>(lab.memory_limit_mb * 1024 * 1024);
+    sandbox.clean_env = true;
+    sandbox.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", home.string()}, {"LANG", "C"},
+                   {"LABKIT_SEED", std::to_string(seed)}, {"LABKIT_GIT_REVISION", commit.substr(0, 12)}};
+    auto sandboxed = [&](std::vector<std::string> argv) {
+      argv.insert(argv.begin(), prefix.begin(), prefix.end());
+      return argv;
+    };
+
+    std::map<std::string, std::string> failure;  // kind -> reason (test / bench)
+    if (lab_failure.count(lab.id)) failure["test"] = failure["bench"] = lab_failure[lab.id];
+
+    bool has_tests = false, has_bench = false;
+    for (const auto& t : lab.tasks) (t.kind == "test" ? has_tests : has_bench) = true;
+
+    // Build this lab's targets only: a compile error here costs only this lab.
+    if (!failure.count("test")) {
+      Progress p(step + ": building");
+      std::vector<std::string> argv = {"cmake", "--build", build.string()};
+      if (has_tests) argv.insert(argv.end(), {"--target", lab.id + "_test_" + o.impl});
+      if (has_bench) argv.insert(argv.end(), {"--target", lab.id + "_bench"});
+      const auto r = run_process(argv, quiet);
+      std::ofstream(lab_out / "build.log") << r.output;
+      p.finish(r.ok() ? "ok" : "compile error");
+      if (!r.ok()) failure["test"] = failure["bench"] = "compile error:\n" + compile_errors(r.output);
+    }
+
+    // Tests.
+    std::vector<labkit::TestResult> tests;
+    if (has_tests && !failure.count("test")) {
+      Progress p(step + ": tests");
+      const fs::path json_file = lab_out / "tests.json";
+      fs::remove(json_file);
+      const auto exe = (build / "bin" / (lab.id + "_test_" + o.impl)).string();
+      const auto r = run_process(sandboxed({exe, "--gtest_output=json:" + json_file.string()}), sandbox);
+      std::ofstream(lab_out / "tests.log") << r.output;
+      if (r.timed_out || r.signal != 0 || !fs::exists(json_file)) {
+        failure["test"] = "the test program " + r.describe(limit) + "\n" + tail_lines(r.output, 10);
+        p.finish(r.describe(limit));
+      } else {
+        tests = read_gtest_json(json_file, o.impl, r, limit);
+        p.finish(fmt::format("{} tests", tests.size()));
+      }
+    }
+
+    // Benchmark: one process, the implementation and its baselines interleaved.
+    json bench_json;
+    auto run_bench_for = [&](const std::vector<const Task*>& tasks, int repetitions, json& into) -> std::string {
+      std::string names;
+      for (const Task* t : tasks) {
+        std::string impls = o.impl;
+        if (!t->baseline.empty()) impls += "|" + t->baseline;
+        names += (names.empty() ? "" : "|") + fmt::format("{}/({})/{}", t->kase, impls, t->size);
+      }
+      const fs::path file = lab_out / "bench.json";
+      fs::remove(file);
+      const auto exe = (build / "bin" / (lab.id + "_bench")).string();
+      RunOptions bench_opts = sandbox;
+      bench_opts.timeout_s = limit * 3;  // benchmarks repeat on purpose
+      const auto r = run_process(sandboxed({exe, "--impl", o.impl, "--out", file.string(), "--repetitions",
+                                            std::to_string(repetitions), "--benchmark_filter=^(" + names + ")$"}),
+                                 bench_opts);
+      std::ofstream(lab_out / "bench.log", std::ios::app) << r.output;
+      if (!r.ok() && !fs::exists(file)) return "the benchmark " + r.describe(bench_opts.timeout_s) + "\n" + tail_lines(r.output, 10);
+      std::ifstream in(file);
+      into = json::parse(in);
+      return "";
+    };
+    std::vector<const Task*> bench_tasks;
+    for (const auto& t : lab.tasks)
+      if (t.kind != "test") bench_tasks.push_back(&t);
+    if (!bench_tasks.empty() && !failure.count("bench")) {
+      Progress p(step + ": benchmark");
+      fs::remove(lab_out / "bench.log");
+      if (auto err = run_bench_for(bench_tasks, 15, bench_json); !err.empty()) failure["bench"] = err;
+      p.finish(failure.count("bench") ? "failed" : "done");
+    }
+
+    auto find_bench = [&](const json& j, const Task& t, const std::string& impl) -> json {
+      for (const auto& b : j.value("benchmarks", json::array()))
+        if (b.value("case", "") == t.kase && b.value("impl", "") == impl && b.value("size", 0ll) == t.size) return b;
+      return json();
+    };
+
+    // Score each task.
+    json lab_report = {{"id", lab.id}, {"failure", failure.empty() ? json() : json(failure)}};
+    for (const auto& t : lab.tasks) {
+      TaskGrade g;
+      g.lab = lab.id;
+      g.task_id = t.id;
+      g.name = lab.id + ": " + t.name;
+      g.kind = t.kind;
+      g.visibility = t.visibility;
+      g.max_score = t.points * scale;
+      const std::string kind_key = t.kind == "test" ? "test" : "bench";
+      if (failure.count(kind_key)) {
+        g.status = "error";
+        g.output = failure[kind_key];
+      } else if (t.kind == "test") {
+        int passed = 0, total = 0;
+        std::string failed_list;
+        for (const auto& tr : tests) {
+          if (!gtest_filter_match(t.filter, tr.suite + "." + tr.name)) continue;
+          ++total;
+          if (tr.passed || tr.skipped) ++passed;
+          else if (failed_list.size() < 1500) failed_list += "- " + tr.suite + "." + tr.name + ": " + tail_lines(tr.message, 3) + "\n";
+        }
+        if (total == 0) {
+          g.status = "error";
+          g.output = "no test matched the filter '" + t.filter + "'";
+        } else {
+          g.score = t.partial ? g.max_score * passed / total : (passed == total ? g.max_score : 0);
+          g.status = passed == total ? "passed" : passed ? "partial" : "failed";
+          g.output = fmt::format("{}/{} tests passed{}", passed, total, failed_list.empty() ? "" : "\n" + failed_list);
+        }
+        g.measurement = {{"passed", passed}, {"total", total}};
+      } else if (t.kind == "count") {
+        bool found = false;
+        for (const auto& cnt : bench_json.value("counts", json::array())) {
+          if (cnt.value("case", "") != t.kase || cnt.value("impl", "") != o.impl || cnt.value("metric", "") != t.metric ||
+              cnt.value("size", 0ll) != t.size)
+            continue;
+          found = true;
+          const double v = cnt.value("value", 0.0);
+          if (cnt.value("status", "") != "ok") {
+            g.status = "failed";
+            g.output = cnt.value("status", "") + ": " + cnt.value("note", "");
+          } else {
+            g.score = curve_score(t, v, g.max_score);
+            g.status = g.score >= g.max_score - 1e-9 ? "passed" : g.score > 0 ? "partial" : "failed";
+            g.output = fmt::format("{} = {:.6g} (full credit at {:.6g}, none at {:.6g}; deterministic)", t.metric, v, t.full, t.zero);
+          }
+          g.measurement = {{"metric", t.metric}, {"value", v}, {"deterministic", true}};
+        }
+        if (!found) {
+          g.status = "error";
+          g.output = "the benchmark reported no count " + t.metric + " for " + t.kase + "/" + o.impl;
+        }
+      } else {  // perf
+        json measured = bench_json;
+        int attempts = 1;
+        for (;; ++attempts) {
+          const json b = find_bench(measured, t, o.impl);
+          if (b.is_null()) {
+            g.status = "error";
+            g.output = fmt::format("the benchmark has no {}/{}/{}", t.kase, o.impl, t.size);
+            break;
+          }
+          if (b.value("status", "") != "ok") {
+            g.status = "failed";
+            g.output = b.value("status", "") + ": " + b.value("note", "");
+            break;
+          }
+          labkit::Interval interval;
+          double value = 0;
+          const auto bench = labkit::bench_from_json(b);
+          if (t.metric == "speedup") {
+            const json base = find_bench(measured, t, t.baseline);
+            if (base.is_null() || base.value("status", "") != "ok") {
+              g.status = "error";
+              g.output = "the baseline '" + t.baseline + "' was not measured";
+              break;
+            }
+            interval = labkit::ratio_interval(labkit::bench_from_json(base).samples_ns, bench.samples_ns);
+            value = interval.estimate;
+          } else if (t.metric == "gflops" || t.metric == "gbs" || t.metric == "roofline_fraction") {
+            // Throughput interval: flops (or bytes) over each resampled median time.
+            const double work = t.metric == "gbs" ? bench.bytes : bench.flops;
+            const labkit::Statistic rate = [work](std::span<const double> s) { return work / labkit::median(s); };
+            interval = labkit::bootstrap_interval(bench.samples_ns, rate);
+            value = interval.estimate;
+            if (t.metric == "roofline_fraction") {
+              // Uses the cached machine limits when present; otherwise a quick probe.
+              static std::optional<labkit::MachineLimits> limits;
+              if (!limits) {
+                labkit::MeasureOptions mo;
+                mo.quick = true;
+                limits = labkit::measure_machine(mo);
+              }
+              const double attainable = std::min(limits->peak_one_core.gflops,
+                                                 bench.intensity() * limits->bandwidth_for(static_cast<std::uint64_t>(bench.bytes)));
+              interval = {value / attainable, interval.lo / attainable, interval.hi / attainable};
+              value = interval.estimate;
+            }
+          }
+          const bool straddles = interval.straddles(t.full) || interval.straddles(t.zero);
+          if (straddles && attempts < 3) {
+            // The data cannot tell which side of a threshold the truth is on: measure again, longer.
+            json again;
+            if (run_bench_for({&t}, 15 * (attempts + 1), again).empty()) {
+              measured = again;
+              continue;
+            }
+          }
+          g.score = curve_score(t, value, g.max_score);
+          g.status = g.score >= g.max_score - 1e-9 ? "passed" : g.score > 0 ? "partial" : "failed";
+          g.output = fmt::format("{} = {} [95% CI {}, {}] (full credit at {}, none at {}; {} measurement{}{})", t.metric,
+                                 fmt_value(t, value), fmt_value(t, interval.lo), fmt_value(t, interval.hi),
+                                 fmt_value(t, t.full), fmt_value(t, t.zero), attempts, attempts > 1 ? "s" : "",
+                                 straddles ? ", interval still straddles a threshold" : "");
+          json samples = bench.samples_ns;
+          g.measurement = {{"metric", t.metric}, {"value", value},
+                           {"interval", {{"lo", interval.lo}, {"hi", interval.hi}, {"confidence", 0.95}}},
+                           {"attempts", attempts}, {"samples_ns", samples}};
+          if (t.metric == "speedup")
+            g.measurement["baseline_samples_ns"] = find_bench(measured, t, t.baseline).value("samples_ns", json::array());
+          break;
+        }
+      }
+      grades.push_back(g);
+    }
+    lab_reports.push_back(lab_report);
+  }
+
+  // 4. Reports.
+  double score = 0, max_score = 0, visible_score = 0, visible_max = 0;
+  int hidden_pending = 0;
+  auto shown = [&](const TaskGrade& g) { return g.visibility == "visible" || (g.visibility == "after_due" && past_due); };
+  for (const auto& g : grades) {
+    score += g.score;
+    max_score += g.max_score;
+    if (shown(g)) {
+      visible_score += g.score;
+      visible_max += g.max_score;
+    } else {
+      ++hidden_pending;
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  json tests_json = json::array();
+  for (const auto& g : grades) {
+    tests_json.push_back({{"name", g.name}, {"score", g.score}, {"max_score", g.max_score}, {"output", g.output},
+                          {"visibility", gradescope_visibility(g.visibility)}, {"tags", {g.lab, g.kind}},
+                          {"status", g.status == "passed" ? "passed" : "failed"},
+                          {"labkit", {{"lab", g.lab}, {"task", g.task_id}, {"kind", g.kind}, {"result", g.status},
+                                      {"measurement", g.measurement}}}});
+  }
+  std::string summary_line = fmt::format("Track '{}', {} implementation: {:.2f} / {:.2f} on visible tasks", track.name,
+                                         o.impl, visible_score, visible_max);
+  if (hidden_pending) summary_line += fmt::format("; {} hidden task{} pending", hidden_pending, hidden_pending == 1 ? "" : "s");
+  json grade = {
+      {"score", score},
+      {"max_score", max_score},
+      {"output", summary_line + (edits.empty() ? "" : fmt::format("\n{} edit(s) to protected files were ignored.", edits.size()))},
+      {"visibility", "visible"},
+      {"stdout_visibility", "visible"},
+      {"execution_time", seconds},
+      {"tests", tests_json},
+      {"labkit", {{"schema", "labkit.grade/1"},
+                  {"track", {{"name", track.name}, {"file", o.track.string()}, {"due", track.due.value_or("")}}},
+                  {"impl", o.impl},
+                  {"seed", seed},
+                  {"commit", commit},
+                  {"visible_score", visible_score},
+                  {"visible_max_score", visible_max},
+                  {"hidden_tasks_pending", hidden_pending},
+                  {"protected_edits", edits},
+                  {"isolation", isolation_note},
+                  {"labs", lab_reports},
+                  {"machine", labkit::to_json(machine)}}}};
+  std::ofstream(o.out / "grade.json") << grade.dump(2) << "\n";
+
+  // JUnit: hidden tasks appear as skipped, never as passed.
+  {
+    std::ofstream x(o.out / "junit.xml");
+    x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"" << labkit::xml_escape(track.name) << "\">\n";
+    for (const auto& tl : track.labs) {
+      int n = 0, failures = 0, skipped = 0;
+      for (const auto& g : grades)
+        if (g.lab == tl.lab.id) {
+          ++n;
+          if (!shown(g)) ++skipped;
+          else if (g.status != "passed") ++failures;
+        }
+      x << "  <testsuite name=\"" << labkit::xml_escape(tl.lab.id) << "\" tests=\"" << n << "\" failures=\"" << failures
+        << "\" errors=\"0\" skipped=\"" << skipped << "\">\n";
+      for (const auto& g : grades) {
+        if (g.lab != tl.lab.id) continue;
+        x << "    <testcase classname=\"" << labkit::xml_escape(g.lab) << "\" name=\"" << labkit::xml_escape(g.task_id)
+          << "\">";
+        if (!shown(g)) x << "<skipped message=\"hidden task: result pending\"/>";
+        else if (g.status != "passed")
+          x << "<failure message=\"" << labkit::xml_escape(fmt::format("{:.2f}/{:.2f}", g.score, g.max_score)) << "\">"
+            << labkit::xml_escape(g.output) << "</failure>";
+        x << "<system-out>" << labkit::xml_escape(shown(g) ? g.output : "hidden") << "</system-out></testcase>\n";
+      }
+      x << "  </testsuite>\n";
+    }
+    x << "</testsuites>\n";
+  }
+
+  // Markdown summary (a CI job summary) and the terminal table.
+  std::ostringstream md;
+  md << "# Grade: " << track.name << "\n\n" << summary_line << ".\n\n";
+  md << "| lab | task | kind | score | result |\n|---|---|---|---:|---|\n";
+  fmt::print("\n{:<14} {:<34} {:<6} {:>13}  {}\n", "lab", "task", "kind", "score", "result");
+  for (const auto& g : grades) {
+    if (!shown(g)) continue;
+    std::string first_line = g.output.substr(0, g.output.find('\n'));
+    md << "| " << g.lab << " | " << g.task_id << " | " << g.kind << " | " << fmt::format("{:.2f} / {:.2f}", g.score, g.max_score)
+       << " | " << g.status << ": " << std::regex_replace(first_line, std::regex("\\|"), "/") << " |\n";
+    fmt::print("{:<14} {:<34} {:<6} {:>13}  {}: {}\n", g.lab, g.task_id, g.kind,
+               fmt::format("{:.1f}/{:.1f}", g.score, g.max_score), g.status, first_line.substr(0, 90));
+  }
+  if (hidden_pending) {
+    md << "\n" << hidden_pending << " hidden task" << (hidden_pending == 1 ? "" : "s") << " pending.\n";
+    fmt::print("{} hidden task{} pending\n", hidden_pending, hidden_pending == 1 ? "" : "s");
+  }
+  for (const auto& g : grades)
+    if (shown(g) && g.status != "passed" && g.output.find('\n') != std::string::npos)
+      md << "\n<details><summary>" << g.lab << " / " << g.task_id << "</summary>\n\n```\n" << g.output << "\n```\n</details>\n";
+  if (!edits.empty()) {
+    md << "\n## Edits to protected files (ignored)\n\n";
+    fmt::print("\n{} edit(s) to protected files were ignored (only student/ folders are graded):\n", edits.size());
+    for (const auto& e : edits) {
+      md << "- " << e << "\n";
+      fmt::print("  {}\n", e);
+    }
+  }
+  md << "\nSeed " << seed << ", commit " << commit.substr(0, 12) << ", " << isolation_note << ", machine "
+     << machine.cpu_model << " (" << machine.fingerprint << ").\n";
+  std::ofstream(o.out / "summary.md") << md.str();
+  fmt::print("\n{}\nwrote {}, {} and {} ({:.0f} s)\n", summary_line, (o.out / "grade.json").string(),
+             (o.out / "junit.xml").string(), (o.out / "summary.md").string(), seconds);
+  return 0;
+}
+
+}  // namespace labctl

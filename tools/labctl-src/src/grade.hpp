@@ -1,0 +1,23 @@
+// labctl grade: grade a submission against a track, the same way locally and in CI.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "context.hpp"
+
+namespace labctl {
+
+struct GradeOptions {
+  fs::path track;
+  fs::path submission;            // a checkout of the course repository; default: the tree itself
+  std::string impl = "student";   // or reference: grade the reference solution
+  fs::path out;                   // grade.json, junit.xml, summary.md
+  std::optional<std::uint64_t> seed;  // LABKIT_SEED; default: derived from the track file
+  double time_limit_s = 0;        // override every lab's per-process limit (0: the manifest's)
+  fs::path work;                  // pristine tree + build; default build/grade under the root
+};
+
+int cmd_grade(const Context& c, const GradeOptions& o);
+
+}  // namespace labctl

@@ -1,0 +1,109 @@
+#include "track.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace labctl {
+
+namespace {
+int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
+}  // namespace
+
+Track parse_track(const fs::path& file, const std::vector<Lab>& labs) {
+  if (!fs::exists(file)) throw FileError(file, 0, "no such track file", "pass a file from labs/tracks/, e.g. --track labs/tracks/software-ml.toml");
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw FileError(file, static_cast<int>(e.source().begin.line), std::string(e.description()),
+                    "correct the TOML syntax at that line (docs/instructors.md has a worked example)");
+  }
+  Track track;
+  track.file = file;
+  static const std::set<std::string> keys = {"name", "description", "due", "labs"};
+  for (const auto& [key, node] : t)
+    if (!keys.count(std::string(key.str())))
+      throw FileError(file, line_of(&node), "unknown key '" + std::string(key.str()) + "'", "use name, description, due and [[labs]]");
+  const auto* name = t.get("name");
+  if (!name || !name->is_string())
+    throw FileError(file, line_of(name), "a track needs a 'name' string", "add name = \"My course, autumn term\"");
+  track.name = name->as_string()->get();
+  if (const auto* d = t.get("description"); d && d->is_string()) track.description = d->as_string()->get();
+  if (const auto* due = t.get("due")) {
+    if (!due->is_date_time())
+      throw FileError(file, line_of(due), "'due' must be a TOML date-time with a time zone",
+                      "write e.g. due = 2027-01-15T23:59:00Z (no quotes)");
+    const auto dt = due->as_date_time()->get();
+    if (!dt.offset)
+      throw FileError(file, line_of(due), "'due' needs a time zone", "append Z (UTC) or an offset like +01:00");
+    // Days from civil (Howard Hinnant's algorithm), to epoch seconds.
+    int y = dt.date.year;
+    const unsigned m = dt.date.month, d = dt.date.day;
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+    track.due_epoch = days * 86400 + dt.time.hour * 3600 + dt.time.minute * 60 + dt.time.second - dt.offset->minutes * 60;
+    std::ostringstream os;
+    os << *due->as_date_time();
+    track.due = os.str();
+  }
+  const auto* list = t.get("labs");
+  if (!list || !list->is_array_of_tables() || list->as_array()->empty())
+    throw FileError(file, line_of(list), "a track needs at least one [[labs]] entry", "add [[labs]] with id = \"simd-dot\"");
+  std::set<std::string> seen;
+  for (const auto& node : *list->as_array()) {
+    const auto& lt = *node.as_table();
+    const int line = line_of(&node);
+    for (const auto& [key, n] : lt)
+      if (key.str() != "id" && key.str() != "points" && key.str() != "tasks")
+        throw FileError(file, line_of(&n), "unknown key '" + std::string(key.str()) + "' in [[labs]]", "use id, points and [labs.tasks.<task-id>]");
+    const auto* id = lt.get("id");
+    if (!id || !id->is_string()) throw FileError(file, line, "[[labs]] entry needs an 'id'", "add id = \"simd-dot\"");
+    const std::string lab_id = id->as_string()->get();
+    const Lab* found = nullptr;
+    std::string known;
+    for (const auto& l : labs) {
+      if (l.id == lab_id) found = &l;
+      known += (known.empty() ? "" : ", ") + l.id;
+    }
+    if (!found) throw FileError(file, line_of(id), "no lab '" + lab_id + "' in this tree", "use one of: " + known);
+    if (!seen.insert(lab_id).second) throw FileError(file, line_of(id), "lab '" + lab_id + "' listed twice", "list each lab once");
+    if (found->tasks.empty())
+      throw FileError(file, line_of(id), "lab '" + lab_id + "' has no [[tasks]] to grade",
+                      "add tasks to " + found->manifest.string() + " (docs/instructors.md)");
+    TrackLab tl{*found, std::nullopt};
+    if (const auto* p = lt.get("points")) {
+      if (!p->is_number() || !(p->value<double>().value() > 0))
+        throw FileError(file, line_of(p), "'points' must be a positive number", "write e.g. points = 100");
+      tl.points = p->value<double>().value();
+    }
+    if (const auto* overrides = lt.get("tasks")) {
+      if (!overrides->is_table()) throw FileError(file, line_of(overrides), "'tasks' must be a table of task overrides", "write [labs.tasks.<task-id>]");
+      for (const auto& [task_id, over] : *overrides->as_table()) {
+        auto it = std::find_if(tl.lab.tasks.begin(), tl.lab.tasks.end(), [&](const Task& x) { return x.id == task_id.str(); });
+        if (it == tl.lab.tasks.end()) {
+          std::string ids;
+          for (const auto& x : tl.lab.tasks) ids += (ids.empty() ? "" : ", ") + x.id;
+          throw FileError(file, line_of(&over), "lab '" + lab_id + "' has no task '" + std::string(task_id.str()) + "'", "task ids: " + ids);
+        }
+        if (!over.is_table()) throw FileError(file, line_of(&over), "a task override must be a table", "write [labs.tasks." + std::string(task_id.str()) + "]");
+        for (const auto& [k, v] : *over.as_table())
+          if (k.str() == "id" || k.str() == "kind" || k.str() == "metric" || k.str() == "case" || k.str() == "size")
+            throw FileError(file, line_of(&v), "a track may not change a task's '" + std::string(k.str()) + "'",
+                            "override only points, full, zero, curve, visibility, baseline, filter, partial, name");
+        Task t2 = parse_task(file, *over.as_table(), line_of(&over), *it);
+        t2.line = line_of(&over);
+        validate_task(file, t2);
+        *it = t2;
+      }
+    }
+    track.labs.push_back(std::move(tl));
+  }
+  return track;
+}
+
+}  // namespace labctl
