@@ -357,7 +357,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
       RunOptions bench_opts = sandbox;
       bench_opts.timeout_s = limit * 3;  // benchmarks repeat on purpose
       const auto r = run_process(sandboxed({exe, "--impl", o.impl, "--out", file.string(), "--repetitions",
-                                            std::to_string(repetitions), "--benchmark_filter=^(" + names + ")$"}),
+                                            std::to_string(repetitions), "--benchmark_filter=^(" + names + ")(/.*)?$"}),
                                  bench_opts);
       std::ofstream(lab_out / "bench.log", std::ios::app) << r.output;
       if (!r.ok() && !fs::exists(file)) return "the benchmark " + r.describe(bench_opts.timeout_s) + "\n" + tail_lines(r.output, 10);
