@@ -272,6 +272,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   // 3. Configure once (incremental afterwards).
   RunOptions quiet;
   quiet.timeout_s = 1800;
+  quiet.env = {{"CCACHE_BASEDIR", work.string()}};  // cache hits across work folders
   if (!fs::exists(build / "build.ninja")) {
     Progress p("grade: configuring");
     const auto r = run_process({"cmake", "-S", tree.string(), "-B", build.string(), "-G", "Ninja",
