@@ -175,7 +175,7 @@ MachineInfo describe_machine() {
   if (m.cpu_governor.empty()) m.cpu_governor = "unknown";
 
   std::ostringstream key;
-  key << m.cpu_model << '|' << m.logical_cpus << '|' << m.isa_flags << '|' << m.compiler << '|'
+  key << m.cpu_model << '|' << m.logical_cpus << '|' << m.isa_flags << '|' << m.best_isa << '|' << m.compiler << '|'
       << m.cxx_flags << '|' << m.build_type;
   m.fingerprint = hex_hash(key.str());
   return m;
@@ -295,6 +295,7 @@ double MachineLimits::bandwidth_for(std::uint64_t bytes) const {
 MachineLimits measure_machine(const MeasureOptions& options) {
   MachineLimits m;
   m.info = describe_machine();
+  m.quick = options.quick;
   std::vector<std::uint64_t> sizes;
   const std::uint64_t max_bytes = options.quick ? std::min<std::uint64_t>(options.max_bytes, 64ull << 20)
                                                 : options.max_bytes;
@@ -366,11 +367,13 @@ nlohmann::json to_json(const MachineLimits& m) {
                                 {"all_cores", m.peak_all_cores.gflops},
                                 {"threads_all_cores", m.peak_all_cores.threads},
                                 {"kernel_isa", m.peak_one_core.isa},
-                                {"flops_per_cycle_one_core", m.peak_one_core.flops_per_cycle}}},
+                                {"flops_per_cycle_one_core", m.peak_one_core.flops_per_cycle},
+                                {"flops_per_cycle_per_core_all_cores", m.peak_all_cores.flops_per_cycle}}},
           {"theoretical_gflops_fp32_one_core", m.theoretical_gflops_one_core},
           {"theoretical_basis", m.theoretical_basis},
           {"bandwidth_gbs", bw},
-          {"dram_gbs_all_cores", m.dram_gbs_all_cores}};
+          {"dram_gbs_all_cores", m.dram_gbs_all_cores},
+          {"quick", m.quick}};
 }
 
 MachineLimits limits_from_json(const nlohmann::json& j) {
@@ -397,11 +400,12 @@ MachineLimits limits_from_json(const nlohmann::json& j) {
   m.peak_one_core = {peak.value("one_core", 0.0), 1, peak.value("kernel_isa", ""),
                      peak.value("flops_per_cycle_one_core", 0.0)};
   m.peak_all_cores = {peak.value("all_cores", 0.0), peak.value("threads_all_cores", 1),
-                      peak.value("kernel_isa", ""), 0.0};
+                      peak.value("kernel_isa", ""), peak.value("flops_per_cycle_per_core_all_cores", 0.0)};
   m.theoretical_gflops_one_core = j.value("theoretical_gflops_fp32_one_core", 0.0);
   m.theoretical_basis = j.value("theoretical_basis", "");
   for (const auto& p : j.at("bandwidth_gbs")) m.bandwidth.push_back({p.at("bytes"), p.at("gbs")});
   m.dram_gbs_all_cores = j.value("dram_gbs_all_cores", 0.0);
+  m.quick = j.value("quick", false);
   return m;
 }
 

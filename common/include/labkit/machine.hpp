@@ -61,7 +61,8 @@ struct MachineLimits {
   std::string theoretical_basis;           // how the number above was derived
   std::vector<BandwidthPoint> bandwidth;   // one thread, L1 to DRAM
   double dram_gbs_all_cores = 0;
-  // Bandwidth at the first point whose working set exceeds `bytes`.
+  bool quick = false;                    // measured with MeasureOptions::quick (noisier)
+  // Bandwidth at the first point whose working set is at least `bytes`.
   double bandwidth_for(std::uint64_t bytes) const;
 };
 
@@ -77,7 +78,7 @@ MachineLimits measure_machine(const MeasureOptions& options = {});
 
 // fp32 FMA throughput of `threads` threads running the widest kernel.
 PeakResult measure_fma_peak(int threads, double seconds = 0.2);
-// Best single-thread read bandwidth for one working-set size.
+// Best read bandwidth for one working-set size, split over `threads` threads.
 double measure_read_bandwidth(std::uint64_t bytes, int threads = 1, bool quick = false);
 // Core clock estimate in GHz from a chain of dependent integer adds.
 double estimate_clock_ghz();

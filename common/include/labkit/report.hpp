@@ -1,6 +1,6 @@
 // labkit/report.hpp: results in the three forms people and tools read.
 //
-//   JSON     versioned schema "labkit.results/1" (docs/schema/results-v1.md)
+//   JSON     versioned schema "labkit.results/1" (fields: docs/measurement.md)
 //   Markdown a table for humans and CI job summaries
 //   JUnit    XML that GitHub, GitLab and Jenkins render as test results
 #pragma once

@@ -18,7 +18,7 @@ struct MemoryCeiling {
 };
 
 struct RooflinePoint {
-  std::string label;   // shown next to the marker
+  std::string label;   // shown as the marker's tooltip (SVG <title>)
   std::string series;  // points of one series share a colour (e.g. an implementation)
   double intensity = 0;  // flop per byte
   double gflops = 0;     // measured

@@ -10,6 +10,7 @@ struct BenchOptions {
   std::string impl;  // "", reference, student
   bool quick = false;
   bool json = false;
+  int repetitions = 0;  // 0: the harness's default
 };
 
 int cmd_list(const Context& c, bool json);

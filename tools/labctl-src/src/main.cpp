@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"student", "reference"}));
   bench->add_flag("--quick", quick, "fewer repetitions");
   bench->add_flag("--json", json, "print the labkit JSON results on stdout");
+  int repetitions = 0;
+  bench->add_option("--repetitions", repetitions, "repetitions per implementation (default 12, --quick 5)");
   auto* run = app.add_subcommand("run", "tests + benchmarks + targets for labs; writes out/report.md and out/roofline.svg");
   run->add_option("LAB", labs, "lab ids (default: all available labs)");
   run->add_flag("--quick", quick, "fewer repetitions, smaller machine probe");
@@ -72,7 +74,7 @@ int main(int argc, char** argv) {
     if (*list) return labctl::cmd_list(ctx, json);
     if (*info) return labctl::cmd_info(ctx, lab);
     if (*test) return labctl::cmd_test(ctx, lab, impl);
-    if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json});
+    if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json, repetitions});
     if (*run) return labctl::cmd_run(ctx, labs, quick);
     if (*machine) return labctl::cmd_machine(ctx, json, quick);
     if (*reset) return labctl::cmd_reset(ctx, lab);

@@ -52,7 +52,7 @@ std::vector<labkit::TestResult> read_gtest_json(const fs::path& file, const std:
   }
   if (!run.ok() && (!parsed || run.timed_out || run.signal != 0)) {
     labkit::TestResult crash;
-    crash.suite = impl;
+    crash.suite = "binary";
     crash.name = "process";
     crash.passed = false;
     crash.message = "the test binary " + run.describe(timeout_s) + "\n" + tail_lines(run.output, 15);
@@ -70,6 +70,7 @@ void read_bench_json(const fs::path& file, labkit::LabResults& into) {
   into.machine = j.value("machine", json::object());
   for (const auto& b : j.value("benchmarks", json::array())) into.benchmarks.push_back(labkit::bench_from_json(b));
   for (const auto& r : j.value("ratios", json::array())) into.ratios.push_back(labkit::ratio_from_json(r));
+  for (const auto& c : j.value("counts", json::array())) into.counts.push_back(labkit::count_from_json(c));
 }
 
 std::vector<labkit::TargetResult> evaluate_targets(const Lab& lab, const labkit::LabResults& r,

@@ -3,12 +3,14 @@
 //
 //   tools/labctl bench simd-dot            # or build/default/bin/simd-dot_bench --help
 //
-// Sizes are chosen to land in different levels of the memory hierarchy:
-// both arrays together fit in L1 (16 KiB), in L2 (512 KiB), or only in DRAM
-// (64 MiB), so the same kernel meets three different rooflines.
+// Sizes are chosen to land in different levels of the memory hierarchy: the
+// two arrays together take 16 KiB (inside a 32 KiB L1), 512 KiB (inside L2),
+// or 64 MiB (beyond the caches, in DRAM), so the same kernel meets three
+// different rooflines.
 #include <labkit/harness.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -28,7 +30,9 @@ struct Inputs {
   std::vector<float> x, y;
   double dot_expected = 0, dot_sum_abs = 0;
   explicit Inputs(std::size_t n) : x(n), y(n) {
-    std::mt19937_64 rng(n);
+    // Graders set LABKIT_SEED, so inputs differ from the ones a student tuned on.
+    const char* seed = std::getenv("LABKIT_SEED");
+    std::mt19937_64 rng((seed && *seed ? std::strtoull(seed, nullptr, 10) : 0) + n);
     std::uniform_real_distribution<float> d(-1.0f, 1.0f);
     for (auto& v : x) v = d(rng);
     for (auto& v : y) v = d(rng);
