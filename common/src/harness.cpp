@@ -67,6 +67,21 @@ class CollectingReporter : public benchmark::ConsoleReporter {
   bool tty_;
 };
 
+// Runs student-facing code: a starter's NotImplemented becomes "todo", any
+// other exception "error", each with its message as the note.
+template <class F>
+void guarded(F&& fn, std::string& status, std::string& note) {
+  try {
+    fn();
+  } catch (const NotImplemented& todo) {
+    status = "todo";
+    note = todo.what();
+  } catch (const std::exception& ex) {
+    status = "error";
+    note = ex.what();
+  }
+}
+
 }  // namespace
 
 Harness::Harness(std::string lab, int argc, char** argv) : lab_(std::move(lab)) {
@@ -143,16 +158,10 @@ int Harness::run() {
   // Deterministic counts first: no timing, so no noise.
   for (auto& c : counts_) {
     auto& r = c.result;
-    try {
+    guarded([&] {
       r.value = c.compute();
       r.status = "ok";
-    } catch (const NotImplemented& todo) {
-      r.status = "todo";
-      r.note = todo.what();
-    } catch (const std::exception& ex) {
-      r.status = "error";
-      r.note = ex.what();
-    }
+    }, r.status, r.note);
     std::printf("  count %s/%s/%lld %s = %s%.6g%s\n", r.kase.c_str(), r.impl.c_str(), static_cast<long long>(r.size),
                 r.metric.c_str(), r.status == "ok" ? "" : "(", r.value, r.status == "ok" ? "" : (") " + r.status + ": " + r.note).c_str());
     if (r.status == "error" && r.role != "student") exit_code = 1;
@@ -161,17 +170,11 @@ int Harness::run() {
   std::printf("%s: checking %zu (case, size, implementation) entries against the reference\n", lab_.c_str(), entries_.size());
   for (auto& e : entries_) {
     auto& r = e.result;
-    try {
+    guarded([&] {
       const std::string problem = e.validate ? e.validate() : "";
       r.status = problem.empty() ? "ok" : "wrong";
       r.note = problem;
-    } catch (const NotImplemented& todo) {
-      r.status = "todo";
-      r.note = todo.what();
-    } catch (const std::exception& ex) {
-      r.status = "error";
-      r.note = ex.what();
-    }
+    }, r.status, r.note);
     if (r.status != "ok") {
       std::printf("  %-28s %s: %s\n", r.name.c_str(), r.status.c_str(), r.note.c_str());
       if (r.role != "student") exit_code = 1;

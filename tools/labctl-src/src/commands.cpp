@@ -446,7 +446,8 @@ int cmd_reset(const Context& c, const std::string& id) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  const fs::path backup = c.lab_out(lab) / (std::string("student-backup-") + stamp);
+  fs::path backup = c.lab_out(lab) / (std::string("student-backup-") + stamp);
+  for (int n = 2; fs::exists(backup); ++n) backup = c.lab_out(lab) / (std::string("student-backup-") + stamp + "-" + std::to_string(n));
   fs::create_directories(backup);
   fs::copy(student, backup, fs::copy_options::recursive);
   const auto rel = fs::relative(student, c.root).string();

@@ -195,16 +195,31 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   fs::create_directories(o.out);
   fs::create_directories(home);
 
-  // 1. The pristine tree at the grader's commit.
-  std::string commit = "uncommitted";
+  // 1. The pristine tree: the course at the commit the submission is based on
+  //    (its newest commit that the grader's repository also has), else the
+  //    grader's HEAD. Only student/ folders are taken from the submission.
+  std::string commit = "uncommitted", pristine_base = "grader HEAD";
   {
     Progress p("grade: preparing the pristine tree");
     fs::remove_all(stage);
     fs::create_directories(stage);
-    const auto rev = run_process({"git", "-C", c.root.string(), "rev-parse", "HEAD"});
+    std::string ref = "HEAD";
+    if (fs::exists(submission / ".git") && fs::weakly_canonical(submission) != fs::weakly_canonical(c.root)) {
+      const auto revs = run_process({"git", "-C", submission.string(), "rev-list", "--max-count=500", "HEAD"});
+      std::stringstream ss(revs.ok() ? revs.output : "");
+      for (std::string sha; std::getline(ss, sha);) {
+        if (run_process({"git", "-C", c.root.string(), "cat-file", "-e", sha + "^{commit}"}).ok()) {
+          ref = sha;
+          pristine_base = "the submission's base commit";
+          break;
+        }
+      }
+    }
+    const auto rev = run_process({"git", "-C", c.root.string(), "rev-parse", ref});
     if (rev.ok()) {
       commit = rev.output.substr(0, rev.output.find('\n'));
-      const auto r = run_process({"sh", "-c", "git -C \"$0\" archive --format=tar HEAD | tar -x -C \"$1\"", c.root.string(), stage.string()});
+      const auto r = run_process({"sh", "-c", "git -C \"$0\" archive --format=tar \"$2\" | tar -x -C \"$1\"", c.root.string(),
+                                  stage.string(), commit});
       if (!r.ok()) throw std::runtime_error("git archive failed: " + r.output);
     } else {
       for (const auto& e : fs::directory_iterator(c.root)) {
@@ -213,7 +228,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
         fs::copy(e.path(), stage / name, fs::copy_options::recursive);
       }
     }
-    p.finish(commit.substr(0, 12));
+    p.finish(commit.substr(0, 12) + " (" + pristine_base + ")");
   }
   const Track track = parse_track(o.track, discover_labs(stage));
   const std::uint64_t seed = o.seed ? *o.seed : fnv1a(read_text(o.track)) % 1000000007ull;
@@ -240,7 +255,10 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
       const auto rel = fs::relative(e.path(), stage);
       if (!protected_path(rel)) continue;
       const auto theirs = submission / rel;
-      if (!fs::exists(theirs)) edits.push_back("deleted: " + rel.generic_string());
+      // A submission of only student/ folders has no protected files at all: not an edit.
+      if (!fs::exists(theirs)) {
+        if (fs::is_directory(theirs.parent_path())) edits.push_back("deleted: " + rel.generic_string());
+      }
       else if (!same_content(e.path(), theirs)) edits.push_back("modified: " + rel.generic_string());
     }
     for (const auto& tl : track.labs) {
@@ -551,6 +569,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
                   {"impl", o.impl},
                   {"seed", seed},
                   {"commit", commit},
+                  {"pristine_base", pristine_base},
                   {"visible_score", visible_score},
                   {"visible_max_score", visible_max},
                   {"hidden_tasks_pending", hidden_pending},

@@ -99,3 +99,35 @@ TEST(Cli, NewScaffoldsACompleteLab) {
   EXPECT_EQ(run_labctl({"new", "Bad_Name", "--phase", "2"}, root.string()).exit_code, 2);
   std::filesystem::remove_all(root);
 }
+
+TEST(Cli, ResetRestoresTheStarterAndKeepsABackup) {
+  namespace fs = std::filesystem;
+  const auto root = fs::temp_directory_path() / "labctl-cli-reset-tree";
+  const auto out = fs::temp_directory_path() / "labctl-cli-out";
+  fs::remove_all(root);
+  fs::create_directories(root / "phases/01-foundations");
+  fs::copy(fs::path(LABS_SOURCE_DIR) / "phases/01-foundations/simd-dot", root / "phases/01-foundations/simd-dot",
+           fs::copy_options::recursive);
+  ASSERT_TRUE(run_process({"sh", "-c", "cd '" + root.string() +
+                                           "' && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm starter"})
+                  .ok());
+  const auto student = root / "phases/01-foundations/simd-dot/student/simd_dot.cpp";
+  std::ifstream in(student);
+  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(student) << "// my work in progress\n";
+  std::ofstream(student.parent_path() / "notes.txt") << "scratch\n";
+
+  const auto r = run_labctl({"reset", "simd-dot"}, root.string());
+  ASSERT_TRUE(r.ok()) << r.output;
+  std::ifstream again(student);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>()), original);
+  EXPECT_FALSE(fs::exists(student.parent_path() / "notes.txt")) << "files the learner added are removed from student/";
+  bool backed_up = false;
+  for (const auto& e : fs::directory_iterator(out / "simd-dot"))
+    if (e.path().filename().string().rfind("student-backup-", 0) == 0) {
+      std::ifstream b(e.path() / "simd_dot.cpp");
+      backed_up |= std::string((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>()) == "// my work in progress\n";
+    }
+  EXPECT_TRUE(backed_up) << "the learner's files must be kept in out/simd-dot/student-backup-*";
+  fs::remove_all(root);
+}
