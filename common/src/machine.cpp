@@ -81,20 +81,24 @@ std::string hex_hash(const std::string& s) {  // FNV-1a, 64 bit: short and stabl
 }
 
 // Starts `threads` threads that wait at a barrier, then each run `work`;
-// returns the wall time from release to the last one finishing.
+// returns the wall time from the first one starting to the last one
+// finishing. The workers take the timestamps themselves: a coordinating
+// thread that is descheduled after the barrier would start its clock late
+// and overstate the speed.
 double run_threads_ns(int threads, const std::function<void(int)>& work) {
-  std::barrier start(threads + 1);
+  std::barrier start(threads);
+  std::vector<std::int64_t> begin(static_cast<std::size_t>(threads)), end(static_cast<std::size_t>(threads));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       start.arrive_and_wait();
+      begin[static_cast<std::size_t>(t)] = now_ns();
       work(t);
+      end[static_cast<std::size_t>(t)] = now_ns();
     });
   }
-  start.arrive_and_wait();
-  const auto t0 = now_ns();
   for (auto& th : pool) th.join();
-  return static_cast<double>(now_ns() - t0);
+  return static_cast<double>(*std::max_element(end.begin(), end.end()) - *std::min_element(begin.begin(), begin.end()));
 }
 
 using FmaKernel = double (*)(std::uint64_t, float);
@@ -212,10 +216,13 @@ double estimate_clock_ghz() {
     }
     do_not_optimize(x);
   };
-  const std::uint64_t rounds = 5'000'000;  // 80 M adds, ~25 ms at 3 GHz
-  chain(rounds / 10);                      // warm up the clock
+  // Many short runs, keeping the fastest: on a VM an interrupted or
+  // descheduled run reads low, and an under-read clock would overstate the
+  // flops per cycle of everything measured against it.
+  const std::uint64_t rounds = 1'000'000;  // 16 M adds, ~5 ms at 3.5 GHz
+  chain(rounds * 4);                       // warm up the clock
   double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
+  for (int rep = 0; rep < 40; ++rep) {
     const auto t0 = now_ns();
     chain(rounds);
     const double ns = static_cast<double>(now_ns() - t0);
@@ -244,7 +251,9 @@ PeakResult measure_fma_peak(int threads, double seconds) {
   PeakResult best;
   best.threads = threads;
   best.isa = k.name;
-  for (int rep = 0; rep < 3; ++rep) {
+  // Best of several short runs: a peak is what the core can do when nothing
+  // else runs on it, and short runs are more likely to find such a window.
+  for (int rep = 0; rep < 6; ++rep) {
     std::atomic<double> flops{0};
     const double ns = run_threads_ns(threads, [&](int t) {
       const double f = k.fma(iterations, 1.0f + static_cast<float>(t));
@@ -310,12 +319,12 @@ MachineLimits measure_machine(const MeasureOptions& options) {
   step("clock estimate");
   m.clock_ghz = estimate_clock_ghz();
   step("fp32 FMA peak, one core");
-  m.peak_one_core = measure_fma_peak(1, options.quick ? 0.05 : 0.2);
+  m.peak_one_core = measure_fma_peak(1, options.quick ? 0.03 : 0.1);
   // Estimate the clock again right after the peak run and keep the higher
   // reading: an under-read clock would overstate flops per cycle.
   m.clock_ghz = std::max(m.clock_ghz, estimate_clock_ghz());
   step("fp32 FMA peak, all cores");
-  m.peak_all_cores = measure_fma_peak(m.info.logical_cpus, options.quick ? 0.05 : 0.2);
+  m.peak_all_cores = measure_fma_peak(m.info.logical_cpus, options.quick ? 0.03 : 0.1);
 
   // Theoretical peak: two FMA pipes per core (true of every x86 core since
   // Haswell and Zen 2, and of big Arm cores' 128-bit pipes counted as lanes)
