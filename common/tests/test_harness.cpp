@@ -85,3 +85,19 @@ TEST(Harness, WrongReferenceFailsAndImplFilterKeepsBaselines) {
   h2.add("c", 1, "ref", Role::reference, {1, 1}, [] {}, [] { return std::string("bad"); });
   EXPECT_EQ(h2.run(), 1);
 }
+
+TEST(Harness, BenchmarkFilterAlsoSkipsValidation) {
+  std::vector<std::string> args{"bench", "--smoke", "--benchmark_filter=^c/(base|stu)/1(/.*)?$"};
+  auto argv = make_argv(args);
+  Harness h("demo", static_cast<int>(argv.size()), argv.data());
+  int validated_ref = 0;
+  h.add("c", 1, "base", Role::baseline, {1, 1}, [] {}, [] { return std::string(); });
+  h.add("c", 1, "ref", Role::reference, {1, 1}, [] {}, [&] { ++validated_ref; return std::string("bad"); });
+  h.add("c", 1, "stu", Role::student, {1, 1}, [] {}, [] { return std::string(); });
+  h.add("c", 10, "base", Role::baseline, {1, 1}, [] {}, [] { return std::string(); });
+  EXPECT_EQ(h.run(), 0);  // the wrong reference is filtered out, so never validated
+  EXPECT_EQ(validated_ref, 0);
+  ASSERT_EQ(h.results().size(), 2u);
+  EXPECT_EQ(h.results()[0].name, "c/base/1");
+  EXPECT_EQ(h.results()[1].name, "c/stu/1");
+}

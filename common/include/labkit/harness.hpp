@@ -15,7 +15,8 @@
 // Flags: --smoke (tiny sizes, 1 repetition: a correctness run), --quick,
 // --impl reference|student (baselines always run), --out FILE,
 // --repetitions N, --verbose (Google Benchmark's own console output); any
-// --benchmark_* flag is passed to Google Benchmark.
+// --benchmark_* flag is passed to Google Benchmark (--benchmark_filter also
+// decides which entries are validated at all).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -83,6 +84,7 @@ class Harness {
   std::vector<std::string> gbench_args_;
   std::string out_path_;
   std::string impl_filter_;
+  std::string filter_;  // --benchmark_filter, applied before validation too
   bool smoke_ = false, quick_ = false, verbose_ = false;
   int repetitions_ = 0;
   std::vector<std::pair<std::string, std::string>> baselines_;
