@@ -457,6 +457,13 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
       } else {  // perf
         json measured = bench_json;
         int attempts = 1;
+        struct Measurement {
+          double value = 0;
+          labkit::Interval interval;
+          json doc;  // the whole benchmark output of that measurement
+          bool straddles = false;
+        } best;
+        double best_score = -1;
         for (;; ++attempts) {
           const json b = find_bench(measured, t, o.impl);
           if (b.is_null()) {
@@ -502,26 +509,37 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
             }
           }
           const bool straddles = interval.straddles(t.full) || interval.straddles(t.zero);
-          if (straddles && attempts < 3) {
-            // The data cannot tell which side of a threshold the truth is on: measure again, longer.
+          const double score = curve_score(t, value, g.max_score);
+          // Keep the best-scoring measurement: noise and neighbours only ever
+          // slow a run down, so the best one is closest to what the code can do.
+          if (score >= best_score) {
+            best_score = score;
+            best = {value, interval, measured, straddles};
+          }
+          if ((straddles || score < g.max_score - 1e-9) && attempts < 3) {
+            // Short of full credit, or the data cannot tell which side of a
+            // threshold the truth is on: measure again, longer, before deciding.
             json again;
             if (run_bench_for({&t}, 15 * (attempts + 1), again).empty()) {
               measured = again;
               continue;
             }
           }
-          g.score = curve_score(t, value, g.max_score);
+          value = best.value;
+          interval = best.interval;
+          const bool still_straddles = best.straddles;
+          g.score = best_score;
           g.status = g.score >= g.max_score - 1e-9 ? "passed" : g.score > 0 ? "partial" : "failed";
           g.output = fmt::format("{} = {} [95% CI {}, {}] (full credit at {}, none at {}; {} measurement{}{})", t.metric,
                                  fmt_value(t, value), fmt_value(t, interval.lo), fmt_value(t, interval.hi),
                                  fmt_value(t, t.full), fmt_value(t, t.zero), attempts, attempts > 1 ? "s" : "",
-                                 straddles ? ", interval still straddles a threshold" : "");
-          json samples = bench.samples_ns;
+                                 still_straddles ? ", interval still straddles a threshold" : "");
           g.measurement = {{"metric", t.metric}, {"value", value},
                            {"interval", {{"lo", interval.lo}, {"hi", interval.hi}, {"confidence", 0.95}}},
-                           {"attempts", attempts}, {"samples_ns", samples}};
+                           {"attempts", attempts},
+                           {"samples_ns", find_bench(best.doc, t, o.impl).value("samples_ns", json::array())}};
           if (t.metric == "speedup")
-            g.measurement["baseline_samples_ns"] = find_bench(measured, t, t.baseline).value("samples_ns", json::array());
+            g.measurement["baseline_samples_ns"] = find_bench(best.doc, t, t.baseline).value("samples_ns", json::array());
           break;
         }
       }
