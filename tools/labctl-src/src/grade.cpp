@@ -319,7 +319,11 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
     sandbox.memory_limit_bytes = static_cast<std::uint64_t>(lab.memory_limit_mb * 1024 * 1024);
     sandbox.clean_env = true;
     sandbox.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", home.string()}, {"LANG", "C"},
-                   {"LABKIT_SEED", std::to_string(seed)}, {"LABKIT_GIT_REVISION", commit.substr(0, 12)}};
+                   {"LABKIT_SEED", std::to_string(seed)}, {"LABKIT_GIT_REVISION", commit.substr(0, 12)},
+                   // Idle OpenMP threads sleep instead of spinning: on a machine where
+                   // something else holds a core, spinning threads at every barrier
+                   // made a two-thread GEMM eight times slower than one thread.
+                   {"OMP_WAIT_POLICY", "passive"}};
     auto sandboxed = [&](std::vector<std::string> argv) {
       argv.insert(argv.begin(), prefix.begin(), prefix.end());
       return argv;
