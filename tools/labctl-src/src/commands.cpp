@@ -12,6 +12,7 @@
 #include <labkit/report.hpp>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #ifdef LABKIT_HAVE_EIGEN
 #include <labkit/eigen_baseline.hpp>
@@ -226,6 +227,16 @@ int cmd_info(const Context& c, const std::string& id) {
     fmt::print("  targets\n");
     for (const auto& t : lab.targets)
       fmt::print("    - {} ({} {}/{}, {})\n", t.name, t.metric, t.kase, t.size, format_threshold(t));
+  }
+  // CUDA labs: the per-kernel resource report (registers, spills, shared
+  // memory, occupancy), read from the compiler's output, so no GPU is needed.
+  if (const auto tool = c.executable(lab.id + "_resources"); fs::exists(tool)) {
+    RunOptions o;
+    o.timeout_s = 30;
+    const auto r = run_process({tool.string(), "--brief"}, o);
+    fmt::print("  resources (from the compiler, no GPU needed; {} --help for more)\n", tool.filename().string());
+    std::istringstream lines(r.output);
+    for (std::string line; std::getline(lines, line);) fmt::print("    {}\n", line);
   }
   fmt::print("  commands  labctl test {0} | labctl bench {0} | labctl run {0}\n", lab.id);
   return 0;
