@@ -20,14 +20,13 @@
 #
 # CTest entries carry labels lab=<id>, phase=<n>, impl=<reference|student>;
 # `tools/labctl selftest` runs the reference side and the framework checks.
-function(add_lab id)
-  cmake_parse_arguments(LAB "" "PHASE" "REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;AVX2;AVX512;LINK;REQUIRES;INCLUDE" ${ARGN})
-  if(NOT LAB_PHASE)
-    message(FATAL_ERROR "add_lab(${id}): PHASE is required (see docs/authoring.md)")
-  endif()
+# labs_lab_available(<id> <out-var> REQUIRES <feature...>): writes
+# build/labs/<id>.status ("available", or "unavailable" and the reason from the
+# feature summary), which labctl reads, and sets <out-var> TRUE or FALSE.
+function(labs_lab_available id out_var)
+  cmake_parse_arguments(ARG "" "" "REQUIRES" ${ARGN})
   set(status_file "${CMAKE_BINARY_DIR}/labs/${id}.status")
-
-  foreach(req IN LISTS LAB_REQUIRES)
+  foreach(req IN LISTS ARG_REQUIRES)
     if(NOT LABS_HAVE_${req})
       get_property(features GLOBAL PROPERTY LABS_FEATURES)
       set(why "${req} is off")
@@ -38,10 +37,23 @@ function(add_lab id)
       endforeach()
       file(WRITE "${status_file}" "unavailable\n${why}\n")
       message(STATUS "Lab ${id}: unavailable (${why})")
+      set(${out_var} FALSE PARENT_SCOPE)
       return()
     endif()
   endforeach()
   file(WRITE "${status_file}" "available\n\n")
+  set(${out_var} TRUE PARENT_SCOPE)
+endfunction()
+
+function(add_lab id)
+  cmake_parse_arguments(LAB "" "PHASE" "REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;AVX2;AVX512;LINK;REQUIRES;INCLUDE" ${ARGN})
+  if(NOT LAB_PHASE)
+    message(FATAL_ERROR "add_lab(${id}): PHASE is required (see docs/authoring.md)")
+  endif()
+  labs_lab_available(${id} available REQUIRES ${LAB_REQUIRES})
+  if(NOT available)
+    return()
+  endif()
 
   if(NOT LAB_INCLUDE)
     set(LAB_INCLUDE include)
