@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "svg.hpp"
+
 namespace labkit {
 
 double Roofline::attainable(double intensity, double gbs) const {
@@ -27,31 +29,17 @@ double Roofline::efficiency(const RooflinePoint& p, double gbs) const {
   return a > 0 ? p.gflops / a : 0;
 }
 
+using svg::escape_xml;
+
 namespace {
 
-std::string escape_xml(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
+// Roofline labels keep plain numbers (no k/M suffixes): they are GB/s and GFLOP/s.
 std::string fmt_num(double v) {
   std::ostringstream os;
   os.precision(v >= 100 ? 0 : (v >= 10 ? 1 : 2));
   os << std::fixed << v;
   return os.str();
 }
-
-const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
-                          "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
 
 }  // namespace
 
@@ -138,7 +126,7 @@ void Roofline::write_svg(std::ostream& out, int width, int height) const {
     if (!colour_of.count(p.series)) colour_of.emplace(p.series, colour_of.size());
   for (const auto& p : points) {
     if (p.intensity <= 0 || p.gflops <= 0) continue;
-    const char* colour = kPalette[colour_of[p.series] % 10];
+    const char* colour = svg::colour(colour_of[p.series]);
     out << "<circle cx=\"" << X(p.intensity) << "\" cy=\"" << Y(p.gflops) << "\" r=\"5\" fill=\""
         << colour << "\" fill-opacity=\"0.8\"><title>" << escape_xml(p.label) << ": "
         << fmt_num(p.gflops) << " GFLOP/s at " << fmt_num(p.intensity)
@@ -147,7 +135,7 @@ void Roofline::write_svg(std::ostream& out, int width, int height) const {
   double ly = top + 10;
   for (const auto& [series, idx] : colour_of) {
     out << "<circle cx=\"" << left + plot_w + 20 << "\" cy=\"" << ly << "\" r=\"5\" fill=\""
-        << kPalette[idx % 10] << "\"/>\n";
+        << svg::colour(idx) << "\"/>\n";
     out << "<text x=\"" << left + plot_w + 32 << "\" y=\"" << ly + 4 << "\">" << escape_xml(series)
         << "</text>\n";
     ly += 18;
