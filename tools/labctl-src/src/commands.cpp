@@ -132,7 +132,8 @@ std::string test_summary(const Context& c, const std::vector<labkit::TestResult>
   return s;
 }
 
-fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool echo, std::string* log) {
+fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool echo, std::string* log,
+                   Progress* progress = nullptr) {
   const auto exe = c.executable(lab.id + "_bench");
   if (!fs::exists(exe)) throw std::runtime_error(exe.string() + " is missing: the lab has no bench or it did not compile");
   const fs::path out = c.lab_out(lab) / "bench.json";
@@ -142,7 +143,13 @@ fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool
   if (o.quick) argv.push_back("--quick");
   if (!o.impl.empty()) argv.insert(argv.end(), {"--impl", o.impl});
   if (o.repetitions > 0) argv.insert(argv.end(), {"--repetitions", std::to_string(o.repetitions)});
+  argv.insert(argv.end(), o.extra.begin(), o.extra.end());
   RunOptions ro;
+  std::string pending;
+  if (progress)
+    ro.on_output = [&](const char* data, std::size_t n) {
+      if (auto detail = progress_detail(pending, std::string_view(data, n))) progress->update(*detail);
+    };
   ro.timeout_s = kBenchTimeoutS;
   ro.echo = echo;
   ro.env = child_env(c);
@@ -323,7 +330,7 @@ int cmd_machine(const Context& c, bool as_json, bool quick) {
   return 0;
 }
 
-int cmd_run(const Context& c, std::vector<std::string> ids, bool quick) {
+int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const std::vector<std::string>& bench_args) {
   std::vector<Lab> labs;
   if (ids.empty()) {
     labs = c.labs();
@@ -363,7 +370,7 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick) {
     if (fs::exists(c.executable(lab.id + "_bench"))) {
       Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
       try {
-        const auto file = run_bench(c, lab, {"", quick, false}, false, nullptr);
+        const auto file = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, nullptr, &p);
         read_bench_json(file, r);
         p.finish(fmt::format("{} measurements", r.benchmarks.size()));
       } catch (const std::exception& e) {
@@ -387,7 +394,7 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick) {
       if (!uncertain) break;
       Progress p(step + ": re-measuring (a target's interval straddles its threshold)");
       try {
-        const auto file = run_bench(c, lab, {"", quick, false, (quick ? 5 : 12) * 2 * attempt}, false, nullptr);
+        const auto file = run_bench(c, lab, {"", quick, false, (quick ? 5 : 12) * 2 * attempt, bench_args}, false, nullptr, &p);
         r.benchmarks.clear();
         r.ratios.clear();
         r.counts.clear();

@@ -11,13 +11,14 @@ struct BenchOptions {
   bool quick = false;
   bool json = false;
   int repetitions = 0;  // 0: the harness's default
+  std::vector<std::string> extra;  // passed to the lab's bench as they are (--bench-arg)
 };
 
 int cmd_list(const Context& c, bool json);
 int cmd_info(const Context& c, const std::string& id);
 int cmd_test(const Context& c, const std::string& id, const std::string& impl);
 int cmd_bench(const Context& c, const std::string& id, const BenchOptions& o);
-int cmd_run(const Context& c, std::vector<std::string> ids, bool quick);
+int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const std::vector<std::string>& bench_args = {});
 int cmd_machine(const Context& c, bool json, bool quick);
 int cmd_reset(const Context& c, const std::string& id);
 int cmd_new(const Context& c, const std::string& id, int phase, const std::string& title);

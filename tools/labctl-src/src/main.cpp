@@ -37,9 +37,14 @@ int main(int argc, char** argv) {
   bench->add_flag("--json", json, "print the labkit JSON results on stdout");
   int repetitions = 0;
   bench->add_option("--repetitions", repetitions, "repetitions per implementation (default 12, --quick 5)");
+  std::vector<std::string> bench_args;
+  bench->add_option("--bench-arg", bench_args, "pass an argument to the lab's bench, e.g. --bench-arg=--cnn (repeatable)")
+      ->allow_extra_args(false);
   auto* run = app.add_subcommand("run", "tests + benchmarks + targets for labs; writes out/report.md and out/roofline.svg");
   run->add_option("LAB", labs, "lab ids (default: all available labs)");
   run->add_flag("--quick", quick, "fewer repetitions, smaller machine probe");
+  run->add_option("--bench-arg", bench_args, "pass an argument to each lab's bench, e.g. --bench-arg=--cnn (repeatable)")
+      ->allow_extra_args(false);
   auto* machine = app.add_subcommand("machine", "measure this machine's peak FLOP/s and bandwidth");
   machine->add_flag("--json", json, "machine-readable output");
   machine->add_flag("--quick", quick, "faster, noisier");
@@ -74,8 +79,8 @@ int main(int argc, char** argv) {
     if (*list) return labctl::cmd_list(ctx, json);
     if (*info) return labctl::cmd_info(ctx, lab);
     if (*test) return labctl::cmd_test(ctx, lab, impl);
-    if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json, repetitions});
-    if (*run) return labctl::cmd_run(ctx, labs, quick);
+    if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json, repetitions, bench_args});
+    if (*run) return labctl::cmd_run(ctx, labs, quick, bench_args);
     if (*machine) return labctl::cmd_machine(ctx, json, quick);
     if (*reset) return labctl::cmd_reset(ctx, lab);
     if (*create) return labctl::cmd_new(ctx, lab, phase, title);

@@ -121,6 +121,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
         if (n > 0) {
           result.output.append(buf, static_cast<std::size_t>(n));
           if (options.echo) std::cout.write(buf, n).flush();
+          if (options.on_output) options.on_output(buf, static_cast<std::size_t>(n));
         } else if (n == 0 || (n < 0 && errno != EINTR)) {
           open_pipe = false;
         }
@@ -151,6 +152,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
     while ((n = read(pipefd[0], buf, sizeof buf)) > 0) {
       result.output.append(buf, static_cast<std::size_t>(n));
       if (options.echo) std::cout.write(buf, n).flush();
+      if (options.on_output) options.on_output(buf, static_cast<std::size_t>(n));
     }
     close(pipefd[0]);
   }

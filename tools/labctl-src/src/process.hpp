@@ -21,6 +21,8 @@ struct RunOptions {
   std::map<std::string, std::string> env;  // added (or set) for the child
   // Called about once a second while the child runs (for progress output).
   std::function<void(double elapsed_s)> tick;
+  // Called with each chunk of captured output as it arrives.
+  std::function<void(const char* data, std::size_t n)> on_output;
 };
 
 struct RunResult {

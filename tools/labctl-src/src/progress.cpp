@@ -36,6 +36,13 @@ void Progress::draw() {
 void Progress::update(const std::string& detail) {
   std::lock_guard lock(mutex_);
   detail_ = detail;
+  // In a log (CI, a pipe) there is no line to redraw: print the detail now
+  // and then, so a long step still shows it is moving.
+  const double now = seconds_now();
+  if (!tty_ && now - last_logged_ >= 15) {
+    last_logged_ = now;
+    std::fprintf(stderr, "  %s: %s (%.0fs)\n", label_.c_str(), detail.c_str(), now - start_);
+  }
 }
 
 void Progress::finish(const std::string& result) {
@@ -47,5 +54,20 @@ void Progress::finish(const std::string& result) {
 }
 
 Progress::~Progress() { finish("stopped"); }
+
+std::optional<std::string> progress_detail(std::string& pending, std::string_view chunk) {
+  constexpr std::string_view prefix = "progress: ";
+  std::optional<std::string> newest;
+  pending.append(chunk);
+  std::size_t end;
+  while ((end = pending.find('\n')) != std::string::npos) {
+    std::string_view line(pending.data(), end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.substr(0, prefix.size()) == prefix) newest = std::string(line.substr(prefix.size()));
+    pending.erase(0, end + 1);
+  }
+  if (pending.size() > 4096) pending.clear();  // a chatty child that never ends its line
+  return newest;
+}
 
 }  // namespace labctl

@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "process.hpp"
+#include "progress.hpp"
 
 using namespace labctl;
 
@@ -55,4 +56,21 @@ TEST(Process, MissingProgramIsExit127) {
   const auto r = run_process({"/nonexistent/program"});
   EXPECT_EQ(r.exit_code, 127);
   EXPECT_NE(r.output.find("cannot execute"), std::string::npos);
+}
+
+TEST(Process, StreamsOutputToACallbackAndFindsProgressLines) {
+  RunOptions o;
+  std::string seen, pending, detail;
+  o.on_output = [&](const char* data, std::size_t n) {
+    seen.append(data, n);
+    if (auto d = progress_detail(pending, std::string_view(data, n))) detail = *d;
+  };
+  const auto r = run_process({"/bin/sh", "-c", "echo a; echo 'progress: epoch 1/2'; echo 'progress: epoch 2/2 loss 0.5'; printf tail"}, o);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(seen, r.output);
+  EXPECT_EQ(detail, "epoch 2/2 loss 0.5");
+  EXPECT_EQ(pending, "tail");  // an unfinished line waits for its newline
+  std::string p2;
+  EXPECT_FALSE(progress_detail(p2, "progress: half"));
+  EXPECT_EQ(*progress_detail(p2, " done\r\n"), "half done");
 }
