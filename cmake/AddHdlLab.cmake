@@ -1,0 +1,193 @@
+# add_hdl_lab(): add_lab() for labs whose design is RTL (SystemVerilog),
+# simulated with Verilator and tested from C++ (GoogleTest + labkit_hdl).
+#
+#   add_hdl_lab(<id> PHASE <n>
+#     TOP       <module...>     # top module(s); each becomes one Verilated model per implementation
+#     REFERENCE <rtl...>        # reference RTL (reference/*.sv)
+#     STUDENT   <rtl...>        # the starter learners edit (student/*.sv)
+#     TESTS     <sources...>    # GoogleTest testbenches, built once per implementation
+#     [REFERENCE_TESTS <sources...>]  # testbenches for the reference only
+#     [BENCH    <sources...>]   # labkit harness: deterministic counts (cycles per op, latency)
+#     [INCLUDE  <dirs...>]      # C++ include dirs for tests and bench (default: model/, the golden model)
+#     [VERILATOR_ARGS <args...>]  # extra Verilator arguments for both implementations
+#     [LINK <targets...>]       # extra libraries for tests and bench
+#     [REQUIRES <feature...>])  # Verilator is implied
+#
+# Targets (executables in build/<preset>/bin), the same shape as add_lab():
+#   <id>_reference, <id>_student     static libraries: the Verilated models,
+#                                    V<top>_reference / V<top>_student classes
+#   <id>_test_reference, <id>_test_student   the same testbenches against each
+#   <id>_bench                       the harness, linking both models
+# CTest: <id>.reference, <id>.student, <id>.starter_points_at_todo and
+# <id>.bench_smoke, labelled like add_lab()'s.
+#
+# The models: each implementation's RTL goes through find_package(verilator)'s
+# verilate() (Verilator 5.006 and later; only TRACE and long-standing keywords
+# are used) with --trace; the reference also with --coverage-line
+# --coverage-toggle (its tests write out/<id>/coverage.dat and print the
+# percentages). Reference RTL must be lint-clean under -Wall; student RTL
+# gets Verilator's default warnings, not fatal. The generated C++ of a model
+# compiles as one unity translation unit, and Verilator's run-time library
+# once for all models (labkit_verilated), which keeps the build short.
+#
+# Testbenches include "hdl_models.hpp" (generated) and pick the model of the
+# implementation under test:
+#   #include "hdl_models.hpp"
+#   using Dut = hdl_alu::LABKIT_IMPL::Valu;   // ::Valu_reference or ::Valu_student
+# The namespace is the lab id with '-' turned into '_'. The bench sees both.
+#
+# When the student RTL does not even parse at configure time, configuring
+# still succeeds: <id>_test_student becomes one failing test that carries
+# Verilator's messages (and the lab's bench is not built), so one broken lab
+# costs that lab only. Editing the RTL reconfigures.
+
+# labs_verilate_model(<target> TOP <module> PREFIX <class> SOURCES <rtl...>
+#                     [COVERAGE] [RELAXED] [ARGS <verilator args...>])
+# Verilates one model into <target> (a library or executable) with tracing,
+# linking labkit_verilated instead of compiling Verilator's run time again.
+function(labs_verilate_model target)
+  cmake_parse_arguments(V "COVERAGE;RELAXED" "TOP;PREFIX" "SOURCES;ARGS" ${ARGN})
+  set(args)
+  if(V_RELAXED)
+    list(APPEND args -Wno-fatal)
+  else()
+    list(APPEND args -Wall)
+  endif()
+  if(V_COVERAGE)
+    list(APPEND args --coverage-line --coverage-toggle)
+  endif()
+  verilate(${target} PREFIX ${V_PREFIX} TOP_MODULE ${V_TOP} SOURCES ${V_SOURCES} TRACE
+    DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/verilated/${V_PREFIX}"
+    VERILATOR_ARGS ${args} ${V_ARGS})
+  # verilate() adds Verilator's run-time sources (verilated.cpp, ...) to every
+  # target; labkit_verilated already has them, compiled once.
+  get_target_property(sources ${target} SOURCES)
+  list(FILTER sources EXCLUDE REGEX "/include/verilated[^/]*\\.cpp$")
+  set_property(TARGET ${target} PROPERTY SOURCES ${sources})
+  target_link_libraries(${target} PUBLIC labkit_verilated)
+endfunction()
+
+function(add_hdl_lab id)
+  cmake_parse_arguments(LAB "" "PHASE"
+    "TOP;REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;INCLUDE;VERILATOR_ARGS;LINK;REQUIRES" ${ARGN})
+  if(NOT LAB_PHASE)
+    message(FATAL_ERROR "add_hdl_lab(${id}): PHASE is required (see docs/authoring.md)")
+  endif()
+  if(NOT LAB_TOP OR NOT LAB_REFERENCE OR NOT LAB_STUDENT OR NOT LAB_TESTS)
+    message(FATAL_ERROR "add_hdl_lab(${id}): TOP, REFERENCE, STUDENT and TESTS are required (see docs/authoring.md)")
+  endif()
+  list(PREPEND LAB_REQUIRES Verilator)
+  list(REMOVE_DUPLICATES LAB_REQUIRES)
+  labs_lab_available(${id} available REQUIRES ${LAB_REQUIRES})
+  if(NOT available)
+    return()
+  endif()
+
+  if(NOT LAB_INCLUDE)
+    set(LAB_INCLUDE model)
+  endif()
+  list(TRANSFORM LAB_INCLUDE PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
+  list(TRANSFORM LAB_REFERENCE PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
+  list(TRANSFORM LAB_STUDENT PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
+  string(MAKE_C_IDENTIFIER "${id}" ns)
+  set(gen_dir "${CMAKE_CURRENT_BINARY_DIR}/hdl_include")
+
+  # Does the student RTL parse? (If not, verilate() would stop the configure.)
+  set(student_error "")
+  list(GET LAB_TOP 0 first_top)
+  execute_process(COMMAND "${VERILATOR_BIN}" --lint-only -Wno-fatal --top-module ${first_top} ${LAB_STUDENT}
+    WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+    RESULT_VARIABLE lint_rc OUTPUT_VARIABLE lint_out ERROR_VARIABLE lint_out)
+  if(NOT lint_rc EQUAL 0)
+    set(student_error "${lint_out}")
+    message(WARNING "Lab ${id}: the student RTL does not compile; its tests report why:\n${lint_out}")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${LAB_STUDENT})
+  endif()
+
+  set(header "// Generated by add_hdl_lab(${id}) (cmake/AddHdlLab.cmake): the Verilated models.\n#pragma once\n")
+  foreach(impl reference student)
+    string(TOUPPER "${impl}" IMPL)
+    if(impl STREQUAL "student" AND student_error)
+      continue()
+    endif()
+    set(lib ${id}_${impl})
+    add_library(${lib} STATIC)
+    string(APPEND header "#if defined(LABKIT_HDL_HAS_${IMPL})\n")
+    foreach(top IN LISTS LAB_TOP)
+      if(impl STREQUAL "reference")
+        labs_verilate_model(${lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${LAB_REFERENCE} COVERAGE
+          ARGS ${LAB_VERILATOR_ARGS})
+      else()
+        labs_verilate_model(${lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${LAB_STUDENT} RELAXED
+          ARGS ${LAB_VERILATOR_ARGS})
+      endif()
+      string(APPEND header "#include \"V${top}_${impl}.h\"\nnamespace ${ns}::${impl} { using V${top} = ::V${top}_${impl}; }\n")
+    endforeach()
+    string(APPEND header "#endif\n")
+    # All generated C++ of the model in one translation unit: Verilator's
+    # headers dominate each file's compile time.
+    set_target_properties(${lib} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH UNITY_BUILD_BATCH_SIZE 0)
+    target_compile_options(${lib} PRIVATE ${VERILATOR_CFLAGS})
+    target_include_directories(${lib} PUBLIC "${gen_dir}" ${LAB_INCLUDE})
+    target_compile_definitions(${lib} INTERFACE LABKIT_HDL_HAS_${IMPL}=1)
+    target_link_libraries(${lib} PUBLIC labkit_hdl ${LAB_LINK})
+  endforeach()
+  file(CONFIGURE OUTPUT "${gen_dir}/hdl_models.hpp" CONTENT "${header}" @ONLY)
+
+  if(NOT LABS_BUILD_TESTS)
+    return()
+  endif()
+  set(out_root "${PROJECT_SOURCE_DIR}/out")
+  string(JOIN "|" student_rtl ${LAB_STUDENT})
+  foreach(impl reference student)
+    set(exe ${id}_test_${impl})
+    if(impl STREQUAL "student" AND student_error)
+      string(REPLACE ")labkit\"" ")labkit \"" student_error "${student_error}")
+      file(CONFIGURE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/student_rtl_error.cpp" CONTENT
+"// Generated by add_hdl_lab(${id}): the student RTL did not compile at configure time.
+#include <gtest/gtest.h>
+TEST(StudentRtl, Compiles) {
+  FAIL() << R\"labkit(Verilator cannot compile the student RTL of ${id}; fix it, then rebuild (tools/labctl build):
+${student_error})labkit\";
+}
+" @ONLY)
+      add_executable(${exe} "${CMAKE_CURRENT_BINARY_DIR}/student_rtl_error.cpp")
+      target_link_libraries(${exe} PRIVATE GTest::gtest GTest::gtest_main)
+    else()
+      set(test_sources ${LAB_TESTS})
+      if(impl STREQUAL "reference")
+        list(APPEND test_sources ${LAB_REFERENCE_TESTS})
+      endif()
+      add_executable(${exe} ${test_sources})
+      target_link_libraries(${exe} PRIVATE ${id}_${impl} GTest::gtest_main)
+      target_compile_definitions(${exe} PRIVATE LABKIT_IMPL=${impl}
+        LABKIT_HDL_LAB="${id}" LABKIT_HDL_IMPL="${impl}" LABKIT_HDL_OUT_ROOT="${out_root}")
+      if(impl STREQUAL "reference")
+        target_compile_definitions(${exe} PRIVATE LABKIT_HDL_COVERAGE=1)
+      else()
+        target_compile_definitions(${exe} PRIVATE LABKIT_HDL_RTL="${student_rtl}")
+      endif()
+    endif()
+    target_compile_options(${exe} PRIVATE ${LABS_WARNINGS})
+    add_test(NAME ${id}.${impl} COMMAND ${exe} --gtest_brief=1)
+    set_tests_properties(${id}.${impl} PROPERTIES
+      LABELS "lab=${id};phase=${LAB_PHASE};impl=${impl}" TIMEOUT 300)
+  endforeach()
+
+  # The untouched starter must fail, and its messages must point at a TODO.
+  add_test(NAME ${id}.starter_points_at_todo COMMAND ${id}_test_student)
+  set_tests_properties(${id}.starter_points_at_todo PROPERTIES
+    LABELS "lab=${id};phase=${LAB_PHASE};starter" PASS_REGULAR_EXPRESSION "TODO\\([0-9]+\\)"
+    TIMEOUT 120)
+
+  if(LAB_BENCH AND NOT student_error)
+    add_executable(${id}_bench ${LAB_BENCH})
+    target_link_libraries(${id}_bench PRIVATE ${id}_reference ${id}_student labkit_harness)
+    target_compile_options(${id}_bench PRIVATE ${LABS_WARNINGS})
+    target_compile_definitions(${id}_bench PRIVATE
+      LABKIT_HDL_LAB="${id}" LABKIT_HDL_IMPL="bench" LABKIT_HDL_OUT_ROOT="${out_root}")
+    add_test(NAME ${id}.bench_smoke COMMAND ${id}_bench --smoke --out ${CMAKE_BINARY_DIR}/smoke/${id}.json)
+    set_tests_properties(${id}.bench_smoke PROPERTIES
+      LABELS "lab=${id};phase=${LAB_PHASE};framework" TIMEOUT 300)
+  endif()
+endfunction()
