@@ -185,7 +185,7 @@ ${student_error})labkit\";
     target_link_libraries(${id}_bench PRIVATE ${id}_reference ${id}_student labkit_harness)
     target_compile_options(${id}_bench PRIVATE ${LABS_WARNINGS})
     target_compile_definitions(${id}_bench PRIVATE
-      LABKIT_HDL_LAB="${id}" LABKIT_HDL_IMPL="bench" LABKIT_HDL_OUT_ROOT="${out_root}")
+      LABKIT_HDL_LAB="${id}" LABKIT_HDL_IMPL="bench" LABKIT_HDL_OUT_ROOT="${out_root}" LABKIT_HDL_RTL="${student_rtl}")
     add_test(NAME ${id}.bench_smoke COMMAND ${id}_bench --smoke --out ${CMAKE_BINARY_DIR}/smoke/${id}.json)
     set_tests_properties(${id}.bench_smoke PROPERTIES
       LABELS "lab=${id};phase=${LAB_PHASE};framework" TIMEOUT 300)
