@@ -15,7 +15,8 @@ double fma_chains_generic(std::uint64_t iterations, float seed);
 // Lanes per vector of each kernel, for the theoretical peak.
 inline constexpr int kLanesAvx512 = 16, kLanesAvx2 = 8, kLanesGeneric = 4;
 
-// Sums n floats (n a multiple of 128) with several vector accumulators.
+// Sums n floats (n a multiple of 128) with several vector accumulators,
+// reading the two halves of the buffer as two streams.
 float read_sum_avx512(const float* data, std::size_t n);
 float read_sum_avx2(const float* data, std::size_t n);
 float read_sum_generic(const float* data, std::size_t n);

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labkit/cpu.hpp"
 #include "labkit/machine.hpp"
+#include "../src/peak_kernels.hpp"
 #ifdef LABKIT_HAVE_EIGEN
 #include "labkit/eigen_baseline.hpp"
 #endif
@@ -69,4 +71,17 @@ TEST(Machine, CacheBandwidthBeatsDram) {
   EXPECT_GT(l1, 0);
   EXPECT_GT(dram, 0);
   EXPECT_GT(l1, 1.5 * dram) << "L1-resident reads should be much faster than DRAM reads";
+}
+
+// The bandwidth probe's kernels must read every element exactly once, or the
+// GB/s they report is wrong. Small integers keep every float sum exact.
+TEST(Machine, ReadKernelsSumEveryElementOnce) {
+  const std::size_t n = 1024;
+  std::vector<float> data(n);
+  for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<float>(i % 7 + 1);
+  double expected = 0;
+  for (float v : data) expected += v;
+  EXPECT_EQ(detail::read_sum_generic(data.data(), n), expected);
+  if (best_isa() >= Isa::avx2) EXPECT_EQ(detail::read_sum_avx2(data.data(), n), expected);
+  if (best_isa() >= Isa::avx512) EXPECT_EQ(detail::read_sum_avx512(data.data(), n), expected);
 }
