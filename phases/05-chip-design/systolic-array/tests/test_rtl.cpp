@@ -1,5 +1,5 @@
-// The RTL testbench: rtl/common/systolic_array_os.sv with the PE of this
-// build (rtl/reference or rtl/student), Verilated as 4x4, 3x5 and 8x8 arrays,
+// The RTL testbench: rtl/systolic_array_os.sv with the PE of this
+// build (reference/ or student/systolic_pe.sv), Verilated as 4x4, 3x5 and 8x8 arrays,
 // runs whole GEMMs fold by fold. Every accumulator of every fold is compared
 // with the C++ model (os_fold_int8), every fold's cycle count with the
 // model's (K + R + C - 2, what SCALE-Sim charges), the assembled C with a

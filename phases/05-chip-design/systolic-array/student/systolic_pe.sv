@@ -1,5 +1,5 @@
 // systolic_pe: your processing element of the output-stationary array
-// (README.md, "The RTL"). rtl/common/systolic_array_os.sv wires ROWS x COLS
+// (README.md, "The RTL"). rtl/systolic_array_os.sv wires ROWS x COLS
 // of them: a enters from the left and leaves to the right, b enters from the
 // top and leaves downwards, one PE per cycle.
 //
