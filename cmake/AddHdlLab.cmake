@@ -128,6 +128,10 @@ function(add_hdl_lab id)
     # headers dominate each file's compile time.
     set_target_properties(${lib} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH UNITY_BUILD_BATCH_SIZE 0)
     target_compile_options(${lib} PRIVATE ${VERILATOR_CFLAGS})
+    if(LABS_SANITIZE)
+      # Sanitizers check the labs' C++; the models are Verilator's generated code.
+      target_compile_options(${lib} PRIVATE -fno-sanitize=all)
+    endif()
     target_include_directories(${lib} PUBLIC "${gen_dir}" ${LAB_INCLUDE})
     target_compile_definitions(${lib} INTERFACE LABKIT_HDL_HAS_${IMPL}=1)
     target_link_libraries(${lib} PUBLIC labkit_hdl ${LAB_LINK})

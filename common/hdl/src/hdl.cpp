@@ -476,8 +476,9 @@ void write_exit_report() {
     char line[256];
     std::snprintf(line, sizeof line, "coverage: line %.1f%% (%" PRIu64 "/%" PRIu64 " points) toggle %.1f%% (%" PRIu64 "/%" PRIu64 " bits)",
                   c.line_percent(), c.line_hit, c.line_total, c.toggle_percent(), c.toggle_hit, c.toggle_total);
-    std::printf("[ sim ] %s, data in %s (verilator_coverage --annotate DIR %s)\n", line, display_path(dat).c_str(),
-                display_path(dat).c_str());
+    const auto shown = display_path(dat);
+    std::printf("[ sim ] %s\n[ sim ] coverage data: %s (annotated RTL: verilator_coverage --annotate %s %s)\n", line,
+                shown.c_str(), (shown.parent_path() / "annotated").c_str(), shown.c_str());
     json += ",\n  \"coverage\": {\"line_percent\": " + std::to_string(c.line_percent()) +
             ", \"line_hit\": " + std::to_string(c.line_hit) + ", \"line_total\": " + std::to_string(c.line_total) +
             ", \"toggle_percent\": " + std::to_string(c.toggle_percent()) + ", \"toggle_hit\": " +
