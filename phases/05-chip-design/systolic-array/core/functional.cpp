@@ -76,7 +76,10 @@ OsTile os_fold_int8(const ArrayShape& a, i64 M, i64 N, i64 K, const std::int8_t*
   const int R = a.rows, C = a.cols;
   OsTile tile;
   tile.acc.assign(static_cast<size_t>(R) * C, 0);
-  std::vector<std::int32_t> a_reg(tile.acc.size(), 0), b_reg(tile.acc.size(), 0);
+  const size_t pes = static_cast<size_t>(R) * static_cast<size_t>(C);
+  std::vector<std::int32_t> regs(2 * pes, 0);  // the a and b pipeline registers of every PE
+  std::int32_t* a_reg = regs.data();
+  std::int32_t* b_reg = regs.data() + pes;
   // Row i of A enters the left edge i cycles late, column j of B the top
   // edge j cycles late, so A[m0+i][k] and B[k][n0+j] meet in PE(i, j) at
   // cycle k + i + j. The last pair meets at K + R + C - 3.
@@ -111,6 +114,11 @@ FunctionalResult run_gemm_int8(Dataflow df, const ArrayShape& a, i64 M, i64 N, i
   FunctionalResult res;
   res.C.assign(static_cast<size_t>(M * N), 0);
   auto fold_range = [](i64 size, int tile) { return size == 0 ? i64{0} : (size + tile - 1) / tile; };
+  {
+    const Dataflow d = df;
+    const i64 rows = d == Dataflow::os ? M : K, cols = d == Dataflow::is ? M : N;
+    res.fold_cycles.reserve(static_cast<size_t>(fold_range(rows, R) * fold_range(cols, C)));
+  }
 
   if (df == Dataflow::os) {
     // Sr = M over rows, Sc = N over columns; column folds outermost, as SCALE-Sim orders them.
