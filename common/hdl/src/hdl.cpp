@@ -39,6 +39,7 @@ struct State {
   // Mismatches in the current run_testbench, and the first one's cycle.
   int run_mismatches = 0;
   std::optional<std::uint64_t> run_first_mismatch;
+  std::string run_first_message;
 };
 
 State& state() {
@@ -211,6 +212,11 @@ void Scoreboard::report(std::uint64_t cycle, std::string_view signal, const std:
   if (mismatches_ > max_reports_) return;
   std::string msg = text;
   if (const auto hint = todo_hint(signal, topic); !hint.empty()) msg += "\n  see " + hint;
+  {
+    auto& st = state();
+    std::lock_guard lock(st.mu);
+    if (st.run_first_message.empty()) st.run_first_message = msg;
+  }
   if (mismatches_ == max_reports_) msg += "\n  (further mismatches are counted, not shown)";
   GTEST_MESSAGE_AT_(where.file_name(), static_cast<int>(where.line()), msg.c_str(),
                     ::testing::TestPartResult::kNonFatalFailure);
@@ -367,6 +373,7 @@ void run_testbench(const std::function<void()>& body) {
     std::lock_guard lock(s.mu);
     s.run_mismatches = 0;
     s.run_first_mismatch.reset();
+    s.run_first_message.clear();
     s.waveforms.clear();
   }
   const bool failing_before = ::testing::Test::HasFailure();
@@ -378,12 +385,33 @@ void run_testbench(const std::function<void()>& body) {
   }
   bool failed = ::testing::Test::HasFailure() && !failing_before;
   std::optional<std::uint64_t> first;
+  int mismatches = 0;
+  std::string first_message;
   {
     std::lock_guard lock(s.mu);
     failed = failed || s.run_mismatches > 0;
     first = s.run_first_mismatch;
+    mismatches = s.run_mismatches;
+    first_message = s.run_first_message;
   }
-  if (!failed || settings().trace_all) return;
+  // Repeats the first mismatch last, so that the end of the test's messages
+  // (what graders and summaries show) names the first failing signal and cycle.
+  auto summarize = [&](const std::string& waveform) {
+    if (mismatches < 2 || first_message.empty()) return;
+    std::string msg = first_message + "\n  (the first of " + std::to_string(mismatches) + " mismatches";
+    msg += waveform.empty() ? ")" : "; waveform: " + waveform + ")";
+    GTEST_MESSAGE_AT_(__FILE__, __LINE__, msg.c_str(), ::testing::TestPartResult::kNonFatalFailure);
+  };
+  if (failed && settings().trace_all) {
+    std::string w;
+    {
+      std::lock_guard lock(s.mu);
+      if (!s.waveforms.empty()) w = s.waveforms.front();
+    }
+    summarize(w);
+    return;
+  }
+  if (!failed) return;
 
   // Replay with a waveform: from up to 2000 cycles before the first mismatch
   // to 16 cycles after it (the whole run when the failure was no mismatch).
@@ -413,6 +441,7 @@ void run_testbench(const std::function<void()>& body) {
     written = s.waveforms;
   }
   for (const auto& w : written) ::testing::Test::RecordProperty("waveform", w);
+  summarize(written.empty() ? std::string() : written.front());
 }
 
 // ------------------------------------------------------------------ coverage
@@ -477,7 +506,7 @@ void write_exit_report() {
     std::snprintf(line, sizeof line, "coverage: line %.1f%% (%" PRIu64 "/%" PRIu64 " points) toggle %.1f%% (%" PRIu64 "/%" PRIu64 " bits)",
                   c.line_percent(), c.line_hit, c.line_total, c.toggle_percent(), c.toggle_hit, c.toggle_total);
     const auto shown = display_path(dat);
-    std::printf("[ sim ] %s\n[ sim ] coverage data: %s (annotated RTL: verilator_coverage --annotate %s %s)\n", line,
+    std::printf("[ sim ] %s\n[ sim ] coverage data: %s (annotated RTL: verilator_coverage --annotate-min 1 --annotate %s %s)\n", line,
                 shown.c_str(), (shown.parent_path() / "annotated").c_str(), shown.c_str());
     json += ",\n  \"coverage\": {\"line_percent\": " + std::to_string(c.line_percent()) +
             ", \"line_hit\": " + std::to_string(c.line_hit) + ", \"line_total\": " + std::to_string(c.line_total) +
