@@ -121,6 +121,15 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, a, err)) return usage(err.empty() ? nullptr : err.c_str());
   try {
     sa::Config cfg = sa::read_config(a.cfg);
+    if (!cfg.calc_bandwidth) {
+      // USER mode (a fixed DRAM bandwidth that can stall the array) is not
+      // modelled; run the layer as CALC and say so.
+      std::fprintf(stderr,
+                   "systolic-sim: warning: %s asks for InterfaceBandwidth USER, which this model does not simulate; "
+                   "running as CALC (no DRAM stalls). Set InterfaceBandwidth: CALC to silence this.\n",
+                   a.cfg.c_str());
+      cfg.calc_bandwidth = true;
+    }
     if (a.topo.empty()) a.topo = cfg.topology_path;
     if (a.topo.empty()) return usage("no topology: pass -t TOPOLOGY (the cfg has no TopologyCsvLoc)");
     const std::vector<sa::Layer> layers = sa::read_topology(a.topo, a.form);
