@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,6 +22,16 @@
 namespace sa = systolic_array;
 
 namespace {
+
+// Opens FILE for writing, creating its directory first.
+std::ofstream open_out(const std::string& path) {
+  const std::filesystem::path p(path);
+  std::error_code ec;
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  std::ofstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot write (check the directory and its permissions)");
+  return f;
+}
 
 int usage(const char* msg = nullptr) {
   if (msg) std::fprintf(stderr, "systolic-sim: %s\n\n", msg);
@@ -140,15 +151,13 @@ int main(int argc, char** argv) {
       const auto points = sa::sweep(cfg, layers, shapes, a.mode);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!a.csv.empty()) {
-        std::ofstream f(a.csv);
-        if (!f) throw std::runtime_error(a.csv + ": cannot write");
+        auto f = open_out(a.csv);
         sa::write_sweep_csv(f, points);
       } else {
         sa::write_sweep_csv(std::cout, points);
       }
       if (!a.svg.empty()) {
-        std::ofstream f(a.svg);
-        if (!f) throw std::runtime_error(a.svg + ": cannot write");
+        auto f = open_out(a.svg);
         std::string title = a.topo.substr(a.topo.find_last_of('/') + 1);
         sa::write_sweep_svg(f, points, title);
       }
