@@ -93,6 +93,7 @@ const Settings& settings() {
     if (root.empty()) root = s.info.out_root.empty() ? fs::path("out") : fs::path(s.info.out_root);
     r.out_dir = root / r.lab;
     r.trace_all = truthy(env("LABKIT_TRACE"));
+    if (const auto n = env("LABKIT_TRACE_CYCLES"); !n.empty()) r.trace_cycles = std::strtoull(n.c_str(), nullptr, 10);
     r.coverage = s.info.coverage;
     r.rtl_sources = s.info.rtl_sources;
     if (const auto seed = env("LABKIT_SEED"); !seed.empty()) r.seed = std::strtoull(seed.c_str(), nullptr, 0);

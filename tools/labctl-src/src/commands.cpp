@@ -52,9 +52,31 @@ void check_impl(const std::string& impl) {
     throw UsageError("--impl must be 'reference' or 'student', not '" + impl + "'");
 }
 
-// The labkit environment every child gets: the git revision for the fingerprint.
+// The labkit environment every child gets: the git revision for the fingerprint,
+// and the out/ root (HDL testbenches write waveforms and coverage under it).
 std::map<std::string, std::string> child_env(const Context& c) {
-  return {{"LABKIT_GIT_REVISION", c.git_revision()}};
+  return {{"LABKIT_GIT_REVISION", c.git_revision()}, {"LABKIT_OUT", c.out_dir.string()}};
+}
+
+// HDL labs: what the reference testbench wrote at exit (out/<lab>/sim-reference.json,
+// schema labkit.hdl/1): simulated cycles per second and coverage. Null when absent.
+json hdl_simulation(const Context& c, const Lab& lab, const std::string& impl) {
+  std::ifstream in(c.lab_out(lab) / ("sim-" + impl + ".json"));
+  if (!in) return nullptr;
+  try {
+    const json j = json::parse(in);
+    return j.value("schema", "") == "labkit.hdl/1" ? j : json(nullptr);
+  } catch (const json::exception&) {
+    return nullptr;
+  }
+}
+
+std::string coverage_text(const json& sim) {
+  if (!sim.is_object() || !sim.contains("coverage")) return "";
+  const auto& cov = sim["coverage"];
+  return fmt::format("line {:.1f}% ({}/{} points), toggle {:.1f}% ({}/{} bits)", cov.value("line_percent", 0.0),
+                     cov.value("line_hit", 0), cov.value("line_total", 0), cov.value("toggle_percent", 0.0),
+                     cov.value("toggle_hit", 0), cov.value("toggle_total", 0));
 }
 
 // Measured machine limits, cached in out/machine.json for this fingerprint.
@@ -249,7 +271,7 @@ int cmd_info(const Context& c, const std::string& id) {
   return 0;
 }
 
-int cmd_test(const Context& c, const std::string& id, const std::string& impl) {
+int cmd_test(const Context& c, const std::string& id, const std::string& impl, bool trace) {
   check_impl(impl);
   const auto lab = c.find_lab(id);
   require_available(c, lab);
@@ -260,7 +282,12 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl) {
   o.capture = false;
   o.timeout_s = kTestTimeoutS;
   o.env = child_env(c);
+  // HDL testbenches (labkit/hdl.hpp) write a VCD of every simulation to out/<lab>/.
+  if (trace) o.env["LABKIT_TRACE"] = "1";
   const auto run = run_process({exe.string(), "--gtest_color=" + std::string(c.color ? "yes" : "no")}, o);
+  if (trace)
+    fmt::print("labctl: waveforms (VCD, open with gtkwave) are in {}\n",
+               fs::relative(c.lab_out(lab), fs::current_path()).string());
   if (run.ok()) {
     fmt::print("labctl: {} ({}) passed\n", lab.id, impl);
     return 0;
@@ -340,6 +367,7 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
   auto machine = machine_limits(c, quick, false);
   machine.info.git_revision = c.git_revision();  // the cache may predate the last commit
   std::vector<labkit::LabResults> all;
+  std::vector<std::pair<std::string, json>> hdl_rows;  // HDL labs: the reference testbench's statistics
   int problems = 0;
   int index = 0;
   for (const auto& lab : labs) {
@@ -407,8 +435,12 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
       }
     }
 
-    // The lab's own report and plot.
-    write_file(c.lab_out(lab) / "results.json", labkit::to_json(r).dump(1) + "\n");
+    // The lab's own report and plot; HDL labs add their simulation statistics and coverage.
+    json results = labkit::to_json(r);
+    const json hdl_ref = hdl_simulation(c, lab, "reference");
+    if (!hdl_ref.is_null()) hdl_rows.emplace_back(lab.id, hdl_ref);
+    if (!hdl_ref.is_null()) results["hdl"] = {{"reference", hdl_ref}, {"student", hdl_simulation(c, lab, "student")}};
+    write_file(c.lab_out(lab) / "results.json", results.dump(1) + "\n");
     auto roof = machine_roofline(machine, lab.id + " on " + machine.info.cpu_model);
     add_points(roof, r, false);
     std::ostringstream svg;
@@ -420,6 +452,17 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
     fmt::print("  tests     reference {}\n            student   {}\n", test_summary(c, by_impl["reference"]),
                test_summary(c, by_impl["student"]));
     for (const auto& t : by_impl["reference"]) problems += !t.passed && !t.skipped;
+    if (!hdl_ref.is_null()) {
+      if (const auto cov = coverage_text(hdl_ref); !cov.empty()) fmt::print("  coverage  reference {}\n", cov);
+      fmt::print("  simulated reference {:.2f} M cycles/s ({} cycles)\n", hdl_ref.value("cycles_per_second", 0.0) / 1e6,
+                 hdl_ref.value("cycles", 0));
+    }
+    for (const auto& k : r.counts) {
+      // Notes name files by absolute path: from phases/ on is enough here.
+      const std::string note = std::regex_replace(k.note, std::regex(R"(\S*/(phases/\S+))"), "$1").substr(0, 160);
+      fmt::print("  count     {}/{} {} {}: {}\n", k.kase, k.size, k.metric, k.impl,
+                 k.status == "ok" ? fmt::format("{:g}", k.value) : k.status + (note.empty() ? "" : " (" + note + ")"));
+    }
     if (!bench_error.empty()) {
       fmt::print("  benchmark failed: {}\n", bench_error);
       ++problems;
@@ -441,6 +484,17 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
   // The combined report and roofline.
   std::ostringstream md, junit, svg;
   labkit::write_markdown(md, all);
+  if (!hdl_rows.empty()) {
+    md << "\n## HDL labs: reference testbenches\n\n| lab | line coverage | toggle coverage | simulated cycles | M cycles/s |\n|---|---|---|---|---|\n";
+    for (const auto& [id, sim] : hdl_rows) {
+      const json cov = sim.value("coverage", json::object());
+      md << fmt::format("| {} | {:.1f}% ({}/{}) | {:.1f}% ({}/{}) | {} | {:.2f} |\n", id, cov.value("line_percent", 0.0),
+                        cov.value("line_hit", 0), cov.value("line_total", 0), cov.value("toggle_percent", 0.0),
+                        cov.value("toggle_hit", 0), cov.value("toggle_total", 0), sim.value("cycles", 0),
+                        sim.value("cycles_per_second", 0.0) / 1e6);
+    }
+    md << "\n";
+  }
   md << "![roofline](roofline.svg)\n";
   labkit::write_junit(junit, all);
   auto roof = machine_roofline(machine, "All labs on " + machine.info.cpu_model + " (one core)");

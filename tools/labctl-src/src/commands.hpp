@@ -16,7 +16,7 @@ struct BenchOptions {
 
 int cmd_list(const Context& c, bool json);
 int cmd_info(const Context& c, const std::string& id);
-int cmd_test(const Context& c, const std::string& id, const std::string& impl);
+int cmd_test(const Context& c, const std::string& id, const std::string& impl, bool trace = false);
 int cmd_bench(const Context& c, const std::string& id, const BenchOptions& o);
 int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const std::vector<std::string>& bench_args = {});
 int cmd_machine(const Context& c, bool json, bool quick);

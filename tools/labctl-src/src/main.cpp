@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   auto* test = app.add_subcommand("test", "run a lab's tests (default: your student/ code)");
   test->add_option("LAB", lab, "lab id")->required();
   test->add_option("--impl", impl, "student or reference")->check(CLI::IsMember({"student", "reference"}));
+  bool trace = false;
+  test->add_flag("--trace", trace, "HDL labs: write a waveform (VCD) of every testbench to out/LAB/");
   std::string bench_impl;
   auto* bench = app.add_subcommand("bench", "benchmark a lab: baselines, reference and student in one process");
   bench->add_option("LAB", lab, "lab id")->required();
@@ -78,7 +80,7 @@ int main(int argc, char** argv) {
     const auto ctx = labctl::Context::detect(root);
     if (*list) return labctl::cmd_list(ctx, json);
     if (*info) return labctl::cmd_info(ctx, lab);
-    if (*test) return labctl::cmd_test(ctx, lab, impl);
+    if (*test) return labctl::cmd_test(ctx, lab, impl, trace);
     if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json, repetitions, bench_args});
     if (*run) return labctl::cmd_run(ctx, labs, quick, bench_args);
     if (*machine) return labctl::cmd_machine(ctx, json, quick);

@@ -30,7 +30,8 @@
 //   is run a second time with tracing on (its failures swallowed), up to a few
 //   cycles past the first mismatch, and the path of the waveform is printed.
 //
-// Environment: LABKIT_TRACE=1 traces everything; LABKIT_OUT=<dir> is the out/
+// Environment: LABKIT_TRACE=1 traces everything (the first LABKIT_TRACE_CYCLES
+// cycles of each simulation, default 100000); LABKIT_OUT=<dir> is the out/
 // root (files go to <dir>/<lab>/; default: the repository's out/);
 // LABKIT_SEED=<n> changes the random stimulus.
 //
@@ -73,6 +74,7 @@ struct Settings {
   std::string lab, impl;
   fs::path out_dir;                    // <out root>/<lab>: waveforms, coverage, sim stats
   bool trace_all = false;              // LABKIT_TRACE=1
+  std::uint64_t trace_cycles = 100000; // LABKIT_TRACE_CYCLES: longest waveform per simulation
   bool coverage = false;
   std::vector<std::string> rtl_sources;
   std::uint64_t seed = 1;              // LABKIT_SEED, default 1
@@ -289,7 +291,13 @@ class Sim {
   }
   void end_cycle() {
     ++cycle_;
-    if (vcd_ && !vcd_->isOpen() && cycle_ >= trace_from_) open_trace();
+    if (vcd_ && !vcd_->isOpen() && cycle_ >= trace_from_ && !trace_done_) open_trace();
+    if (vcd_ && vcd_->isOpen() && !detail::replay().active && cycle_ - trace_opened_at_ >= settings().trace_cycles) {
+      // Long exhaustive runs would write gigabytes: keep the first trace_cycles cycles.
+      vcd_->close();
+      trace_done_ = true;
+      detail::note_waveform(trace_path_, trace_opened_at_, cycle_);
+    }
     if (detail::replay().active && cycle_ > detail::replay().stop_after) throw detail::StopReplay{};
   }
 
@@ -297,7 +305,7 @@ class Sim {
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<VerilatedVcdC> vcd_;
-  bool want_trace_ = false;
+  bool want_trace_ = false, trace_done_ = false;
   std::uint64_t trace_from_ = 0, trace_opened_at_ = 0;
   fs::path trace_path_;
   std::uint64_t cycle_ = 0;
