@@ -19,7 +19,9 @@
 #   <id>_test_reference, <id>_test_student   the same testbenches against each
 #   <id>_bench                       the harness, linking both models
 # CTest: <id>.reference, <id>.student, <id>.starter_points_at_todo and
-# <id>.bench_smoke, labelled like add_lab()'s.
+# <id>.bench_smoke, labelled like add_lab()'s, and <id>.waveform (label
+# framework): the reference testbench with LABKIT_TRACE=1 writes VCDs whose
+# headers GTKWave accepts.
 #
 # The models: each implementation's RTL goes through find_package(verilator)'s
 # verilate() (Verilator 5.006 and later; only TRACE and long-standing keywords
@@ -40,6 +42,37 @@
 # still succeeds: <id>_test_student becomes one failing test that carries
 # Verilator's messages (and the lab's bench is not built), so one broken lab
 # costs that lab only. Editing the RTL reconfigures.
+
+# ---------------------------------------------------------------- script mode
+# The <id>.waveform test: runs a reference testbench the way
+# `labctl test LAB --trace` does, and checks that every waveform it wrote has
+# the VCD header GTKWave needs.
+#   cmake -DHDL_TEST_EXE=<exe> -DHDL_OUT=<dir> -P AddHdlLab.cmake
+if(CMAKE_SCRIPT_MODE_FILE)
+  file(REMOVE_RECURSE "${HDL_OUT}")
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env LABKIT_TRACE=1 LABKIT_TRACE_CYCLES=300 "LABKIT_OUT=${HDL_OUT}"
+    "${HDL_TEST_EXE}" --gtest_brief=1 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${HDL_TEST_EXE} failed with tracing on:\n${out}")
+  endif()
+  file(GLOB_RECURSE waves "${HDL_OUT}/*.vcd")
+  list(LENGTH waves n)
+  if(n EQUAL 0)
+    message(FATAL_ERROR "LABKIT_TRACE=1 wrote no .vcd under ${HDL_OUT}:\n${out}")
+  endif()
+  foreach(w IN LISTS waves)
+    file(READ "${w}" head LIMIT 8192)
+    foreach(needed "$version" "$timescale" "$scope module TOP $end" "$var wire" "$enddefinitions $end" "#0")
+      string(FIND "${head}" "${needed}" at)
+      if(at EQUAL -1)
+        message(FATAL_ERROR "${w}: no '${needed}' in its header: not a VCD that GTKWave opens")
+      endif()
+    endforeach()
+  endforeach()
+  message(STATUS "${n} waveform(s) with a valid VCD header under ${HDL_OUT}")
+  return()
+endif()
+set(LABS_ADD_HDL_LAB_FILE "${CMAKE_CURRENT_LIST_FILE}")
 
 # labs_verilate_model(<target> TOP <module> PREFIX <class> SOURCES <rtl...>
 #                     [COVERAGE] [RELAXED] [ARGS <verilator args...>])
@@ -177,6 +210,11 @@ ${student_error})labkit\";
     set_tests_properties(${id}.${impl} PROPERTIES
       LABELS "lab=${id};phase=${LAB_PHASE};impl=${impl}" TIMEOUT 300)
   endforeach()
+
+  # labctl test --trace, end to end: every waveform has a VCD header.
+  add_test(NAME ${id}.waveform COMMAND "${CMAKE_COMMAND}" "-DHDL_TEST_EXE=$<TARGET_FILE:${id}_test_reference>"
+    "-DHDL_OUT=${CMAKE_CURRENT_BINARY_DIR}/waveform-check" -P "${LABS_ADD_HDL_LAB_FILE}")
+  set_tests_properties(${id}.waveform PROPERTIES LABELS "lab=${id};phase=${LAB_PHASE};framework" TIMEOUT 120)
 
   # The untouched starter must fail, and its messages must point at a TODO.
   add_test(NAME ${id}.starter_points_at_todo COMMAND ${id}_test_student)
