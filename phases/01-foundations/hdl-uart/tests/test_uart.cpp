@@ -137,6 +137,18 @@ HDL_TEST(Uart, LoopbackRandomBytes) {
   }
 }
 
+// The slowest baud rate: every bit of divisor and of the bit timers is used.
+HDL_TEST(Uart, LoopbackSlowestDivisor) {
+  const int divisor = 0xffff;
+  Bench b(divisor);
+  while (!b.cycle(true, 0x5a)) {
+  }
+  for (int i = 0; i < 11 * divisor; ++i) b.cycle(false, 0);
+  b.board.finish(b.sim.cycle());
+  EXPECT_EQ(b.received, 1u);
+  EXPECT_EQ(b.frame_errors, 0);
+}
+
 HDL_TEST(UartRx, FramingErrorDropsTheByte) {
   const int divisor = 8;
   Bench b(divisor);
