@@ -19,7 +19,7 @@
 //
 // Training (counts in the results; --smoke trains on generated images instead):
 //   mlp_fashion_mnist  test accuracy (%) after --epochs (default 10, --quick 2)
-//   cnn_fashion_mnist  with --cnn: test accuracy after --cnn-epochs (default 4, --quick 1)
+//   cnn_fashion_mnist  with --cnn: test accuracy after --cnn-epochs (default 6, --quick 1)
 // Extra flags (this bench's own): --cnn, --epochs N, --cnn-epochs N, --no-train,
 // --threads N (default 2).
 #include <labkit/harness.hpp>
@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
   if (!o.no_train && !o.filtered) {
     auto train_count = [&, curves](bool cnn, const std::string& impl, Role role, BackwardKernels table) {
       const std::string kase = std::string(cnn ? "cnn" : "mlp") + (smoke ? "_generated" : "_fashion_mnist");
-      const int epochs = smoke ? 1 : cnn ? (o.cnn_epochs ? o.cnn_epochs : quick ? 1 : 4)
+      const int epochs = smoke ? 1 : cnn ? (o.cnn_epochs ? o.cnn_epochs : quick ? 1 : 6)
                                          : (o.epochs ? o.epochs : quick ? 2 : 10);
       h.add_count(kase, smoke ? 2048 : 60000, impl, role, "test_accuracy_pct", [=]() -> double {
         ImageSet train, test;

@@ -136,6 +136,9 @@ TrainResult train_classifier(const Classifier& model, const ImageSet& train, con
   const std::int64_t steps = train.count / config.batch;  // the last partial batch is dropped
   if (steps == 0) throw std::invalid_argument("tiny_nn::train_classifier: fewer images than one batch");
   const std::int64_t window = std::max<std::int64_t>(1, steps / 20);
+  const std::int64_t report = std::max<std::int64_t>(1, steps / 50);  // progress about every 2%
+  const double total = static_cast<double>(config.max_steps > 0 ? std::min<std::int64_t>(config.max_steps, steps * config.epochs)
+                                                                 : steps * config.epochs);
   std::int64_t global = 0;
   double window_loss = 0;
   int window_count = 0;
@@ -148,6 +151,8 @@ TrainResult train_classifier(const Classifier& model, const ImageSet& train, con
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::int64_t first = s * config.batch;
       const auto labels = batch_labels(train, order, first, config.batch);
+      if (config.cosine)
+        opt->lr = static_cast<float>(config.lr * 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(global) / total)));
       opt->zero_grad();
       Tensor logits = model.forward(batch_images(train, order, first, config.batch));
       Tensor loss = softmax_cross_entropy(logits, labels);
@@ -166,7 +171,7 @@ TrainResult train_classifier(const Classifier& model, const ImageSet& train, con
         window_loss = 0;
         window_count = 0;
       }
-      if (on_progress && (s % 10 == 9 || s + 1 == steps))
+      if (on_progress && ((s + 1) % report == 0 || s + 1 == steps))
         on_progress({epoch, config.epochs, s + 1, steps, loss_sum / seen, static_cast<double>(right) / seen});
       if (config.max_steps > 0 && global >= config.max_steps) break;
     }

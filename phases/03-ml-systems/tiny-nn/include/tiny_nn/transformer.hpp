@@ -53,7 +53,7 @@ struct ReverseTask {
 };
 
 struct TransformerTrainConfig {
-  int steps = 1500, batch = 64;
+  int steps = 600, batch = 64;
   float lr = 3e-3f;       // Adam, with linear warm-up over the first 100 steps then cosine decay to 10%
   std::uint64_t seed = 7;
   int eval_sequences = 1000;
