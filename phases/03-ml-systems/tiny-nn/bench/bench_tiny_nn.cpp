@@ -279,6 +279,8 @@ int main(int argc, char** argv) {
           std::printf("    epoch %d: loss %.4f, train %.2f%%, test %.2f%%, %.1f s\n", e.epoch, e.train_loss,
                       100 * e.train_accuracy, 100 * e.test_accuracy, e.seconds);
         curves->series.push_back({(cnn ? "CNN, " : "MLP, ") + impl, r.curve_step, r.curve_loss});
+        std::fprintf(stderr, "progress: %s %s done: test accuracy %.2f%% after %d epoch(s)\n", cnn ? "cnn" : "mlp",
+                     impl.c_str(), 100 * r.test_accuracy, epochs);
         use_kernels(reference::kernels());
         return 100.0 * r.test_accuracy;
       });
