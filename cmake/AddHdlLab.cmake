@@ -16,6 +16,7 @@
 # Targets (executables in build/<preset>/bin), the same shape as add_lab():
 #   <id>_reference, <id>_student     static libraries: the Verilated models,
 #                                    V<top>_reference / V<top>_student classes
+#                                    (a second TOP gets <id>_<impl>_<top>, linked in)
 #   <id>_test_reference, <id>_test_student   the same testbenches against each
 #   <id>_bench                       the harness, linking both models
 # CTest: <id>.reference, <id>.student, <id>.starter_points_at_todo and
@@ -144,27 +145,36 @@ function(add_hdl_lab id)
       continue()
     endif()
     set(lib ${id}_${impl})
-    add_library(${lib} STATIC)
     string(APPEND header "#if defined(LABKIT_HDL_HAS_${IMPL})\n")
     foreach(top IN LISTS LAB_TOP)
+      # One library per model: each compiles as one unity translation unit
+      # (Verilator's headers dominate each file's compile time), and two
+      # models in one unit would collide. The first top's library is <id>_<impl>.
+      if(NOT TARGET ${lib})
+        set(model_lib ${lib})
+      else()
+        set(model_lib ${lib}_${top})
+      endif()
+      add_library(${model_lib} STATIC)
       if(impl STREQUAL "reference")
-        labs_verilate_model(${lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${LAB_REFERENCE} COVERAGE
+        labs_verilate_model(${model_lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${LAB_REFERENCE} COVERAGE
           ARGS ${LAB_VERILATOR_ARGS})
       else()
-        labs_verilate_model(${lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${LAB_STUDENT} RELAXED
+        labs_verilate_model(${model_lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${LAB_STUDENT} RELAXED
           ARGS ${LAB_VERILATOR_ARGS})
+      endif()
+      set_target_properties(${model_lib} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH UNITY_BUILD_BATCH_SIZE 0)
+      target_compile_options(${model_lib} PRIVATE ${VERILATOR_CFLAGS})
+      if(LABS_SANITIZE)
+        # Sanitizers check the labs' C++; the models are Verilator's generated code.
+        target_compile_options(${model_lib} PRIVATE -fno-sanitize=all)
+      endif()
+      if(NOT model_lib STREQUAL lib)
+        target_link_libraries(${lib} PUBLIC ${model_lib})
       endif()
       string(APPEND header "#include \"V${top}_${impl}.h\"\nnamespace ${ns}::${impl} { using V${top} = ::V${top}_${impl}; }\n")
     endforeach()
     string(APPEND header "#endif\n")
-    # All generated C++ of the model in one translation unit: Verilator's
-    # headers dominate each file's compile time.
-    set_target_properties(${lib} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH UNITY_BUILD_BATCH_SIZE 0)
-    target_compile_options(${lib} PRIVATE ${VERILATOR_CFLAGS})
-    if(LABS_SANITIZE)
-      # Sanitizers check the labs' C++; the models are Verilator's generated code.
-      target_compile_options(${lib} PRIVATE -fno-sanitize=all)
-    endif()
     target_include_directories(${lib} PUBLIC "${gen_dir}" ${LAB_INCLUDE})
     target_compile_definitions(${lib} INTERFACE LABKIT_HDL_HAS_${IMPL}=1)
     target_link_libraries(${lib} PUBLIC labkit_hdl ${LAB_LINK})
