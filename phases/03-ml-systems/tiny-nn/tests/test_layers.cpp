@@ -9,6 +9,8 @@
 #include <fstream>
 #include <numeric>
 
+#include <unistd.h>
+
 #include <labkit/idx.hpp>
 #include <labkit/safetensors.hpp>
 

@@ -1,7 +1,9 @@
 // The transformer and the reversal task: the task's data, and a short
-// training run that must cut the loss (the full run to exact-match accuracy
-// is a command in README.md: it takes about a minute).
+// training run (120 steps, about a second) that must learn the task; the
+// full run is a command in README.md.
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include "gradcheck.hpp"
 #include "tiny_nn/transformer.hpp"
@@ -30,11 +32,14 @@ TEST(Transformer, ShortTrainingCutsTheLoss) {
   c.d_model = 32;
   Transformer model(c, rng);
   TransformerTrainConfig t;
-  t.steps = 60;
+  t.steps = 120;
   t.batch = 32;
   t.eval_sequences = 50;
   const TransformerResult r = train_transformer(model, task, t);
-  // Chance is ln(10) = 2.30 per digit.
-  EXPECT_LT(r.final_loss, 1.6) << "after 60 steps; the loss curve: first " << r.curve_loss.front() << ", last "
+  // Chance is ln(10) = 2.30 per digit; over seeds 1-10 the reference ends at
+  // 0.010-0.020 (mean of the last 50 steps) with every sequence right.
+  std::printf("transformer, 120 steps: final loss %.4f, exact match %.0f%%\n", r.final_loss, 100 * r.exact_match);
+  EXPECT_GE(r.exact_match, 0.8) << "greedy generation of 50 fresh sequences";
+  EXPECT_LT(r.final_loss, 0.5) << "after 120 steps; the loss curve: first " << r.curve_loss.front() << ", last "
                                << r.curve_loss.back();
 }
