@@ -120,16 +120,21 @@ function(add_hdl_lab id)
   if(NOT LAB_INCLUDE)
     set(LAB_INCLUDE model)
   endif()
-  list(TRANSFORM LAB_INCLUDE PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
-  list(TRANSFORM LAB_REFERENCE PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
-  list(TRANSFORM LAB_STUDENT PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
+  foreach(list_name LAB_INCLUDE LAB_REFERENCE LAB_STUDENT)  # relative to the lab folder
+    set(absolute)
+    foreach(path IN LISTS ${list_name})
+      get_filename_component(path "${path}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+      list(APPEND absolute "${path}")
+    endforeach()
+    set(${list_name} ${absolute})
+  endforeach()
   string(MAKE_C_IDENTIFIER "${id}" ns)
   set(gen_dir "${CMAKE_CURRENT_BINARY_DIR}/hdl_include")
 
   # Does the student RTL parse? (If not, verilate() would stop the configure.)
   set(student_error "")
   list(GET LAB_TOP 0 first_top)
-  execute_process(COMMAND "${VERILATOR_BIN}" --lint-only -Wno-fatal --top-module ${first_top} ${LAB_STUDENT}
+  execute_process(COMMAND "${VERILATOR_BIN}" --lint-only -Wno-fatal --top-module ${first_top} ${LAB_VERILATOR_ARGS} ${LAB_STUDENT}
     WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
     RESULT_VARIABLE lint_rc OUTPUT_VARIABLE lint_out ERROR_VARIABLE lint_out)
   if(NOT lint_rc EQUAL 0)
