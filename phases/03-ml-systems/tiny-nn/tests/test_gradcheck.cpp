@@ -49,6 +49,17 @@ std::vector<float> random_values(std::size_t n, Rng& rng, float lo = -1.0f, floa
   return ::testing::AssertionSuccess();
 }
 
+// `twice` started at 1.0 and `once` at 0.0 before the same call: a kernel
+// that adds gives twice == 1 + once everywhere.
+::testing::AssertionResult added_to_buffer(const std::vector<float>& twice, const std::vector<float>& once) {
+  for (std::size_t i = 0; i < once.size(); ++i)
+    if (!(std::abs(twice[i] - (1.0f + once[i])) <= 1e-5f))
+      return ::testing::AssertionFailure()
+             << "element " << i << " of a gradient buffer that held 1.0 is " << twice[i] << ", expected 1.0 + "
+             << once[i] << ": the kernel must add to the buffer (+=), not overwrite it";
+  return ::testing::AssertionSuccess();
+}
+
 // ---------------------------------------------------------------- matmul
 
 struct MatmulShape {
@@ -90,11 +101,11 @@ TEST(MatmulBackward, AccumulatesAndSkipsNull) {
   std::vector<float> once(A.size(), 0.0f), twice(A.size(), 1.0f), dB(B.size(), 1.0f);
   impl::matmul_backward(M, N, K, A.data(), B.data(), dC.data(), once.data(), nullptr);  // dB not wanted
   impl::matmul_backward(M, N, K, A.data(), B.data(), dC.data(), twice.data(), nullptr);
-  for (std::size_t i = 0; i < once.size(); ++i) EXPECT_NEAR(twice[i], 1.0f + once[i], 1e-5) << "dA[" << i << "]";
+  EXPECT_TRUE(added_to_buffer(twice, once)) << "dA (dB was null)";
   impl::matmul_backward(M, N, K, A.data(), B.data(), dC.data(), nullptr, dB.data());     // dA not wanted
   std::vector<float> dB0(B.size(), 0.0f);
   impl::matmul_backward(M, N, K, A.data(), B.data(), dC.data(), nullptr, dB0.data());
-  for (std::size_t i = 0; i < dB.size(); ++i) EXPECT_NEAR(dB[i], 1.0f + dB0[i], 1e-5) << "dB[" << i << "]";
+  EXPECT_TRUE(added_to_buffer(dB, dB0)) << "dB (dA was null)";
 }
 
 // ------------------------------------------------------------------ relu
@@ -255,13 +266,14 @@ TEST(Conv2dBackward, AccumulatesAndSkipsNull) {
   std::vector<float> db0(c.out, 0.0f), db1(c.out, 1.0f);
   impl::conv2d_backward(s, x.data(), w.data(), g.data(), dx0.data(), dw0.data(), db0.data());
   impl::conv2d_backward(s, x.data(), w.data(), g.data(), dx1.data(), dw1.data(), db1.data());
-  for (std::size_t i = 0; i < dw0.size(); ++i) EXPECT_NEAR(dw1[i], 1.0f + dw0[i], 1e-5) << "dweight[" << i << "]";
-  for (std::size_t i = 0; i < dx0.size(); ++i) EXPECT_NEAR(dx1[i], 1.0f + dx0[i], 1e-5) << "dinput[" << i << "]";
-  for (int i = 0; i < c.out; ++i) EXPECT_NEAR(db1[i], 1.0f + db0[i], 1e-5) << "dbias[" << i << "]";
+  EXPECT_TRUE(added_to_buffer(dw1, dw0)) << "dweight";
+  EXPECT_TRUE(added_to_buffer(dx1, dx0)) << "dinput";
+  EXPECT_TRUE(added_to_buffer(db1, db0)) << "dbias";
   // The first layer of a network: no gradient for the images, no bias.
   std::vector<float> dw2(w.size(), 0.0f);
   impl::conv2d_backward(s, x.data(), w.data(), g.data(), nullptr, dw2.data(), nullptr);
-  for (std::size_t i = 0; i < dw0.size(); ++i) EXPECT_NEAR(dw2[i], dw0[i], 1e-5) << "dweight[" << i << "]";
+  std::vector<double> want(dw0.begin(), dw0.end());
+  EXPECT_TRUE(close(dw2, want)) << "dweight with dinput and dbias null";
 }
 
 TEST(Conv2dBackward, ManyImagesOnAllThreads) {
