@@ -82,6 +82,10 @@ TEST(Machine, ReadKernelsSumEveryElementOnce) {
   double expected = 0;
   for (float v : data) expected += v;
   EXPECT_EQ(detail::read_sum_generic(data.data(), n), expected);
-  if (best_isa() >= Isa::avx2) EXPECT_EQ(detail::read_sum_avx2(data.data(), n), expected);
-  if (best_isa() >= Isa::avx512) EXPECT_EQ(detail::read_sum_avx512(data.data(), n), expected);
+  if (best_isa() >= Isa::avx2) {
+    EXPECT_EQ(detail::read_sum_avx2(data.data(), n), expected);
+  }
+  if (best_isa() >= Isa::avx512) {
+    EXPECT_EQ(detail::read_sum_avx512(data.data(), n), expected);
+  }
 }
