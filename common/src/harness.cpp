@@ -3,6 +3,8 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -194,31 +196,70 @@ int Harness::run() {
 
   // 2. Register the valid ones with Google Benchmark and run them interleaved.
   const int reps = repetitions_ > 0 ? repetitions_ : smoke_ ? 1 : quick_ ? 5 : 12;
-  const char* min_time = smoke_ ? "0.001" : quick_ ? "0.01" : "0.05";
-  int registered = 0;
-  for (auto& e : entries_) {
-    if (e.result.status != "ok") continue;
-    auto* fn = &e.run;
-    const double flops = e.result.flops, bytes = e.result.bytes;
-    benchmark::RegisterBenchmark(e.result.name.c_str(), [fn, flops, bytes](benchmark::State& state) {
-      for (auto _ : state) (*fn)();
-      state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
-      state.counters["B/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
-    })->Unit(benchmark::kNanosecond)->UseRealTime();
-    ++registered;
-  }
+  const double min_time = smoke_ ? 0.001 : quick_ ? 0.01 : 0.05;
   std::vector<std::string> args = gbench_args_;
-  args.insert(args.begin() + 1, {"--benchmark_enable_random_interleaving=true",
-                                 "--benchmark_repetitions=" + std::to_string(reps),
-                                 std::string("--benchmark_min_time=") + min_time});
+  args.insert(args.begin() + 1, "--benchmark_enable_random_interleaving=true");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   benchmark::Initialize(&argc, argv.data());
   std::map<std::string, std::vector<double>> samples;
-  CollectingReporter reporter(samples, registered * reps, verbose_);
-  if (registered > 0) benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::ClearRegisteredBenchmarks();  // a second Harness in this process starts clean
+  // One round: the given entries, `reps` repetitions each, in random order;
+  // samples are added to what earlier rounds collected.
+  auto measure = [&](const std::vector<Entry*>& which) {
+    for (Entry* e : which) {
+      auto* fn = &e->run;
+      const double flops = e->result.flops, bytes = e->result.bytes;
+      benchmark::RegisterBenchmark(e->result.name.c_str(), [fn, flops, bytes](benchmark::State& state) {
+        for (auto _ : state) (*fn)();
+        state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+        state.counters["B/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
+      })->Unit(benchmark::kNanosecond)->UseRealTime()->Repetitions(reps)->MinTime(min_time);
+    }
+    CollectingReporter reporter(samples, static_cast<int>(which.size()) * reps, verbose_);
+    if (!which.empty()) benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();  // the next round (or Harness) starts clean
+  };
+  std::vector<Entry*> valid;
+  for (auto& e : entries_)
+    if (e.result.status == "ok") valid.push_back(&e);
+  auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  const auto first_start = std::chrono::steady_clock::now();
+  measure(valid);
+  const double first_round_s = seconds_since(first_start);
+
+  // A speedup whose interval is still wide after one round was measured in a
+  // noisy stretch (another program, the VM's neighbours): measure both sides
+  // again, up to three more rounds, so one bad stretch does not decide it.
+  // Ratios are judged between runs; this is what keeps them repeatable. The
+  // extra rounds start only within half the first round's time after it, so
+  // a bench takes at most about 1.5 times as long (graders set time limits).
+  constexpr double kWantedHalfWidth = 0.03;  // of the estimate
+  const auto extra_start = std::chrono::steady_clock::now();
+  for (int round = 1; round <= 3 && !smoke_ && !quick_ && seconds_since(extra_start) < 0.5 * first_round_s; ++round) {
+    std::vector<Entry*> again;
+    auto mark = [&](Entry* e) {
+      if (std::find(again.begin(), again.end(), e) == again.end()) again.push_back(e);
+    };
+    for (Entry* e : valid) {
+      for (const auto& [kase, base] : baselines_) {
+        if (kase != e->result.kase || e->result.impl == base) continue;
+        for (Entry* b : valid) {
+          if (b->result.kase != kase || b->result.impl != base || b->result.size != e->result.size) continue;
+          const auto& num = samples[b->result.name];
+          const auto& den = samples[e->result.name];
+          if (num.size() < 3 || den.size() < 3) continue;
+          const auto x = ratio_interval(num, den);
+          if ((x.hi - x.lo) / 2 > kWantedHalfWidth * x.estimate) mark(e), mark(b);
+        }
+      }
+    }
+    if (again.empty()) break;
+    std::fprintf(stderr, "progress: re-measuring %zu noisy rows (round %d of at most 3)\n", again.size(), round);
+    measure(again);
+  }
   benchmark::Shutdown();
 
   // 3. Summaries, ratios, table, JSON.
@@ -275,7 +316,7 @@ int Harness::run() {
 
   if (!out_path_.empty()) {
     nlohmann::json j = {{"schema", kBenchSchema}, {"lab", lab_}, {"machine", to_json(describe_machine())},
-                        {"mode", smoke_ ? "smoke" : quick_ ? "quick" : "full"}, {"repetitions", reps}};
+                        {"mode", smoke_ ? "smoke" : quick_ ? "quick" : "full"}, {"repetitions", reps}};  // per round
     j["benchmarks"] = nlohmann::json::array();
     for (const auto& r : results_) j["benchmarks"].push_back(to_json(r));
     j["ratios"] = nlohmann::json::array();
