@@ -1,10 +1,17 @@
 # Use ccache when it is installed: CI rebuilds the same sources often.
+#
+# base_dir is this source tree, so ccache hashes paths relative to it. Two
+# checkouts with the same layout then share cache entries: the grader's
+# pristine tree (labctl grade builds <work>/tree in <work>/tree/build/grade,
+# two levels down like build/<preset>) reuses what the main build compiled,
+# which keeps a fresh clone's build + selftest inside CI's time.
 find_program(LABS_CCACHE ccache)
 if(LABS_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
-  set(CMAKE_C_COMPILER_LAUNCHER "${LABS_CCACHE}")
-  set(CMAKE_CXX_COMPILER_LAUNCHER "${LABS_CCACHE}")
-  set(CMAKE_CUDA_COMPILER_LAUNCHER "${LABS_CCACHE}")
-  labs_feature(ccache ON "${LABS_CCACHE}")
+  set(_labs_ccache "${CMAKE_COMMAND}" -E env "CCACHE_BASEDIR=${CMAKE_SOURCE_DIR}" "${LABS_CCACHE}")
+  set(CMAKE_C_COMPILER_LAUNCHER ${_labs_ccache})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${_labs_ccache})
+  set(CMAKE_CUDA_COMPILER_LAUNCHER ${_labs_ccache})
+  labs_feature(ccache ON "${LABS_CCACHE}, base_dir = the source tree")
 else()
   labs_feature(ccache OFF "not found (apt-get install ccache speeds up rebuilds)")
 endif()

@@ -63,7 +63,8 @@ bool same_content(const fs::path& a, const fs::path& b) {
 
 // Makes `dest` hold exactly the files of `src`, rewriting only what changed
 // so that the build stays incremental (timestamps of equal files are kept).
-void sync_tree(const fs::path& src, const fs::path& dest) {
+// The top-level folder `keep` (the build inside the tree) is left alone.
+void sync_tree(const fs::path& src, const fs::path& dest, const fs::path& keep) {
   fs::create_directories(dest);
   std::set<fs::path> wanted;
   for (const auto& e : fs::recursive_directory_iterator(src)) {
@@ -78,8 +79,14 @@ void sync_tree(const fs::path& src, const fs::path& dest) {
     }
   }
   std::vector<fs::path> extra;
-  for (const auto& e : fs::recursive_directory_iterator(dest))
-    if (!wanted.count(fs::relative(e.path(), dest))) extra.push_back(e.path());
+  for (auto it = fs::recursive_directory_iterator(dest); it != fs::recursive_directory_iterator(); ++it) {
+    const auto rel = fs::relative(it->path(), dest);
+    if (rel == keep) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!wanted.count(rel)) extra.push_back(it->path());
+  }
   for (const auto& p : extra) fs::remove_all(p);
 }
 
@@ -183,6 +190,7 @@ const char* gradescope_visibility(const std::string& v) {
 
 int cmd_grade(const Context& c, const GradeOptions& o) {
   if (o.impl != "student" && o.impl != "reference") throw UsageError("--impl must be student or reference");
+  if (o.repetitions < 1) throw UsageError("--repetitions must be at least 1");
   if (o.out.empty()) throw UsageError("--out DIR is required: where grade.json, junit.xml and summary.md go");
   const fs::path submission = fs::weakly_canonical(o.submission.empty() ? c.root : o.submission);
   if (!fs::is_directory(submission)) throw UsageError("--submission " + submission.string() + " is not a folder");
@@ -191,7 +199,12 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   const Track checked = parse_track(o.track, c.labs());
   const auto start = std::chrono::steady_clock::now();
   const fs::path work = o.work.empty() ? c.root / "build" / "grade" : o.work;
-  const fs::path stage = work / "stage", tree = work / "tree", build = work / "build", home = work / "home";
+  // The build sits two levels inside the tree, as build/<preset> does in a
+  // checkout: with ccache's base_dir (cmake/Ccache.cmake) the compiler sees
+  // the same relative paths, so the pristine build reuses the main build's
+  // cache entries.
+  const fs::path stage = work / "stage", tree = work / "tree", home = work / "home";
+  const fs::path build = tree / "build" / "grade";
   fs::create_directories(o.out);
   fs::create_directories(home);
 
@@ -282,7 +295,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
       fs::copy(submission / rel_student, stage / rel_student, fs::copy_options::recursive);
     }
   }
-  sync_tree(stage, tree);
+  sync_tree(stage, tree, "build");
 
   std::string isolation_note;
   const auto prefix = isolation_prefix(isolation_note);
@@ -290,7 +303,6 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   // 3. Configure once (incremental afterwards).
   RunOptions quiet;
   quiet.timeout_s = 1800;
-  quiet.env = {{"CCACHE_BASEDIR", work.string()}};  // cache hits across work folders
   if (!fs::exists(build / "build.ninja")) {
     Progress p("grade: configuring");
     const auto r = run_process({"cmake", "-S", tree.string(), "-B", build.string(), "-G", "Ninja",
@@ -394,7 +406,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
     if (!bench_tasks.empty() && !failure.count("bench")) {
       Progress p(step + ": benchmark");
       fs::remove(lab_out / "bench.log");
-      if (auto err = run_bench_for(bench_tasks, 15, bench_json); !err.empty()) failure["bench"] = err;
+      if (auto err = run_bench_for(bench_tasks, o.repetitions, bench_json); !err.empty()) failure["bench"] = err;
       p.finish(failure.count("bench") ? "failed" : "done");
     }
 
@@ -524,7 +536,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
             // Short of full credit, or the data cannot tell which side of a
             // threshold the truth is on: measure again, longer, before deciding.
             json again;
-            if (run_bench_for({&t}, 15 * (attempts + 1), again).empty()) {
+            if (run_bench_for({&t}, o.repetitions * (attempts + 1), again).empty()) {
               measured = again;
               continue;
             }

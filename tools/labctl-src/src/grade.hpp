@@ -16,6 +16,7 @@ struct GradeOptions {
   std::optional<std::uint64_t> seed;  // LABKIT_SEED; default: derived from the track file
   double time_limit_s = 0;        // override every lab's per-process limit (0: the manifest's)
   fs::path work;                  // pristine tree + build; default build/grade under the root
+  int repetitions = 15;           // of a lab's first benchmark run; re-measures use 2x, then 3x
 };
 
 int cmd_grade(const Context& c, const GradeOptions& o);

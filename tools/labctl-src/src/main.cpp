@@ -66,6 +66,9 @@ int main(int argc, char** argv) {
   grade->add_option("--out", grade_opts.out, "folder for grade.json, junit.xml, summary.md")->required();
   auto* seed_opt = grade->add_option("--seed", seed, "LABKIT_SEED for the tests' inputs (default: from the track file)");
   grade->add_option("--time-limit", grade_opts.time_limit_s, "seconds per test or benchmark process (default: each lab's)");
+  grade->add_option("--repetitions", grade_opts.repetitions,
+                    "benchmark repetitions of each lab's first measurement (default 15; a task short of full credit "
+                    "is measured again with 2x, then 3x as many)");
   grade->add_option("--work", grade_opts.work, "work folder for the pristine tree and its build (default: build/grade)");
 
   try {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -70,6 +71,22 @@ Grade grade(const std::string& track, const std::vector<std::string>& extra = {}
   return g;
 }
 
+// Grades of the shipped tracks, kept for the tests that read the same grade
+// (each one costs a minute of benchmarks). Keyed by track and options.
+std::map<std::string, Grade> g_shipped_grades;
+const Grade& shipped_grade(const std::string& track, const std::vector<std::string>& extra) {
+  std::string key = track;
+  for (const auto& a : extra) key += " " + a;
+  auto it = g_shipped_grades.find(key);
+  if (it == g_shipped_grades.end()) it = g_shipped_grades.emplace(key, grade(track, extra)).first;
+  return it->second;
+}
+// Five repetitions, not fifteen: these grades prove the pipeline and the
+// thresholds' margins, not the machine. A task short of full credit is still
+// measured again with 10 and 15 (labctl grade --repetitions). The seed is the
+// one the report-format test checks.
+const std::vector<std::string> kReferenceGrade = {"--impl", "reference", "--seed", "77", "--repetitions", "5"};
+
 double lab_score(const json& j, const std::string& lab) {
   double s = 0;
   for (const auto& t : j["tests"])
@@ -124,12 +141,12 @@ TEST_F(Grading, ReferenceEarnsFullMarksAndStarterAtMost20PercentOnEveryTrack) {
   const auto tracks = shipped_tracks();
   ASSERT_GE(tracks.size(), 4u);
   for (const auto& track : tracks) {
-    const auto ref = grade(track.string(), {"--impl", "reference"});
+    const auto& ref = shipped_grade(track.string(), kReferenceGrade);
     ASSERT_EQ(ref.run.exit_code, 0) << ref.run.output;
     EXPECT_GT(ref.j["max_score"].get<double>(), 0);
     EXPECT_DOUBLE_EQ(ref.j["score"].get<double>(), ref.j["max_score"].get<double>())
         << track << "\n" << ref.summary;
-    const auto starter = grade(track.string());
+    const auto starter = grade(track.string(), {"--repetitions", "5"});
     ASSERT_EQ(starter.run.exit_code, 0) << starter.run.output;
     EXPECT_LE(starter.j["score"].get<double>(), 0.2 * starter.j["max_score"].get<double>()) << track << "\n" << starter.summary;
   }
@@ -232,7 +249,7 @@ TEST_F(Grading, FiveGradesOfTheReferenceWithTheOtherCoreBusyAgree) {
 }
 
 TEST_F(Grading, ReportsFollowGradescopeAndJunitFormats) {
-  const auto g = grade((g_course / "labs/tracks/chip-design.toml").string(), {"--impl", "reference", "--seed", "77"});
+  const auto& g = shipped_grade((g_course / "labs/tracks/chip-design.toml").string(), kReferenceGrade);
   ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
   const json& j = g.j;
   ASSERT_TRUE(j["score"].is_number());
