@@ -14,8 +14,9 @@
 //              occupancy() computes theoretical occupancy from a table of
 //              per-architecture limits. Neither needs a GPU.
 //   bench      Bench: a GPU benchmark runner that validates, times with CUDA
-//              events, interleaves repetitions, and writes labkit.bench/1 JSON
-//              (the schema labctl reads), like labkit::Harness does on the CPU.
+//              events, interleaves repetitions, re-measures noisy speedups,
+//              and writes labkit.bench/1 JSON (the schema labctl reads), like
+//              labkit::Harness does on the CPU: both share labkit/bench_core.hpp.
 //
 // The header compiles with g++ (tests and benches are .cpp files) and with
 // nvcc (kernels and their host wrappers are .cu files).
@@ -309,7 +310,8 @@ int resource_report_main(const char* lab, std::string_view embedded, const std::
 // Bench is for .cpp files (benches compile with the host compiler): its
 // header brings nlohmann/json, which nvcc has no reason to parse.
 #if !defined(__CUDACC__)
-#include "labkit/harness.hpp"  // Role and Work (types only: Bench does not use Google Benchmark)
+#include "labkit/bench_core.hpp"  // what Bench shares with labkit::Harness: flags, validation, rounds, JSON
+#include "labkit/harness.hpp"     // as before, for benches that use what it brings (Bench does not use Google Benchmark)
 
 namespace labkit::cuda {
 
@@ -318,8 +320,10 @@ namespace labkit::cuda {
 // batches long enough to dwarf the event overhead, repetitions randomly
 // interleaved across entries, and reports median time, GFLOP/s, GB/s, the
 // fraction of the device's peak bandwidth and the speedup over the case's
-// baseline (with a bootstrap interval). Without a device it prints why,
-// computes the counts (which need none), writes the JSON and returns 0.
+// baseline (with a bootstrap interval). In a full run, speedups whose
+// interval is still wide are measured again, as on the CPU (up to 3 more
+// rounds, "progress: re-measuring N noisy rows"). Without a device it prints
+// why, computes the counts (which need none), writes the JSON and returns 0.
 //
 // Flags: --smoke, --quick, --impl reference|student, --out FILE,
 // --repetitions N, --benchmark_filter=REGEX (on case/impl/size), --help.
@@ -330,10 +334,10 @@ class Bench {
   Bench(const Bench&) = delete;
   Bench& operator=(const Bench&) = delete;
 
-  bool smoke() const { return smoke_; }
-  bool quick() const { return quick_; }
+  bool smoke() const { return flags_.smoke; }
+  bool quick() const { return flags_.quick; }
   std::vector<std::int64_t> sizes(std::vector<std::int64_t> full, std::vector<std::int64_t> smoke) const {
-    return smoke_ ? smoke : full;
+    return flags_.smoke ? smoke : full;
   }
   // True when a GPU can be used (entries added without one are never run).
   bool has_device() const { return has_device_; }
@@ -353,19 +357,15 @@ class Bench {
 
  private:
   struct Entry;
-  struct CountEntry;
-  bool wanted(const std::string& name, Role role) const;
   std::string lab_;
-  std::string out_path_, impl_filter_, name_filter_;
-  bool smoke_ = false, quick_ = false;
-  int repetitions_ = 0;
+  bench::Flags flags_;
   bool has_device_ = false;
   std::string no_device_reason_;
   DeviceInfo device_;
   cudaStream_t stream_ = nullptr;
-  std::vector<std::pair<std::string, std::string>> baselines_;
+  bench::Baselines baselines_;
   std::vector<Entry> entries_;
-  std::vector<CountEntry> counts_;
+  std::vector<bench::Count> counts_;
 };
 
 }  // namespace labkit::cuda

@@ -7,10 +7,14 @@
 //   1. validates every implementation before timing it (a wrong answer is
 //      reported as "wrong" and never timed; a starter stub as "TODO");
 //   2. times the valid ones with Google Benchmark, repetitions randomly
-//      interleaved so drift and noise hit every implementation alike;
+//      interleaved so drift and noise hit every implementation alike; in a
+//      full run, speedups whose interval is still wide are measured again
+//      (up to 3 more rounds, "progress: re-measuring N noisy rows");
 //   3. computes each implementation's speedup over the case's baseline with
 //      a bootstrap interval, flags unstable rows, prints a table, and
 //      writes labkit JSON (schema labkit.bench/1) to --out.
+// Everything but the timing and the table is shared with the GPU bench
+// (labkit::cuda::Bench) through labkit/bench_core.hpp.
 //
 // Flags: --smoke (tiny sizes, 1 repetition: a correctness run), --quick,
 // --impl reference|student (baselines always run), --out FILE,
@@ -23,28 +27,21 @@
 #include <string>
 #include <vector>
 
-#include "labkit/clock.hpp"  // do_not_optimize, clobber_memory for bench loops
+#include "labkit/bench_core.hpp"  // Role, role_name, Work, and what Harness shares with cuda::Bench
+#include "labkit/clock.hpp"       // do_not_optimize, clobber_memory for bench loops
 #include "labkit/report.hpp"
 
 namespace labkit {
-
-enum class Role { baseline, reference, student };
-const char* role_name(Role r);
-
-struct Work {
-  double flops = 0;  // floating-point (or integer) operations per call
-  double bytes = 0;  // bytes that must move between memory and the core per call
-};
 
 class Harness {
  public:
   Harness(std::string lab, int argc, char** argv);
 
-  bool smoke() const { return smoke_; }
-  bool quick() const { return quick_; }
+  bool smoke() const { return flags_.smoke; }
+  bool quick() const { return flags_.quick; }
   // Picks the size list for this run mode.
   std::vector<std::int64_t> sizes(std::vector<std::int64_t> full, std::vector<std::int64_t> smoke) const {
-    return smoke_ ? smoke : full;
+    return flags_.smoke ? smoke : full;
   }
 
   // The implementation whose time every other one in `kase` is compared to.
@@ -68,32 +65,19 @@ class Harness {
 
   const std::vector<BenchResult>& results() const { return results_; }
   const std::vector<RatioResult>& ratios() const { return ratios_; }
-  std::vector<CountResult> counts() const {
-    std::vector<CountResult> out;
-    for (const auto& c : counts_) out.push_back(c.result);
-    return out;
-  }
+  std::vector<CountResult> counts() const { return bench::count_results(counts_); }
 
  private:
-  struct Entry {
-    BenchResult result;
+  struct Entry : bench::Entry {
     std::function<void()> run;
-    std::function<std::string()> validate;
   };
   std::string lab_;
-  std::vector<std::string> gbench_args_;
-  std::string out_path_;
-  std::string impl_filter_;
-  std::string filter_;  // --benchmark_filter, applied before validation too
-  bool smoke_ = false, quick_ = false, verbose_ = false;
-  int repetitions_ = 0;
-  std::vector<std::pair<std::string, std::string>> baselines_;
+  bench::Flags flags_;
+  bool verbose_ = false;
+  std::vector<std::string> gbench_args_;  // argv[0] and the --benchmark_* flags
+  bench::Baselines baselines_;
   std::vector<Entry> entries_;
-  struct CountEntry {
-    CountResult result;
-    std::function<double()> compute;
-  };
-  std::vector<CountEntry> counts_;
+  std::vector<bench::Count> counts_;
   std::vector<BenchResult> results_;
   std::vector<RatioResult> ratios_;
 };

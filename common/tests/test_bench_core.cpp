@@ -1,0 +1,322 @@
+// labkit/bench_core.hpp: the pieces the CPU harness and the GPU bench share,
+// tested without timing anything (and without a GPU).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "labkit/bench_core.hpp"
+#include "labkit/todo.hpp"
+
+using namespace labkit;
+using labkit::bench::Flags;
+
+namespace {
+
+Flags parse_ok(const std::vector<std::string>& args, const bench::ExtraFlag& extra = {}) {
+  Flags f;
+  bool help = false;
+  EXPECT_EQ(bench::parse_flags(args, f, help, extra), "");
+  EXPECT_FALSE(help);
+  return f;
+}
+
+std::string parse_error(const std::vector<std::string>& args) {
+  Flags f;
+  bool help = false;
+  return bench::parse_flags(args, f, help);
+}
+
+BenchResult row(const std::string& kase, const std::string& impl, std::int64_t size, std::vector<double> samples,
+                const std::string& status = "ok") {
+  BenchResult r = bench::make_result(kase, size, impl, Role::reference, {});
+  r.status = status;
+  r.samples_ns = std::move(samples);
+  return r;
+}
+
+std::vector<const BenchResult*> pointers(const std::vector<BenchResult>& rows) {
+  std::vector<const BenchResult*> out;
+  for (const auto& r : rows) out.push_back(&r);
+  return out;
+}
+
+// Spread of +-0.1%: a ratio interval far inside +-3%.
+const std::vector<double> kTight100{100.0, 100.1, 99.9, 100.05, 99.95, 100.0};
+const std::vector<double> kTight25{25.0, 25.02, 24.98, 25.01, 24.99, 25.0};
+// Spread of +-40%: a ratio interval far wider than +-3%.
+const std::vector<double> kWide10{10.0, 14.0, 6.0, 12.0, 8.0, 13.0};
+
+}  // namespace
+
+TEST(BenchCoreFlags, SharedFlagsAndDefaults) {
+  const Flags f = parse_ok({"--quick", "--out", "x.json", "--impl", "student", "--repetitions", "7",
+                            "--benchmark_filter=^dot/", "--benchmark_min_time=0.1"});
+  EXPECT_TRUE(f.quick);
+  EXPECT_FALSE(f.smoke);
+  EXPECT_EQ(f.out_path, "x.json");
+  EXPECT_EQ(f.impl, "student");
+  EXPECT_EQ(f.repetitions, 7);
+  EXPECT_EQ(f.reps(), 7);
+  EXPECT_EQ(f.filter, "^dot/");
+  EXPECT_EQ(f.benchmark_flags, (std::vector<std::string>{"--benchmark_filter=^dot/", "--benchmark_min_time=0.1"}));
+  EXPECT_STREQ(f.mode(), "quick");
+
+  EXPECT_EQ(parse_ok({}).reps(), 12);
+  EXPECT_STREQ(parse_ok({}).mode(), "full");
+  EXPECT_EQ(parse_ok({"--quick"}).reps(), 5);
+  EXPECT_EQ(parse_ok({"--smoke"}).reps(), 1);
+  EXPECT_STREQ(parse_ok({"--smoke"}).mode(), "smoke");
+}
+
+TEST(BenchCoreFlags, RejectsBadImplUnknownFlagsAndMissingValues) {
+  EXPECT_EQ(parse_error({"--impl", "fast"}), "--impl must be reference or student, not 'fast'");
+  EXPECT_EQ(parse_error({"--verbose"}), "unknown flag '--verbose' (try --help)");
+  EXPECT_EQ(parse_error({"--out"}), "--out needs a value");
+  EXPECT_EQ(parse_error({"--smoke", "--repetitions"}), "--repetitions needs a value");
+  EXPECT_EQ(parse_ok({"--impl", "reference"}).impl, "reference");
+}
+
+TEST(BenchCoreFlags, RunnerExtraFlagsAndHelp) {
+  bool verbose = false;
+  const Flags f = parse_ok({"--verbose", "--smoke"}, [&](const std::string& a) { return a == "--verbose" && (verbose = true); });
+  EXPECT_TRUE(verbose);
+  EXPECT_TRUE(f.smoke);
+
+  // --help wins over anything after it, as it did when it exited on the spot.
+  Flags g;
+  bool help = false;
+  EXPECT_EQ(bench::parse_flags({"--quick", "--help", "--bogus"}, g, help), "");
+  EXPECT_TRUE(help);
+  EXPECT_TRUE(g.quick);
+}
+
+TEST(BenchCoreFlags, ImplAndNameSelection) {
+  const Flags student = parse_ok({"--impl", "student"});
+  EXPECT_TRUE(bench::impl_selected(student, Role::baseline));
+  EXPECT_TRUE(bench::impl_selected(student, Role::student));
+  EXPECT_FALSE(bench::impl_selected(student, Role::reference));
+  EXPECT_TRUE(bench::impl_selected(parse_ok({}), Role::reference));
+
+  const Flags filtered = parse_ok({"--benchmark_filter=^dot/(scalar|avx2)/"});
+  EXPECT_TRUE(bench::name_selected(filtered, "dot/avx2/2048"));
+  EXPECT_FALSE(bench::name_selected(filtered, "dot/student/2048"));
+  EXPECT_FALSE(bench::name_selected(filtered, "saxpy/avx2/2048"));
+  EXPECT_TRUE(bench::name_selected(parse_ok({"--benchmark_filter=all"}), "saxpy/avx2/2048"));
+  EXPECT_TRUE(bench::name_selected(parse_ok({}), "saxpy/avx2/2048"));
+}
+
+TEST(BenchCoreRatios, PairsEachRowWithItsBaselineAtTheSameSize) {
+  const std::vector<BenchResult> rows{
+      row("dot", "scalar", 1024, {40, 40, 40}),
+      row("dot", "avx2", 1024, {10, 10, 10}),
+      row("dot", "scalar", 4096, {160, 160, 160}),
+      row("dot", "avx2", 4096, {80, 80, 80}),
+      row("dot", "student", 4096, {}, "todo"),     // not ok: no ratio
+      row("dot", "avx512", 8192, {20, 20, 20}),    // no baseline at this size
+      row("saxpy", "avx2", 1024, {5, 5, 5}),       // a case without a baseline
+  };
+  const auto ratios = bench::compute_ratios(rows, {{"dot", "scalar"}});
+  ASSERT_EQ(ratios.size(), 2u);
+  EXPECT_EQ(ratios[0].kase, "dot");
+  EXPECT_EQ(ratios[0].impl, "avx2");
+  EXPECT_EQ(ratios[0].baseline, "scalar");
+  EXPECT_EQ(ratios[0].size, 1024);
+  EXPECT_DOUBLE_EQ(ratios[0].speedup.estimate, 4.0);
+  EXPECT_DOUBLE_EQ(ratios[0].speedup.lo, 4.0);  // identical samples: no spread
+  EXPECT_DOUBLE_EQ(ratios[0].speedup.hi, 4.0);
+  EXPECT_EQ(ratios[1].size, 4096);
+  EXPECT_DOUBLE_EQ(ratios[1].speedup.estimate, 2.0);
+
+  EXPECT_EQ(bench::ratio_for(ratios, rows[3]), &ratios[1]);
+  EXPECT_EQ(bench::ratio_for(ratios, rows[0]), nullptr);  // the baseline itself has none
+}
+
+TEST(BenchCoreRatios, SummarizeRowsMarksMissingSamples) {
+  std::vector<BenchResult> rows{row("dot", "scalar", 1, {3, 1, 2}), row("dot", "avx2", 1, {}),
+                                row("dot", "student", 1, {}, "wrong")};
+  bench::summarize_rows(rows, "no samples");
+  EXPECT_EQ(rows[0].status, "ok");
+  EXPECT_EQ(rows[0].summary.n, 3u);
+  EXPECT_DOUBLE_EQ(rows[0].summary.median, 2.0);
+  EXPECT_EQ(rows[1].status, "error");
+  EXPECT_EQ(rows[1].note, "no samples");
+  EXPECT_EQ(rows[2].status, "wrong");  // left as it was
+}
+
+TEST(BenchCoreRatios, UnstableAboveFivePercentExceptInSmoke) {
+  BenchResult r;
+  r.summary.median = 100;
+  r.summary.mad = 6;
+  EXPECT_TRUE(bench::unstable(r, parse_ok({})));
+  EXPECT_FALSE(bench::unstable(r, parse_ok({"--smoke"})));
+  r.summary.mad = 4;
+  EXPECT_FALSE(bench::unstable(r, parse_ok({})));
+}
+
+TEST(BenchCoreRounds, NoisyRowsPicksWideIntervalsAndTheirBaselines) {
+  const std::vector<BenchResult> rows{
+      row("dot", "scalar", 1, kTight100),
+      row("dot", "avx2", 1, kTight25),         // 4.00x, interval within +-0.2%: left alone
+      row("dot", "scalar", 2, kTight100),
+      row("dot", "student", 2, kWide10),       // ~10x, interval +-30%: measured again
+      row("dot", "avx512", 2, {10, 14}),       // too few samples to judge
+      row("dot", "student", 1, kWide10, "wrong"),
+  };
+  const auto tight = ratio_interval(rows[0].samples_ns, rows[1].samples_ns);
+  EXPECT_LT((tight.hi - tight.lo) / 2, 0.03 * tight.estimate);
+  const auto wide = ratio_interval(rows[2].samples_ns, rows[3].samples_ns);
+  EXPECT_GT((wide.hi - wide.lo) / 2, 0.03 * wide.estimate);
+
+  const auto again = bench::noisy_rows(pointers(rows), {{"dot", "scalar"}});
+  EXPECT_EQ(again, (std::vector<std::size_t>{3, 2}));  // the row, then its baseline
+  // Wide enough a tolerance, and nothing is noisy.
+  EXPECT_TRUE(bench::noisy_rows(pointers(rows), {{"dot", "scalar"}}, 1.0).empty());
+  // Without a baseline there is no ratio to be noisy.
+  EXPECT_TRUE(bench::noisy_rows(pointers(rows), {}).empty());
+}
+
+TEST(BenchCoreRounds, BaselineSharedByTwoNoisyRowsIsMeasuredOnce) {
+  const std::vector<BenchResult> rows{row("c", "base", 1, kWide10), row("c", "a", 1, kTight25),
+                                      row("c", "b", 1, kWide10)};
+  EXPECT_EQ(bench::noisy_rows(pointers(rows), {{"c", "base"}}), (std::vector<std::size_t>{1, 0, 2}));
+}
+
+// The round policy, with a fake measurement: the first round takes 150 ms,
+// later ones no time, so the time budget (half the first round) allows all three.
+TEST(BenchCoreRounds, RemeasuresNoisyRowsOnlyInFullRuns) {
+  std::vector<BenchResult> rows{row("c", "base", 1, {}), row("c", "noisy", 1, {}), row("c", "base", 2, {}),
+                                row("c", "calm", 2, {})};
+  std::vector<std::vector<std::size_t>> calls;
+  auto measure = [&](const std::vector<std::size_t>& which) {
+    if (calls.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    calls.push_back(which);
+    for (std::size_t i : which) {
+      const auto& add = rows[i].impl == "noisy" ? kWide10 : rows[i].size == 1 ? kTight100 : kTight25;
+      rows[i].samples_ns.insert(rows[i].samples_ns.end(), add.begin(), add.end());
+    }
+  };
+  const bench::Baselines baselines{{"c", "base"}};
+
+  EXPECT_EQ(bench::measure_in_rounds(parse_ok({}), baselines, pointers(rows), measure), 3);
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[0], (std::vector<std::size_t>{0, 1, 2, 3}));
+  for (std::size_t k = 1; k < 4; ++k) EXPECT_EQ(calls[k], (std::vector<std::size_t>{1, 0})) << "round " << k;
+  EXPECT_EQ(rows[1].samples_ns.size(), 4 * kWide10.size());
+  EXPECT_EQ(rows[3].samples_ns.size(), kTight25.size());
+
+  for (const char* mode : {"--quick", "--smoke"}) {
+    for (auto& r : rows) r.samples_ns.clear();
+    calls.clear();
+    EXPECT_EQ(bench::measure_in_rounds(parse_ok({mode}), baselines, pointers(rows), measure), 0) << mode;
+    EXPECT_EQ(calls.size(), 1u) << mode;
+  }
+
+  // `stop` (a lost CUDA context) ends the rounds.
+  for (auto& r : rows) r.samples_ns.clear();
+  calls.clear();
+  EXPECT_EQ(bench::measure_in_rounds(parse_ok({}), baselines, pointers(rows), measure, [] { return true; }), 0);
+  EXPECT_EQ(calls.size(), 1u);
+}
+
+TEST(BenchCoreRounds, CalmRowsAreNotMeasuredAgain) {
+  std::vector<BenchResult> rows{row("c", "base", 1, {}), row("c", "calm", 1, {})};
+  int calls = 0;
+  auto measure = [&](const std::vector<std::size_t>& which) {
+    ++calls;
+    for (std::size_t i : which) rows[i].samples_ns = i == 0 ? kTight100 : kTight25;
+  };
+  EXPECT_EQ(bench::measure_in_rounds(parse_ok({}), {{"c", "base"}}, pointers(rows), measure), 0);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(BenchCoreValidation, StatusesExitCodeAndLostContext) {
+  std::vector<bench::Entry> entries(5);
+  const char* impls[] = {"base", "stu", "stub", "ref", "after"};
+  const Role roles[] = {Role::baseline, Role::student, Role::student, Role::reference, Role::student};
+  for (int i = 0; i < 5; ++i) entries[i].result = bench::make_result("c", 8, impls[i], roles[i], {1, 2});
+  int after_calls = 0;
+  entries[0].validate = [] { return std::string(); };
+  entries[1].validate = [] { return std::string("y[3] = 1, expected 2"); };
+  entries[2].validate = []() -> std::string { LABKIT_TODO(4, "write it"); };
+  entries[3].validate = []() -> std::string { throw std::runtime_error("illegal address"); };
+  entries[4].validate = [&] { ++after_calls; return std::string(); };
+
+  // Without the hook: a student's wrong answer or TODO is not a harness
+  // failure, a reference's error is.
+  auto pointers_to = bench::entry_pointers(entries);
+  EXPECT_EQ(bench::validate_entries("demo", pointers_to, 0), 1);
+  EXPECT_EQ(entries[0].result.status, "ok");
+  EXPECT_EQ(entries[1].result.status, "wrong");
+  EXPECT_EQ(entries[1].result.note, "y[3] = 1, expected 2");
+  EXPECT_EQ(entries[2].result.status, "todo");
+  EXPECT_NE(entries[2].result.note.find("TODO(4): write it"), std::string::npos);
+  EXPECT_EQ(entries[3].result.status, "error");
+  EXPECT_EQ(entries[3].result.note, "illegal address");
+  EXPECT_EQ(entries[4].result.status, "ok");
+  EXPECT_EQ(after_calls, 1);
+
+  // With it: once the context is lost, later entries are not run.
+  after_calls = 0;
+  bench::CheckStyle style;
+  style.against = "the CPU reference";
+  style.name_width = 32;
+  style.context_lost = [] { return std::string("an illegal memory access (cudaErrorIllegalAddress)"); };
+  std::string lost;
+  EXPECT_EQ(bench::validate_entries("demo", pointers_to, 0, style, &lost), 1);
+  EXPECT_EQ(lost, "c/ref/8: an illegal memory access (cudaErrorIllegalAddress)");
+  EXPECT_EQ(after_calls, 0);
+  EXPECT_EQ(entries[4].result.status, "error");
+  EXPECT_EQ(entries[4].result.note, "not run: the CUDA context was lost earlier (" + lost + ")");
+
+  // Only students wrong: passes; an exit code from the counts carries through.
+  std::vector<bench::Entry> fine(1);
+  fine[0].result = bench::make_result("c", 8, "stu", Role::student, {});
+  fine[0].validate = [] { return std::string("wrong"); };
+  EXPECT_EQ(bench::validate_entries("demo", bench::entry_pointers(fine), 0), 0);
+  EXPECT_EQ(bench::validate_entries("demo", bench::entry_pointers(fine), 1), 1);
+}
+
+TEST(BenchCoreCounts, ComputedOnceWithStatuses) {
+  std::vector<bench::Count> counts;
+  counts.push_back(bench::make_count("mac", 8, "reference", Role::reference, "cycles", [] { return 42.0; }));
+  counts.push_back(bench::make_count("mac", 8, "student", Role::student, "cycles", []() -> double { LABKIT_TODO(1, "x"); }));
+  counts.push_back(bench::make_count("mac", 8, "student", Role::student, "latency", []() -> double { throw std::runtime_error("boom"); }));
+  EXPECT_EQ(bench::compute_counts(counts), 0);  // student problems are not harness failures
+  const auto results = bench::count_results(counts);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].status, "ok");
+  EXPECT_DOUBLE_EQ(results[0].value, 42.0);
+  EXPECT_EQ(results[0].role, "reference");
+  EXPECT_EQ(results[1].status, "todo");
+  EXPECT_EQ(results[2].status, "error");
+  EXPECT_EQ(results[2].note, "boom");
+
+  counts.push_back(bench::make_count("mac", 8, "ref2", Role::reference, "cycles", []() -> double { throw std::runtime_error("bad"); }));
+  EXPECT_EQ(bench::compute_counts(counts), 1);
+}
+
+TEST(BenchCoreJson, SchemaModeRepetitionsAndRunnerMachineFields) {
+  const Flags quick = parse_ok({"--quick"});
+  std::vector<BenchResult> rows{row("dot", "scalar", 1, {40, 40, 40}), row("dot", "avx2", 1, {10, 10, 10})};
+  bench::summarize_rows(rows, "no samples");
+  const auto ratios = bench::compute_ratios(rows, {{"dot", "scalar"}});
+  std::vector<bench::Count> counts{bench::make_count("dot", 1, "avx2", Role::reference, "ops", [] { return 3.0; })};
+  bench::compute_counts(counts);
+  nlohmann::json machine = {{"fingerprint", "abc"}, {"gpu", {{"available", false}, {"reason", "none here"}}}};
+  const auto j = bench::bench_json("demo", quick, machine, rows, ratios, counts);
+  EXPECT_EQ(j["schema"], "labkit.bench/1");
+  EXPECT_EQ(j["lab"], "demo");
+  EXPECT_EQ(j["mode"], "quick");
+  EXPECT_EQ(j["repetitions"], 5);
+  EXPECT_EQ(j["machine"]["gpu"]["reason"], "none here");
+  ASSERT_EQ(j["benchmarks"].size(), 2u);
+  EXPECT_EQ(j["benchmarks"][1]["name"], "dot/avx2/1");
+  ASSERT_EQ(j["ratios"].size(), 1u);
+  EXPECT_DOUBLE_EQ(j["ratios"][0]["speedup"]["estimate"].get<double>(), 4.0);
+  ASSERT_EQ(j["counts"].size(), 1u);
+  EXPECT_EQ(j["counts"][0]["value"], 3.0);
+
+  // Nothing is written without --out.
+  EXPECT_EQ(bench::write_bench_json("demo", quick, machine, rows, ratios, counts), 0);
+}
