@@ -170,6 +170,29 @@ int validate_entries(const std::string& lab, const std::vector<Entry*>& entries,
   return exit_code;
 }
 
+int skip_lone_baselines(const std::vector<Entry*>& entries) {
+  auto compared = [&](const BenchResult& base) {
+    for (const Entry* e : entries) {
+      const auto& r = e->result;
+      if (r.status == "ok" && r.role != role_name(Role::baseline) && r.kase == base.kase && r.size == base.size)
+        return true;
+    }
+    return false;
+  };
+  int skipped = 0;
+  for (Entry* e : entries) {
+    auto& r = e->result;
+    if (r.status != "ok" || r.role != role_name(Role::baseline) || compared(r)) continue;
+    r.status = "skipped";
+    r.note = "not timed: no other implementation of this case and size passed its check";
+    ++skipped;
+  }
+  if (skipped)
+    std::printf("%d baseline entr%s not timed: nothing of the same case and size to compare with\n", skipped,
+                skipped == 1 ? "y" : "ies");
+  return skipped;
+}
+
 // ---------------------------------------------------------------- rounds
 
 std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows, const Baselines& baselines,

@@ -95,6 +95,7 @@ int Harness::run() {
   int exit_code = bench::compute_counts(counts_);
   // 1. Correctness before speed.
   exit_code = bench::validate_entries(lab_, bench::entry_pointers(entries_), exit_code);
+  bench::skip_lone_baselines(bench::entry_pointers(entries_));
 
   // 2. Register the valid ones with Google Benchmark and run them interleaved.
   const int reps = flags_.reps();

@@ -277,6 +277,35 @@ TEST(BenchCoreValidation, StatusesExitCodeAndLostContext) {
   EXPECT_EQ(bench::validate_entries("demo", bench::entry_pointers(fine), 1), 1);
 }
 
+TEST(BenchCoreValidation, BaselinesWithNothingToCompareAreSkipped) {
+  // Case "a": the student is TODO, so its baseline has nothing to be compared
+  // with. Case "b": the reference passed, so the baseline is timed. Case "a"
+  // at another size: the reference passed there.
+  std::vector<bench::Entry> entries(6);
+  entries[0].result = bench::make_result("a", 8, "scalar", Role::baseline, {});
+  entries[1].result = bench::make_result("a", 8, "student", Role::student, {});
+  entries[2].result = bench::make_result("b", 8, "scalar", Role::baseline, {});
+  entries[3].result = bench::make_result("b", 8, "reference", Role::reference, {});
+  entries[4].result = bench::make_result("a", 16, "scalar", Role::baseline, {});
+  entries[5].result = bench::make_result("a", 16, "reference", Role::reference, {});
+  for (auto& e : entries) e.validate = [] { return std::string(); };
+  entries[1].validate = []() -> std::string { LABKIT_TODO(1, "write it"); };
+  ASSERT_EQ(bench::validate_entries("demo", bench::entry_pointers(entries), 0), 0);
+
+  EXPECT_EQ(bench::skip_lone_baselines(bench::entry_pointers(entries)), 1);
+  EXPECT_EQ(entries[0].result.status, "skipped");
+  EXPECT_NE(entries[0].result.note.find("not timed"), std::string::npos);
+  EXPECT_EQ(entries[1].result.status, "todo");
+  EXPECT_EQ(entries[2].result.status, "ok");
+  EXPECT_EQ(entries[4].result.status, "ok");
+  // Ratios need both sides: none for the skipped baseline's case and size.
+  std::vector<BenchResult> rows;
+  for (const auto& e : entries) rows.push_back(e.result);
+  for (auto& r : rows)
+    if (r.status == "ok") r.samples_ns = kTight100;
+  EXPECT_EQ(bench::compute_ratios(rows, {{"a", "scalar"}, {"b", "scalar"}}).size(), 2u);
+}
+
 TEST(BenchCoreCounts, ComputedOnceWithStatuses) {
   std::vector<bench::Count> counts;
   counts.push_back(bench::make_count("mac", 8, "reference", Role::reference, "cycles", [] { return 42.0; }));

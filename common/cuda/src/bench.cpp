@@ -119,6 +119,7 @@ int Bench::run() {
     style.name_width = 32;
     style.context_lost = context_broken;
     exit_code = bench::validate_entries(lab_, bench::entry_pointers(entries_), exit_code, style, &broken);
+    bench::skip_lone_baselines(bench::entry_pointers(entries_));
 
     // 3. Calibrate: enough calls per sample that a sample lasts target_ms,
     //    so event resolution (~0.5 us) and launch gaps do not dominate.

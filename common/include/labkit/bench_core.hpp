@@ -147,6 +147,12 @@ struct CheckStyle {
 int validate_entries(const std::string& lab, const std::vector<Entry*>& entries, int exit_code,
                      const CheckStyle& style = {}, std::string* lost = nullptr);
 
+// A baseline is timed only to be compared with: when no other entry of its
+// case and size passed validation (a starter's TODO, a wrong answer, or none
+// selected by --impl), it becomes "skipped" and is not timed. A grader timing
+// an untouched starter then spends nothing on baselines. Returns how many.
+int skip_lone_baselines(const std::vector<Entry*>& entries);
+
 // ---------------------------------------------------------------- rounds
 
 // Re-measuring rounds (full mode only): a speedup whose 95% interval is wider
