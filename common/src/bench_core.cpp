@@ -210,7 +210,7 @@ std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows,
         const BenchResult& b = *rows[j];
         if (b.status != "ok" || b.kase != kase || b.impl != base || b.size != r.size) continue;
         if (b.samples_ns.size() < 3 || r.samples_ns.size() < 3) continue;
-        const auto x = ratio_interval(b.samples_ns, r.samples_ns);
+        const auto x = speedup_interval(b.samples_ns, r.samples_ns);
         if ((x.hi - x.lo) / 2 > wanted_half_width * x.estimate) mark(i), mark(j);
       }
     }
@@ -276,7 +276,7 @@ std::vector<RatioResult> compute_ratios(const std::vector<BenchResult>& rows, co
     for (const auto& [kase, base] : baselines) {
       if (kase != r.kase || r.impl == base || r.status != "ok") continue;
       if (const auto* b = find(kase, base, r.size))
-        ratios.push_back({r.kase, r.size, r.impl, base, ratio_interval(b->samples_ns, r.samples_ns)});
+        ratios.push_back({r.kase, r.size, r.impl, base, speedup_interval(b->samples_ns, r.samples_ns)});
     }
   }
   return ratios;

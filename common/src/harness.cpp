@@ -137,12 +137,12 @@ int Harness::run() {
   bench::summarize_rows(results_, "no samples (filtered out, or the benchmark reported an error)");
   ratios_ = bench::compute_ratios(results_, baselines_);
 
-  std::printf("\n%-8s %10s %-14s %12s %10s %10s %22s  %s\n", "case", "size", "impl", "median", "GFLOP/s",
+  std::printf("\n%-10s %10s %-14s %12s %10s %10s %22s  %s\n", "case", "size", "impl", "median", "GFLOP/s",
               "GB/s", "speedup [95% CI]", "noise");
   bool unstable = false;
   for (const auto& r : results_) {
     if (r.status != "ok") {
-      std::printf("%-8s %10lld %-14s %12s\n", r.kase.c_str(), static_cast<long long>(r.size), r.impl.c_str(),
+      std::printf("%-10s %10lld %-14s %12s\n", r.kase.c_str(), static_cast<long long>(r.size), r.impl.c_str(),
                   r.status == "todo" ? "TODO" : r.status.c_str());
       continue;
     }
@@ -151,13 +151,16 @@ int Harness::run() {
       std::snprintf(speed, sizeof speed, "%.2fx [%.2f, %.2f]", x->speedup.estimate, x->speedup.lo, x->speedup.hi);
     const bool row_unstable = bench::unstable(r, flags_);
     unstable |= row_unstable;
-    std::printf("%-8s %10lld %-14s %9.2f us %10.2f %10.2f %22s  ±%.1f%%%s\n", r.kase.c_str(),
+    std::printf("%-10s %10lld %-14s %9.2f us %10.2f %10.2f %22s  ±%.1f%%%s\n", r.kase.c_str(),
                 static_cast<long long>(r.size), r.impl.c_str(), r.summary.median / 1e3, r.gflops(), r.gbs(),
                 speed, 100 * r.summary.relative_mad(), row_unstable ? " unstable" : "");
   }
+  if (!ratios_.empty())
+    std::printf("\nspeedup: the baseline's 10th-percentile time over this row's (docs/measurement.md); median: typical time.\n");
   if (unstable)
-    std::printf("\nRows marked unstable vary by more than 5%% (median absolute deviation). Close other\n"
-                "programs, or raise --repetitions; the speedup intervals already account for it.\n");
+    std::printf("%sRows marked unstable vary by more than 5%% (median absolute deviation). Close other\n"
+                "programs, or raise --repetitions; the speedup intervals already account for it.\n",
+                ratios_.empty() ? "\n" : "");
 
   if (const int rc = bench::write_bench_json(lab_, flags_, to_json(describe_machine()), results_, ratios_, counts_))
     return rc;

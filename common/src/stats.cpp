@@ -94,8 +94,11 @@ Interval bootstrap_interval(std::span<const double> samples, const Statistic& st
   return percentile_interval(statistic(samples), replicates, confidence);
 }
 
-Interval ratio_interval(std::span<const double> numerator, std::span<const double> denominator,
-                        double confidence, int resamples, std::uint64_t seed) {
+namespace {
+
+// statistic(numerator) / statistic(denominator), each set resampled on its own.
+Interval bootstrap_ratio(std::span<const double> numerator, std::span<const double> denominator,
+                         const Statistic& statistic, double confidence, int resamples, std::uint64_t seed) {
   if (numerator.empty() || denominator.empty())
     throw std::invalid_argument("labkit stats: ratio of an empty sample set");
   std::mt19937_64 rng(seed);
@@ -104,9 +107,23 @@ Interval ratio_interval(std::span<const double> numerator, std::span<const doubl
   for (auto& r : replicates) {
     resample(numerator, num, rng);
     resample(denominator, den, rng);
-    r = median(num) / median(den);
+    r = statistic(num) / statistic(den);
   }
-  return percentile_interval(median(numerator) / median(denominator), replicates, confidence);
+  return percentile_interval(statistic(numerator) / statistic(denominator), replicates, confidence);
+}
+
+}  // namespace
+
+Interval ratio_interval(std::span<const double> numerator, std::span<const double> denominator,
+                        double confidence, int resamples, std::uint64_t seed) {
+  return bootstrap_ratio(numerator, denominator, [](std::span<const double> s) { return median(s); }, confidence,
+                         resamples, seed);
+}
+
+Interval speedup_interval(std::span<const double> baseline, std::span<const double> candidate, double confidence,
+                          int resamples, std::uint64_t seed) {
+  return bootstrap_ratio(baseline, candidate, [](std::span<const double> s) { return quantile(s, kSpeedupQuantile); },
+                         confidence, resamples, seed);
 }
 
 }  // namespace labkit

@@ -163,9 +163,9 @@ TEST(BenchCoreRounds, NoisyRowsPicksWideIntervalsAndTheirBaselines) {
       row("dot", "avx512", 2, {10, 14}),       // too few samples to judge
       row("dot", "student", 1, kWide10, "wrong"),
   };
-  const auto tight = ratio_interval(rows[0].samples_ns, rows[1].samples_ns);
+  const auto tight = speedup_interval(rows[0].samples_ns, rows[1].samples_ns);
   EXPECT_LT((tight.hi - tight.lo) / 2, 0.03 * tight.estimate);
-  const auto wide = ratio_interval(rows[2].samples_ns, rows[3].samples_ns);
+  const auto wide = speedup_interval(rows[2].samples_ns, rows[3].samples_ns);
   EXPECT_GT((wide.hi - wide.lo) / 2, 0.03 * wide.estimate);
 
   const auto again = bench::noisy_rows(pointers(rows), {{"dot", "scalar"}});

@@ -70,6 +70,27 @@ TEST(Stats, BootstrapIntervalCoversTrueMedianAndIsDeterministic) {
   EXPECT_LT(a.hi - a.lo, 4.0);
 }
 
+TEST(Stats, SpeedupIgnoresSlowedStretchesThatMoveTheMedian) {
+  // Baseline ~600 ns, candidate ~100 ns: speedup 6. Then a neighbour slows
+  // 60% of the baseline's repetitions by 20-80%, as on a shared VM.
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> jitter(-2, 2), slowdown(1.2, 1.8);
+  std::vector<double> base(24), cand(24);
+  for (auto& x : base) x = 600 + jitter(rng);
+  for (auto& x : cand) x = 100 + jitter(rng) / 6;
+  for (std::size_t i = 0; i < base.size(); i += 5)
+    for (std::size_t j = i; j < std::min(base.size(), i + 3); ++j) base[j] *= slowdown(rng);
+  const auto median_ratio = ratio_interval(base, cand);
+  const auto speedup = speedup_interval(base, cand);
+  EXPECT_GT(median_ratio.estimate, 6.6) << "the slowed stretches move the median";
+  EXPECT_NEAR(speedup.estimate, 6.0, 0.1);
+  // A low quantile sits a little below the centre of each side's jitter, so
+  // the interval is near 6, not necessarily around it: within 1% either way.
+  EXPECT_NEAR(speedup.lo, 6.0, 0.06);
+  EXPECT_NEAR(speedup.hi, 6.0, 0.06);
+  EXPECT_THROW(speedup_interval(std::vector<double>{}, cand), std::invalid_argument);
+}
+
 TEST(Stats, RatioIntervalOfAKnownSpeedup) {
   // Baseline takes ~300 ns, candidate ~100 ns: speedup 3 with small noise.
   std::mt19937_64 rng(3);

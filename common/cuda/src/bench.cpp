@@ -204,6 +204,7 @@ int Bench::run() {
     }
     std::printf("\n%%peak: GB/s over the data-sheet bandwidth (%.0f GB/s, from the memory clock and bus width).\n",
                 d.peak_bandwidth_gbs);
+    std::printf("vs baseline: the baseline's 10th-percentile time over this row's (docs/measurement.md).\n");
     if (unstable)
       std::printf("Rows marked unstable vary by more than 5%% (median absolute deviation): another process may\n"
                   "share the GPU, or its clocks changed; raise --repetitions.\n");

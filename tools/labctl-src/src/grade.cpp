@@ -502,7 +502,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
               g.output = "the baseline '" + t.baseline + "' was not measured";
               break;
             }
-            interval = labkit::ratio_interval(labkit::bench_from_json(base).samples_ns, bench.samples_ns);
+            interval = labkit::speedup_interval(labkit::bench_from_json(base).samples_ns, bench.samples_ns);
             value = interval.estimate;
           } else if (t.metric == "gflops" || t.metric == "gbs" || t.metric == "roofline_fraction") {
             // Throughput interval: flops (or bytes) over each resampled median time.

@@ -7,10 +7,20 @@
 // two arrays together take 16 KiB (inside a 32 KiB L1), 512 KiB (inside L2),
 // or 64 MiB (beyond the caches, in DRAM), so the same kernel meets three
 // different rooflines.
+//
+// In L1 and L2 each version is compared with the scalar loop (cases `dot` and
+// `saxpy`). In DRAM the question changes: not "how much faster than scalar"
+// but "how close to the memory bandwidth". So the DRAM-sized rows form their
+// own cases, `dot-dram` and `saxpy-dram`, compared with `stream`: the same
+// bytes moved by the plainest loop the compiler can vectorize, timed in the
+// same run. Both sides of that ratio are bound by memory, so it holds still
+// while this kind of machine's bandwidth drifts from minute to minute (a
+// ratio to the compute-bound scalar loop swung by 20-30% between runs).
 #include <labkit/harness.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -18,6 +28,10 @@
 #include <vector>
 
 #include "simd_dot.hpp"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace ref = simd_dot::reference;
 namespace stu = simd_dot::student;
@@ -45,15 +59,27 @@ struct Inputs {
 };
 
 // x and y in one page-aligned allocation, y starting 2 KiB past a page boundary.
+//
+// The allocation asks Linux for 2 MiB pages. The L2 cache is indexed by
+// physical address, and 4 KiB pages land wherever the kernel finds room, so
+// how evenly a 512 KiB working set spreads over the L2's sets (and so how
+// many conflict misses it takes) changed from one run to the next: the
+// L2-sized speedups moved by 10-19% between runs. One 2 MiB page is
+// physically contiguous, so the working set spreads the same way every run.
 struct AlignedPair {
   static constexpr std::size_t kPage = 4096;
+  static constexpr std::size_t kHugePage = 2u << 20;
   float* storage;
   float* x;
   float* y;
   AlignedPair(const std::vector<float>& x_in, const std::vector<float>& y_in) {
     const std::size_t x_bytes = (x_in.size() * sizeof(float) + kPage - 1) / kPage * kPage;
     const std::size_t total = x_bytes + kPage / 2 + y_in.size() * sizeof(float) + kPage;
-    storage = static_cast<float*>(std::aligned_alloc(kPage, (total + kPage - 1) / kPage * kPage));
+    const std::size_t rounded = (total + kHugePage - 1) / kHugePage * kHugePage;
+    storage = static_cast<float*>(std::aligned_alloc(kHugePage, rounded));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    madvise(storage, rounded, MADV_HUGEPAGE);  // a hint: without huge pages, 4 KiB pages as before
+#endif
     x = storage;
     y = reinterpret_cast<float*>(reinterpret_cast<char*>(storage) + x_bytes + kPage / 2);
     std::copy(x_in.begin(), x_in.end(), x);
@@ -82,12 +108,37 @@ std::string check_saxpy(SaxpyFn f, const Inputs& in) {
   return "";
 }
 
+// The `stream` baselines: the DRAM rows' bytes, moved with as little work as
+// possible. Integer operations vectorize without reassociating float sums;
+// target_clones builds them for the widest vector ISA this CPU has.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SIMD_DOT_WIDEST __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SIMD_DOT_WIDEST
+#endif
+
+// Reads x and y once, as dot does.
+SIMD_DOT_WIDEST std::uint32_t stream_read(const std::uint32_t* x, const std::uint32_t* y, std::size_t n) {
+  std::uint32_t acc = 0;
+  for (std::size_t i = 0; i < n; ++i) acc ^= x[i] ^ y[i];
+  return acc;
+}
+
+// Reads x and reads and writes y once, as saxpy does. `mask` is 0 at run
+// time, so y keeps its values (the saxpy rows share these buffers); the
+// compiler cannot know that, so every load and store stays.
+SIMD_DOT_WIDEST void stream_update(const std::uint32_t* x, std::uint32_t* y, std::size_t n, std::uint32_t mask) {
+  for (std::size_t i = 0; i < n; ++i) y[i] ^= x[i] & mask;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   labkit::Harness h("simd-dot", argc, argv);
   h.set_baseline("dot", "scalar");
   h.set_baseline("saxpy", "scalar");
+  h.set_baseline("dot-dram", "stream");
+  h.set_baseline("saxpy-dram", "stream");
 
   struct Impl {
     const char* name;
@@ -120,21 +171,40 @@ int main(int argc, char** argv) {
     // the physical pages behind it: two buffers in one process, timed turn
     // about, differed by 25%. One buffer per run made the DRAM speedups swing
     // by 20-30% from run to run; each timed sample now spans eight buffers.
-    const int copies = n * 2 * sizeof(float) >= (16u << 20) ? 8 : 1;
+    const bool dram = n * 2 * sizeof(float) >= (16u << 20);
+    const int copies = dram ? 8 : 1;
     auto work = std::make_shared<std::vector<std::unique_ptr<AlignedPair>>>();
     for (int c = 0; c < copies; ++c) work->push_back(std::make_unique<AlignedPair>(in->x, in->y));
     auto next = [work, turn = std::size_t{0}]() mutable -> AlignedPair& { return *(*work)[turn++ % work->size()]; };
+    const std::string dot_case = dram ? "dot-dram" : "dot", saxpy_case = dram ? "saxpy-dram" : "saxpy";
+    if (dram) {
+      auto bits = [](float* p) { return reinterpret_cast<std::uint32_t*>(p); };
+      h.add(dot_case, size, "stream", labkit::Role::baseline, {0, 8.0 * size},
+            [next, n, bits]() mutable {
+              auto& p = next();
+              labkit::do_not_optimize(stream_read(bits(p.x), bits(p.y), n));
+            },
+            {});
+      h.add(saxpy_case, size, "stream", labkit::Role::baseline, {0, 12.0 * size},
+            [next, n, bits, zero = std::uint32_t{0}]() mutable {
+              auto& p = next();
+              labkit::do_not_optimize(zero);  // an opaque 0: y keeps its values
+              stream_update(bits(p.x), bits(p.y), n, zero);
+              labkit::clobber_memory();
+            },
+            {});
+    }
     for (const auto& impl : impls) {
       if (!impl.available) continue;
       const DotFn dot = impl.dot;
       const SaxpyFn saxpy = impl.saxpy;
-      h.add("dot", size, impl.name, impl.role, {2.0 * size, 8.0 * size},
+      h.add(dot_case, size, impl.name, impl.role, {2.0 * size, 8.0 * size},
             [next, dot, n]() mutable {
               auto& p = next();
               labkit::do_not_optimize(dot(p.x, p.y, n));
             },
             [in, dot] { return check_dot(dot, *in); });
-      h.add("saxpy", size, impl.name, impl.role, {2.0 * size, 12.0 * size},
+      h.add(saxpy_case, size, impl.name, impl.role, {2.0 * size, 12.0 * size},
             [next, saxpy, n]() mutable {
               auto& p = next();
               saxpy(1e-3f, p.x, p.y, n);
