@@ -124,7 +124,7 @@ std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, cons
   }
   const auto run = run_process({exe.string(), "--gtest_output=json:" + json_file.string()}, o);
   write_file(c.lab_out(lab) / ("tests-" + impl + ".log"), run.output);
-  return read_gtest_json(json_file, impl, run, o.timeout_s);
+  return read_gtest_json(json_file, run, o.timeout_s);
 }
 
 std::string first_todo(const std::vector<labkit::TestResult>& tests) {

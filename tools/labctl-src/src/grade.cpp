@@ -372,7 +372,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
         failure["test"] = "the test program " + r.describe(limit) + "\n" + tail_lines(r.output, 10);
         p.finish(r.describe(limit));
       } else {
-        tests = read_gtest_json(json_file, o.impl, r, limit);
+        tests = read_gtest_json(json_file, r, limit);
         p.finish(fmt::format("{} tests", tests.size()));
       }
     }

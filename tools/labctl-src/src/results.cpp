@@ -16,8 +16,7 @@ std::string tail_lines(const std::string& text, int lines) {
   return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
-std::vector<labkit::TestResult> read_gtest_json(const fs::path& file, const std::string& impl,
-                                                const RunResult& run, double timeout_s) {
+std::vector<labkit::TestResult> read_gtest_json(const fs::path& file, const RunResult& run, double timeout_s) {
   std::vector<labkit::TestResult> tests;
   std::ifstream in(file);
   json j;

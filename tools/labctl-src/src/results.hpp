@@ -13,8 +13,7 @@ namespace labctl {
 // Reads a GoogleTest --gtest_output=json file. When the binary crashed or
 // hung the file is missing or partial: the run's outcome becomes one failed
 // test named after it, carrying the reason and the tail of its output.
-std::vector<labkit::TestResult> read_gtest_json(const fs::path& file, const std::string& impl,
-                                                const RunResult& run, double timeout_s);
+std::vector<labkit::TestResult> read_gtest_json(const fs::path& file, const RunResult& run, double timeout_s);
 
 // Reads a labkit.bench/1 file into lab results (benchmarks and ratios).
 void read_bench_json(const fs::path& file, labkit::LabResults& into);
