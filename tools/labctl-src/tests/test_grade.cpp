@@ -240,7 +240,9 @@ TEST_F(Grading, FiveGradesOfTheReferenceWithTheOtherCoreBusyAgree) {
   });
   std::set<double> scores;
   for (int i = 0; i < 5; ++i) {
-    const auto g = grade((g_course / "labs/tracks/test-single-thread.toml").string(), {"--impl", "reference"});
+    // Five repetitions, not fifteen: agreeing on less data is the harder test.
+    const auto g = grade((g_course / "labs/tracks/test-single-thread.toml").string(),
+                         {"--impl", "reference", "--repetitions", "5"});
     ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
     scores.insert(g.j["score"].get<double>());
   }
