@@ -16,17 +16,20 @@ cp "$src/phases/CMakeLists.txt" "$work/tree/phases/" 2>/dev/null || { mkdir -p "
 "$LABCTL" --root "$work/tree" new scaffold-check --phase 3 --title "Scaffold check"
 test -f "$work/tree/phases/03-ml-systems/scaffold-check/lab.toml"
 
-export CCACHE_BASEDIR="$work/tree"
-cmake -S "$work/tree" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLABS_ENABLE_CUDA=OFF \
+# The build sits two levels inside the tree, like build/<preset> in a checkout:
+# ccache's base_dir is the tree (cmake/Ccache.cmake), so labkit's objects come
+# from the main build's cache entries.
+build=$work/tree/build/check
+cmake -S "$work/tree" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLABS_ENABLE_CUDA=OFF \
   -DLABS_ENABLE_VERILATOR=OFF -DLABS_ALLOW_FETCH=OFF > "$work/configure.log" || { cat "$work/configure.log"; exit 1; }
-cmake --build "$work/build" --target scaffold-check_test_reference scaffold-check_test_student scaffold-check_bench \
+cmake --build "$build" --target scaffold-check_test_reference scaffold-check_test_student scaffold-check_bench \
   > "$work/build.log" 2>&1 || { tail -50 "$work/build.log"; exit 1; }
 
-"$work/build/bin/scaffold-check_test_reference" --gtest_brief=1
-if "$work/build/bin/scaffold-check_test_student" > "$work/student.log" 2>&1; then
+"$build/bin/scaffold-check_test_reference" --gtest_brief=1
+if "$build/bin/scaffold-check_test_student" > "$work/student.log" 2>&1; then
   echo "FAIL: the untouched starter passed its tests"; exit 1
 fi
 grep -q "TODO(1)" "$work/student.log" || { echo "FAIL: the starter's failure does not point at TODO(1)"; cat "$work/student.log"; exit 1; }
-"$work/build/bin/scaffold-check_bench" --smoke
+"$build/bin/scaffold-check_bench" --smoke
 echo "new lab scaffold: builds, reference passes, starter fails at TODO(1), bench runs"
 rm -rf "$work"
