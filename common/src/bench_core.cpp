@@ -195,12 +195,13 @@ int skip_lone_baselines(const std::vector<Entry*>& entries) {
 
 // ---------------------------------------------------------------- rounds
 
-std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows, const Baselines& baselines,
-                                    double wanted_half_width) {
-  std::vector<std::size_t> again;
-  auto mark = [&](std::size_t i) {
-    if (std::find(again.begin(), again.end(), i) == again.end()) again.push_back(i);
-  };
+namespace {
+
+// Every speedup the rows hold: (row, its case's baseline at the same size),
+// as indices into `rows`, both "ok". The one place rows meet their baselines.
+std::vector<std::pair<std::size_t, std::size_t>> speedup_pairs(const std::vector<const BenchResult*>& rows,
+                                                                const Baselines& baselines) {
+  std::vector<std::pair<std::size_t, std::size_t>> pairs;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const BenchResult& r = *rows[i];
     if (r.status != "ok") continue;
@@ -208,12 +209,30 @@ std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows,
       if (kase != r.kase || r.impl == base) continue;
       for (std::size_t j = 0; j < rows.size(); ++j) {
         const BenchResult& b = *rows[j];
-        if (b.status != "ok" || b.kase != kase || b.impl != base || b.size != r.size) continue;
-        if (b.samples_ns.size() < 3 || r.samples_ns.size() < 3) continue;
-        const auto x = speedup_interval(b.samples_ns, r.samples_ns);
-        if ((x.hi - x.lo) / 2 > wanted_half_width * x.estimate) mark(i), mark(j);
+        if (b.status == "ok" && b.kase == kase && b.impl == base && b.size == r.size) {
+          pairs.emplace_back(i, j);
+          break;
+        }
       }
     }
+  }
+  return pairs;
+}
+
+}  // namespace
+
+std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows, const Baselines& baselines,
+                                    double wanted_half_width) {
+  std::vector<std::size_t> again;
+  auto mark = [&](std::size_t i) {
+    if (std::find(again.begin(), again.end(), i) == again.end()) again.push_back(i);
+  };
+  for (const auto& [i, j] : speedup_pairs(rows, baselines)) {
+    const auto& num = rows[j]->samples_ns;
+    const auto& den = rows[i]->samples_ns;
+    if (num.size() < 3 || den.size() < 3) continue;
+    const auto x = speedup_interval(num, den);
+    if ((x.hi - x.lo) / 2 > wanted_half_width * x.estimate) mark(i), mark(j);
   }
   return again;
 }
@@ -266,18 +285,13 @@ void summarize_rows(std::vector<BenchResult>& rows, const std::string& no_sample
 }
 
 std::vector<RatioResult> compute_ratios(const std::vector<BenchResult>& rows, const Baselines& baselines) {
-  auto find = [&](const std::string& kase, const std::string& impl, std::int64_t size) -> const BenchResult* {
-    for (const auto& r : rows)
-      if (r.kase == kase && r.impl == impl && r.size == size && r.status == "ok") return &r;
-    return nullptr;
-  };
+  std::vector<const BenchResult*> pointers;
+  pointers.reserve(rows.size());
+  for (const auto& r : rows) pointers.push_back(&r);
   std::vector<RatioResult> ratios;
-  for (const auto& r : rows) {
-    for (const auto& [kase, base] : baselines) {
-      if (kase != r.kase || r.impl == base || r.status != "ok") continue;
-      if (const auto* b = find(kase, base, r.size))
-        ratios.push_back({r.kase, r.size, r.impl, base, speedup_interval(b->samples_ns, r.samples_ns)});
-    }
+  for (const auto& [i, j] : speedup_pairs(pointers, baselines)) {
+    const BenchResult& r = rows[i];
+    ratios.push_back({r.kase, r.size, r.impl, rows[j].impl, speedup_interval(rows[j].samples_ns, r.samples_ns)});
   }
   return ratios;
 }
