@@ -152,7 +152,7 @@ function(add_cuda_lab id)
       add_executable(${id}_test_${impl} ${test_sources})
       target_compile_definitions(${id}_test_${impl} PRIVATE LABKIT_IMPL=${impl})
       target_link_libraries(${id}_test_${impl} PRIVATE ${id}_${impl} GTest::gtest GTest::gtest_main)
-      target_compile_options(${id}_test_${impl} PRIVATE ${LABS_WARNINGS})
+      target_compile_options(${id}_test_${impl} PRIVATE ${LABS_WARNINGS} ${LABS_UNTIMED_OPT})
       target_link_options(${id}_test_${impl} PRIVATE "${static_runtime}")
       add_test(NAME ${id}.${impl} COMMAND ${id}_test_${impl} --gtest_brief=1)
       set_tests_properties(${id}.${impl} PROPERTIES

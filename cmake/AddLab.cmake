@@ -89,7 +89,7 @@ function(add_lab id)
       add_executable(${id}_test_${impl} ${test_sources})
       target_compile_definitions(${id}_test_${impl} PRIVATE LABKIT_IMPL=${impl})
       target_link_libraries(${id}_test_${impl} PRIVATE ${id}_${impl} labkit_gtest)
-      target_compile_options(${id}_test_${impl} PRIVATE ${LABS_WARNINGS})
+      target_compile_options(${id}_test_${impl} PRIVATE ${LABS_WARNINGS} ${LABS_UNTIMED_OPT})
       add_test(NAME ${id}.${impl} COMMAND ${id}_test_${impl} --gtest_brief=1)
       set_tests_properties(${id}.${impl} PROPERTIES
         LABELS "lab=${id};phase=${LAB_PHASE};impl=${impl}" TIMEOUT 300)
