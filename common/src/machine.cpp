@@ -16,6 +16,7 @@
 
 #include "labkit/clock.hpp"
 #include "labkit/cpu.hpp"
+#include "labkit/memory.hpp"
 #include "peak_kernels.hpp"
 
 #ifndef LABKIT_COMPILER
@@ -273,20 +274,22 @@ double measure_read_bandwidth(std::uint64_t bytes, int threads, bool quick) {
   // pages behind it (on a VM, two 64 MiB buffers timed turn about differed by
   // 25%). Reading several buffers in turn measures what a typical buffer
   // gets, which is what a lab's DRAM-sized arrays will see; labs' benches
-  // rotate through copies the same way.
+  // rotate through copies the same way. The buffers sit on 2 MiB pages, as
+  // the labs' DRAM-sized arrays do (labkit/memory.hpp), so that the ceiling
+  // and the kernels under it see the same kind of memory.
   const std::size_t buffer_bytes = per_thread * sizeof(float);
   const int copies = buffer_bytes >= (16u << 20) ? static_cast<int>(std::clamp<std::size_t>((512u << 20) / buffer_bytes, 1, 4)) : 1;
-  std::vector<std::vector<std::unique_ptr<float[]>>> buffers(static_cast<std::size_t>(threads));
+  std::vector<std::vector<PageBuffer>> buffers(static_cast<std::size_t>(threads));
   for (auto& mine : buffers)
     for (int c = 0; c < copies; ++c) {
-      mine.emplace_back(new float[per_thread]);
-      std::fill_n(mine.back().get(), per_thread, 1.0f);  // touch every page
+      mine.emplace_back(buffer_bytes);
+      std::fill_n(mine.back().as<float>(), per_thread, 1.0f);
     }
   const double bytes_per_pass = static_cast<double>(per_thread) * sizeof(float) * threads;
   auto read_passes = [&](int passes) {
     return run_threads_ns(threads, [&](int t) {
       const auto& mine = buffers[static_cast<std::size_t>(t)];
-      for (int p = 0; p < passes; ++p) do_not_optimize(k.read(mine[static_cast<std::size_t>(p % copies)].get(), per_thread));
+      for (int p = 0; p < passes; ++p) do_not_optimize(k.read(mine[static_cast<std::size_t>(p % copies)].as<float>(), per_thread));
     });
   };
   // Enough passes that one timing lasts a few milliseconds at least, and

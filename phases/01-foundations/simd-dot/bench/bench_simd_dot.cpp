@@ -17,6 +17,7 @@
 // while this kind of machine's bandwidth drifts from minute to minute (a
 // ratio to the compute-bound scalar loop swung by 20-30% between runs).
 #include <labkit/harness.hpp>
+#include <labkit/memory.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -28,10 +29,6 @@
 #include <vector>
 
 #include "simd_dot.hpp"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace ref = simd_dot::reference;
 namespace stu = simd_dot::student;
@@ -60,34 +57,25 @@ struct Inputs {
 
 // x and y in one page-aligned allocation, y starting 2 KiB past a page boundary.
 //
-// The allocation asks Linux for 2 MiB pages. The L2 cache is indexed by
-// physical address, and 4 KiB pages land wherever the kernel finds room, so
-// how evenly a 512 KiB working set spreads over the L2's sets (and so how
-// many conflict misses it takes) changed from one run to the next: the
-// L2-sized speedups moved by 10-19% between runs. One 2 MiB page is
+// The allocation sits on 2 MiB pages (labkit::PageBuffer). The L2 cache is
+// indexed by physical address, and 4 KiB pages land wherever the kernel finds
+// room, so how evenly a 512 KiB working set spreads over the L2's sets (and
+// so how many conflict misses it takes) changed from one run to the next:
+// the L2-sized speedups moved by 10-19% between runs. One 2 MiB page is
 // physically contiguous, so the working set spreads the same way every run.
 struct AlignedPair {
   static constexpr std::size_t kPage = 4096;
-  static constexpr std::size_t kHugePage = 2u << 20;
-  float* storage;
+  labkit::PageBuffer storage;
   float* x;
   float* y;
-  AlignedPair(const std::vector<float>& x_in, const std::vector<float>& y_in) {
-    const std::size_t x_bytes = (x_in.size() * sizeof(float) + kPage - 1) / kPage * kPage;
-    const std::size_t total = x_bytes + kPage / 2 + y_in.size() * sizeof(float) + kPage;
-    const std::size_t rounded = (total + kHugePage - 1) / kHugePage * kHugePage;
-    storage = static_cast<float*>(std::aligned_alloc(kHugePage, rounded));
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    madvise(storage, rounded, MADV_HUGEPAGE);  // a hint: without huge pages, 4 KiB pages as before
-#endif
-    x = storage;
-    y = reinterpret_cast<float*>(reinterpret_cast<char*>(storage) + x_bytes + kPage / 2);
+  static std::size_t x_bytes(std::size_t n) { return (n * sizeof(float) + kPage - 1) / kPage * kPage; }
+  AlignedPair(const std::vector<float>& x_in, const std::vector<float>& y_in)
+      : storage(x_bytes(x_in.size()) + kPage / 2 + y_in.size() * sizeof(float)),
+        x(storage.as<float>()),
+        y(storage.as<float>(x_bytes(x_in.size()) + kPage / 2)) {
     std::copy(x_in.begin(), x_in.end(), x);
     std::copy(y_in.begin(), y_in.end(), y);
   }
-  ~AlignedPair() { std::free(storage); }
-  AlignedPair(const AlignedPair&) = delete;
-  AlignedPair& operator=(const AlignedPair&) = delete;
 };
 
 std::string check_dot(DotFn f, const Inputs& in) {
