@@ -50,6 +50,13 @@ RunResult sh(const std::string& cmd) {
   return run_process({"sh", "-c", cmd}, o);
 }
 
+// "track --opt value ...": names a grade in the log and in the memo below.
+std::string describe(const std::string& track, const std::vector<std::string>& extra) {
+  std::string s = track;
+  for (const auto& a : extra) s += " " + a;
+  return s;
+}
+
 struct Grade {
   RunResult run;
   json j;
@@ -69,8 +76,7 @@ Grade grade(const std::string& track, const std::vector<std::string>& extra = {}
   const auto start = std::chrono::steady_clock::now();
   g.run = run_process(argv, o);
   // Where the suite's minutes go, shown by ctest when a test fails.
-  std::fprintf(stderr, "[grade %s%s: %.1f s]\n", fs::path(track).filename().c_str(),
-               [&] { std::string s; for (const auto& a : extra) s += " " + a; return s; }().c_str(),
+  std::fprintf(stderr, "[grade %s: %.1f s]\n", describe(fs::path(track).filename(), extra).c_str(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (fs::exists(g.out / "grade.json")) g.j = json::parse(read(g.out / "grade.json"));
   g.summary = read(g.out / "summary.md");
@@ -82,8 +88,7 @@ Grade grade(const std::string& track, const std::vector<std::string>& extra = {}
 // (each one costs a minute of benchmarks). Keyed by track and options.
 std::map<std::string, Grade> g_shipped_grades;
 const Grade& shipped_grade(const std::string& track, const std::vector<std::string>& extra) {
-  std::string key = track;
-  for (const auto& a : extra) key += " " + a;
+  const std::string key = describe(track, extra);
   auto it = g_shipped_grades.find(key);
   if (it == g_shipped_grades.end()) it = g_shipped_grades.emplace(key, grade(track, extra)).first;
   return it->second;
