@@ -12,74 +12,14 @@
 #include <sstream>
 #include <thread>
 
-#include <sys/utsname.h>
-
 #include "labkit/clock.hpp"
 #include "labkit/cpu.hpp"
 #include "labkit/memory.hpp"
 #include "peak_kernels.hpp"
 
-#ifndef LABKIT_COMPILER
-#define LABKIT_COMPILER "unknown"
-#endif
-#ifndef LABKIT_CXX_FLAGS
-#define LABKIT_CXX_FLAGS ""
-#endif
-#ifndef LABKIT_BUILD_TYPE
-#define LABKIT_BUILD_TYPE ""
-#endif
-#ifndef LABKIT_CONFIGURE_GIT_REVISION
-#define LABKIT_CONFIGURE_GIT_REVISION "unknown"
-#endif
-
-namespace fs = std::filesystem;
 
 namespace labkit {
 namespace {
-
-std::string read_first_line(const fs::path& p) {
-  std::ifstream in(p);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-std::uint64_t parse_size(const std::string& s) {  // "32K", "1024K", "32M"
-  if (s.empty()) return 0;
-  std::uint64_t v = std::strtoull(s.c_str(), nullptr, 10);
-  switch (s.back()) {
-    case 'K': return v << 10;
-    case 'M': return v << 20;
-    case 'G': return v << 30;
-    default: return v;
-  }
-}
-
-int count_cpus_in_list(const std::string& list) {  // "0-3,8" -> 5
-  int count = 0;
-  std::stringstream ss(list);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    const auto dash = part.find('-');
-    if (dash == std::string::npos) {
-      ++count;
-    } else {
-      count += std::atoi(part.substr(dash + 1).c_str()) - std::atoi(part.substr(0, dash).c_str()) + 1;
-    }
-  }
-  return std::max(count, 1);
-}
-
-std::string hex_hash(const std::string& s) {  // FNV-1a, 64 bit: short and stable
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  std::ostringstream os;
-  os << std::hex << h;
-  return os.str().substr(0, 12);
-}
 
 // Starts `threads` threads that wait at a barrier, then each run `work`;
 // returns the wall time from the first one starting to the last one
@@ -129,68 +69,6 @@ Kernels pick_kernels() {
 }
 
 }  // namespace
-
-MachineInfo describe_machine() {
-  MachineInfo m;
-  {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-      auto value = [&line] {
-        auto pos = line.find(':');
-        if (pos == std::string::npos) return std::string();
-        auto v = line.substr(pos + 1);
-        v.erase(0, v.find_first_not_of(" \t"));
-        return v;
-      };
-      if (m.cpu_model.empty() && (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0))
-        m.cpu_model = value();
-      else if (m.vendor.empty() && (line.rfind("vendor_id", 0) == 0 || line.rfind("CPU implementer", 0) == 0))
-        m.vendor = value();
-      else if (m.cpu_family < 0 && line.rfind("cpu family", 0) == 0)
-        m.cpu_family = std::atoi(value().c_str());
-    }
-  }
-  if (m.cpu_model.empty()) m.cpu_model = "unknown CPU";
-  m.logical_cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  m.isa_flags = isa_flags_string();
-  m.best_isa = isa_name(best_isa());
-
-  const fs::path cache_dir = "/sys/devices/system/cpu/cpu0/cache";
-  std::error_code ec;
-  for (int i = 0; i < 8; ++i) {
-    const fs::path idx = cache_dir / ("index" + std::to_string(i));
-    if (!fs::exists(idx, ec)) break;
-    CacheLevel c;
-    c.level = std::atoi(read_first_line(idx / "level").c_str());
-    c.type = read_first_line(idx / "type");
-    c.bytes = parse_size(read_first_line(idx / "size"));
-    c.shared_by_cpus = count_cpus_in_list(read_first_line(idx / "shared_cpu_list"));
-    m.caches.push_back(c);
-  }
-
-  m.compiler = LABKIT_COMPILER;
-  m.cxx_flags = LABKIT_CXX_FLAGS;
-  m.build_type = LABKIT_BUILD_TYPE;
-  const char* rev = std::getenv("LABKIT_GIT_REVISION");
-  m.git_revision = rev && *rev ? rev : LABKIT_CONFIGURE_GIT_REVISION;
-  struct utsname u {};
-  if (uname(&u) == 0) m.os = std::string(u.sysname) + " " + u.release + " " + u.machine;
-  m.cpu_governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
-  if (m.cpu_governor.empty()) m.cpu_governor = "unknown";
-
-  std::ostringstream key;
-  key << m.cpu_model << '|' << m.logical_cpus << '|' << m.isa_flags << '|' << m.best_isa << '|' << m.compiler << '|'
-      << m.cxx_flags << '|' << m.build_type;
-  m.fingerprint = hex_hash(key.str());
-  return m;
-}
-
-std::uint64_t data_cache_bytes(const MachineInfo& m, int level) {
-  for (const auto& c : m.caches)
-    if (c.level == level && c.type != "Instruction") return c.bytes;
-  return 0;
-}
 
 double estimate_clock_ghz() {
 #if defined(__x86_64__) || defined(__aarch64__)
@@ -369,12 +247,16 @@ MachineLimits measure_machine(const MeasureOptions& options) {
 nlohmann::json to_json(const MachineInfo& m) {
   nlohmann::json caches = nlohmann::json::array();
   for (const auto& c : m.caches)
-    caches.push_back({{"level", c.level}, {"type", c.type}, {"bytes", c.bytes}, {"shared_by_cpus", c.shared_by_cpus}});
+    caches.push_back({{"level", c.level}, {"type", c.type}, {"bytes", c.bytes}, {"line_bytes", c.line_bytes},
+                      {"shared_by_cpus", c.shared_by_cpus}, {"source", c.source}});
+  nlohmann::json unknown = nlohmann::json::array();
+  for (const auto& f : m.unknown) unknown.push_back({{"fact", f.fact}, {"reason", f.reason}, {"cost", f.cost}});
   return {{"cpu_model", m.cpu_model}, {"vendor", m.vendor}, {"cpu_family", m.cpu_family},
           {"logical_cpus", m.logical_cpus}, {"isa_flags", m.isa_flags}, {"best_isa", m.best_isa},
           {"caches", caches}, {"compiler", m.compiler}, {"cxx_flags", m.cxx_flags},
           {"build_type", m.build_type}, {"git_revision", m.git_revision}, {"os", m.os},
-          {"cpu_governor", m.cpu_governor}, {"fingerprint", m.fingerprint}};
+          {"cpu_governor", m.cpu_governor}, {"fingerprint", m.fingerprint}, {"sources", m.sources},
+          {"unknown", unknown}};
 }
 
 nlohmann::json to_json(const MachineLimits& m) {
@@ -414,7 +296,10 @@ MachineLimits limits_from_json(const nlohmann::json& j) {
   m.info.fingerprint = mi.value("fingerprint", "");
   for (const auto& c : mi.value("caches", nlohmann::json::array()))
     m.info.caches.push_back({c.value("level", 0), c.value("type", ""), c.value("bytes", std::uint64_t{0}),
-                             c.value("shared_by_cpus", 1)});
+                             c.value("line_bytes", 0), c.value("shared_by_cpus", 0), c.value("source", "")});
+  m.info.sources = mi.value("sources", std::map<std::string, std::string>{});
+  for (const auto& f : mi.value("unknown", nlohmann::json::array()))
+    m.info.unknown.push_back({f.value("fact", ""), f.value("reason", ""), f.value("cost", "")});
   m.clock_ghz = j.value("clock_ghz_estimate", 0.0);
   const auto& peak = j.at("peak_gflops_fp32");
   m.peak_one_core = {peak.value("one_core", 0.0), 1, peak.value("kernel_isa", ""),

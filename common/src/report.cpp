@@ -150,6 +150,12 @@ void write_markdown(std::ostream& out, const std::vector<LabResults>& labs) {
         << " logical CPUs, ISA " << m.value("best_isa", "?") << ", " << m.value("compiler", "?")
         << " (" << m.value("build_type", "") << "), revision " << m.value("git_revision", "?")
         << ", fingerprint " << m.value("fingerprint", "?") << ".\n\n";
+    // What could not be measured on this machine, and what it costs the report.
+    const auto unknown = m.value("unknown", nlohmann::json::array());
+    for (const auto& f : unknown)
+      out << "- **" << md_cell(f.value("fact", "?")) << " unknown** (" << md_cell(f.value("reason", "")) << "): "
+          << md_cell(f.value("cost", "")) << "\n";
+    if (!unknown.empty()) out << "\n";
   }
   for (const auto& lab : labs) {
     int passed = 0, failed = 0, skipped = 0;

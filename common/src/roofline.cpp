@@ -44,7 +44,8 @@ std::string fmt_num(double v) {
 }  // namespace
 
 void Roofline::write_svg(std::ostream& out, int width, int height) const {
-  const double left = 80, right = 200, top = 60, bottom = 60;
+  const double left = 80, right = 200, bottom = 60;
+  const double top = 60 + 13.0 * static_cast<double>(notes.size());
   const double plot_w = width - left - right, plot_h = height - top - bottom;
 
   // Axis ranges: decades that cover the ceilings and every point.
@@ -74,6 +75,10 @@ void Roofline::write_svg(std::ostream& out, int width, int height) const {
       << escape_xml(title.empty() ? "Roofline" : title) << "</text>\n";
   out << "<text x=\"" << left << "\" y=\"44\" fill=\"#555\">dots: measured kernels; slanted lines: "
          "measured bandwidth of each memory level; flat line: measured FMA peak</text>\n";
+  // What is missing from this plot and why (e.g. cache ceilings on a VM that hides its caches).
+  for (std::size_t i = 0; i < notes.size(); ++i)
+    out << "<text x=\"" << left << "\" y=\"" << 58 + 13 * static_cast<int>(i) << "\" fill=\"#a33\" font-size=\"11\">"
+        << escape_xml(notes[i]) << "</text>\n";
 
   // Grid and decade labels.
   for (double e = lx0; e <= lx1; ++e) {

@@ -67,6 +67,22 @@ TEST(Report, MarkdownHasTablesAndFailures) {
   EXPECT_NE(md.find("Test CPU"), std::string::npos);
 }
 
+// A fact the machine hid is one line of the report, with what it costs.
+TEST(Report, MarkdownListsWhatTheMachineCouldNotTell) {
+  auto r = sample();
+  r.machine["unknown"] = {{{"fact", "cache sizes"}, {"reason", "no /sys/devices/system/cpu/cpu0/cache"},
+                           {"cost", "roofline drawn without cache ceilings (L1, L2, L3)"}}};
+  std::ostringstream os;
+  write_markdown(os, {r});
+  EXPECT_NE(os.str().find("- **cache sizes unknown** (no /sys/devices/system/cpu/cpu0/cache): roofline drawn without cache "
+                          "ceilings (L1, L2, L3)"),
+            std::string::npos)
+      << os.str();
+  std::ostringstream plain;
+  write_markdown(plain, {sample()});
+  EXPECT_EQ(plain.str().find("unknown**"), std::string::npos);
+}
+
 TEST(Report, JunitIsEscapedAndCountsFailures) {
   std::ostringstream os;
   write_junit(os, {sample()});

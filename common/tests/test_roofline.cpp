@@ -41,3 +41,18 @@ TEST(Roofline, SvgHasCeilingsPointsAndEscapedLabels) {
   for (auto p = svg.find("<circle"); p != std::string::npos; p = svg.find("<circle", p + 1)) ++circles;
   EXPECT_EQ(circles, 4u);  // two points + two legend markers
 }
+
+// A plot that lacks something says so on the plot, not only in a log.
+TEST(Roofline, SvgShowsWhatIsMissing) {
+  Roofline r;
+  r.peak_gflops = 100;
+  r.memory = {{"DRAM", 20}};
+  r.notes = {"cache ceilings not drawn: cache sizes unknown (no <sysfs>)"};
+  std::ostringstream svg;
+  r.write_svg(svg);
+  EXPECT_NE(svg.str().find("cache ceilings not drawn: cache sizes unknown (no &lt;sysfs&gt;)"), std::string::npos);
+  r.notes.clear();
+  std::ostringstream plain;
+  r.write_svg(plain);
+  EXPECT_EQ(plain.str().find("cache ceilings not drawn"), std::string::npos);
+}

@@ -4,7 +4,11 @@
 // roofline is drawn from the measured limits here: fp32 FMA peak for one core
 // and for all cores, and read bandwidth against working-set size.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,8 +20,21 @@ struct CacheLevel {
   int level = 0;
   std::string type;          // Data, Instruction, Unified
   std::uint64_t bytes = 0;
-  int shared_by_cpus = 1;
+  int line_bytes = 0;        // 0 when unknown
+  int shared_by_cpus = 0;    // logical CPUs sharing it; 0 when unknown
+  std::string source;        // "sysfs", "cpuid leaf 4", "cpuid leaf 0x8000001D", ..., "sysconf"
 };
+
+// A fact about the machine that no source could give, and what its absence
+// costs ("cache sizes", "no /sys/.../cache, ...", "roofline drawn without
+// cache ceilings"). labctl prints one line for each.
+struct UnknownFact {
+  std::string fact;
+  std::string reason;
+  std::string cost;
+};
+// "cache sizes unknown: roofline drawn without cache ceilings [no /sys/..., ...]"
+std::string describe_unknown(const UnknownFact& f);
 
 struct MachineInfo {
   std::string cpu_model;
@@ -34,9 +51,35 @@ struct MachineInfo {
   std::string os;
   std::string cpu_governor;  // "performance", "powersave", or "unknown" (VMs have none)
   std::string fingerprint;   // short hash of the fields above that change results
+  // Where each fact came from: "caches" -> "sysfs" | "cpuid leaf ..." | "sysconf"
+  // | "unknown: <reason>"; likewise cpu_model, vendor, cpu_family, cpu_governor,
+  // perf_counters, logical_cpus.
+  std::map<std::string, std::string> sources;
+  std::vector<UnknownFact> unknown;  // facts no source gave, with their cost
 };
 
-MachineInfo describe_machine();
+// CPUID: (leaf, subleaf) -> {eax, ebx, ecx, edx}. Tests pass a recorded table.
+using CpuidFn = std::function<std::array<std::uint32_t, 4>(std::uint32_t leaf, std::uint32_t subleaf)>;
+// This CPU's CPUID (zeros above the maximum leaf); empty where there is none (Arm).
+CpuidFn native_cpuid();
+// Cache geometry from CPUID: Intel leaf 4, AMD leaf 0x8000001D where
+// TopologyExtensions is set, else AMD's 0x80000005/0x80000006. Empty if none.
+std::vector<CacheLevel> caches_from_cpuid(const CpuidFn& cpuid);
+
+// Where describe_machine() reads. Files are read under `root` (/proc/cpuinfo,
+// /sys/devices/system/cpu/..., /proc/sys/kernel/perf_event_paranoid), so a test
+// can hand it a fake root that lacks them.
+struct MachineSources {
+  std::filesystem::path root = "/";
+  CpuidFn cpuid;               // empty: no CPUID fallback
+  bool sysconf = true;         // glibc's sysconf(_SC_LEVEL*_CACHE_*) as the last fallback
+  bool perf_counters = false;  // probe perf_event_open
+  // The real machine: root "/", this CPU's CPUID, sysconf and perf_event_open.
+  static MachineSources live();
+};
+
+MachineInfo describe_machine();  // describe_machine(MachineSources::live())
+MachineInfo describe_machine(const MachineSources& sources);
 // Size in bytes of the data cache at a level (1, 2, 3), 0 when unknown.
 std::uint64_t data_cache_bytes(const MachineInfo& m, int level);
 

@@ -30,6 +30,8 @@ struct Roofline {
   std::string peak_label = "fp32 FMA peak";
   std::vector<MemoryCeiling> memory;  // at least one; the last is the slowest (DRAM)
   std::vector<RooflinePoint> points;
+  // Shown under the title: what the plot lacks and why ("cache ceilings not drawn: ...").
+  std::vector<std::string> notes;
 
   // Attainable GFLOP/s at an intensity under one memory ceiling.
   double attainable(double intensity, double gbs) const;

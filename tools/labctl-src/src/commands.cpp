@@ -79,6 +79,11 @@ std::string coverage_text(const json& sim) {
                      cov.value("toggle_hit", 0), cov.value("toggle_total", 0));
 }
 
+// One line for each fact about the machine that could not be read, and what it costs.
+void print_unknown_facts(const labkit::MachineInfo& info) {
+  for (const auto& f : info.unknown) fmt::print("note         {}\n", labkit::describe_unknown(f));
+}
+
 // Measured machine limits, cached in out/machine.json for this fingerprint.
 labkit::MachineLimits machine_limits(const Context& c, bool quick, bool force) {
   const fs::path cache = c.out_dir / "machine.json";
@@ -88,7 +93,11 @@ labkit::MachineLimits machine_limits(const Context& c, bool quick, bool force) {
       std::ifstream in(cache);
       auto m = labkit::limits_from_json(json::parse(in));
       // Reuse only limits of this machine and build, and never quick ones for a full run.
-      if (m.info.fingerprint == here.fingerprint && (quick || !m.quick)) return m;
+      // The facts (sources, unknowns) are re-read: cheap, and the cache may predate them.
+      if (m.info.fingerprint == here.fingerprint && (quick || !m.quick)) {
+        m.info = here;
+        return m;
+      }
     } catch (const std::exception& e) {
       spdlog::warn("ignoring {}: {}", cache.string(), e.what());
     }
@@ -334,7 +343,9 @@ int cmd_machine(const Context& c, bool as_json, bool quick) {
   fmt::print("ISA          {} (kernels use {})\n", info.isa_flags, info.best_isa);
   for (const auto& cache : info.caches)
     if (cache.type != "Instruction")
-      fmt::print("L{} {:<9} {} KiB, shared by {} CPU(s)\n", cache.level, cache.type, cache.bytes >> 10, cache.shared_by_cpus);
+      fmt::print("L{} {:<9} {} KiB, {}-byte lines, shared by {} (from {})\n", cache.level, cache.type, cache.bytes >> 10,
+                 cache.line_bytes ? std::to_string(cache.line_bytes) : "?",
+                 cache.shared_by_cpus ? fmt::format("{} CPU(s)", cache.shared_by_cpus) : "? CPUs", cache.source);
   fmt::print("compiler     {} [{}] {}\n", info.compiler, info.build_type, info.cxx_flags);
   fmt::print("revision     {}   fingerprint {}   governor {}\n", info.git_revision, info.fingerprint, info.cpu_governor);
   fmt::print("clock        {:.2f} GHz (estimated)\n", m.clock_ghz);
@@ -353,6 +364,7 @@ int cmd_machine(const Context& c, bool as_json, bool quick) {
     fmt::print("  {:>8}  {:7.1f} GB/s  {}\n", size, p.gbs, std::string(static_cast<std::size_t>(40 * p.gbs / max_gbs), '#'));
   }
   fmt::print("DRAM, all {} threads: {:.1f} GB/s\n", info.logical_cpus, m.dram_gbs_all_cores);
+  print_unknown_facts(info);
   fmt::print("saved {}\n", fs::relative(c.out_dir / "machine.json", fs::current_path()).string());
   return 0;
 }
@@ -366,6 +378,7 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
   }
   auto machine = machine_limits(c, quick, false);
   machine.info.git_revision = c.git_revision();  // the cache may predate the last commit
+  print_unknown_facts(machine.info);
   std::vector<labkit::LabResults> all;
   std::vector<std::pair<std::string, json>> hdl_rows;  // HDL labs: the reference testbench's statistics
   int problems = 0;

@@ -147,6 +147,8 @@ labkit::Roofline machine_roofline(const labkit::MachineLimits& m, const std::str
   add("L2", labkit::data_cache_bytes(m.info, 2) / 2);
   add("L3", labkit::data_cache_bytes(m.info, 3) / 2);
   if (!m.bandwidth.empty()) roof.memory.push_back({"DRAM", m.bandwidth.back().gbs});
+  for (const auto& f : m.info.unknown)
+    if (f.fact == "cache sizes") roof.notes.push_back("cache ceilings not drawn: cache sizes unknown (" + f.reason + ")");
   return roof;
 }
 
