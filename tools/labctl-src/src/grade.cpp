@@ -151,6 +151,18 @@ std::vector<std::string> isolation_prefix(std::string& note) {
   return {};
 }
 
+// How many cores' worth of FMA throughput `threads` threads get right now:
+// about `threads` on an idle machine, less while something else holds a core.
+// The grader measures it in its own process, after the student's has ended,
+// so student code cannot make the machine look busier or freer than it is.
+double cores_free(int threads) {
+  const double one = labkit::measure_fma_peak(1, 0.02).gflops;
+  const double all = labkit::measure_fma_peak(threads, 0.02).gflops;
+  return one > 0 ? std::min<double>(threads, all / one) : threads;
+}
+// A threaded task is judged only when at least this share of its cores was free.
+constexpr double kFreeCoresToJudge = 0.9;
+
 double curve_score(const Task& t, double value, double points) {
   double fraction;
   if (t.curve == "proportional") {
@@ -480,6 +492,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
           bool straddles = false;
         } best;
         double best_score = -1;
+        double most_cores_free = 0;  // threaded tasks: the freest machine any measurement saw
         for (;; ++attempts) {
           const json b = find_bench(measured, t, o.impl);
           if (b.is_null()) {
@@ -526,6 +539,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
           }
           const bool straddles = interval.straddles(t.full) || interval.straddles(t.zero);
           const double score = curve_score(t, value, g.max_score);
+          if (t.threads > 1) most_cores_free = std::max(most_cores_free, cores_free(t.threads));
           // Keep the best-scoring measurement: noise and neighbours only ever
           // slow a run down, so the best one is closest to what the code can do.
           if (score >= best_score) {
@@ -556,6 +570,19 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
                            {"samples_ns", find_bench(best.doc, t, o.impl).value("samples_ns", json::array())}};
           if (t.metric == "speedup")
             g.measurement["baseline_samples_ns"] = find_bench(best.doc, t, t.baseline).value("samples_ns", json::array());
+          if (t.threads > 1) {
+            g.measurement["threads"] = t.threads;
+            g.measurement["cores_free"] = most_cores_free;
+            // Short of full credit while a core was taken by something else
+            // every time: the score is a lower bound, not a verdict.
+            if (g.score < g.max_score - 1e-9 && most_cores_free < kFreeCoresToJudge * t.threads) {
+              g.status = "busy";
+              g.output += fmt::format(
+                  "\nnot judged: only {:.2f} of the {} cores this task runs on were free in any of its measurements "
+                  "(something else was running); this score is a lower bound: regrade on an idle machine",
+                  most_cores_free, t.threads);
+            }
+          }
           break;
         }
       }
@@ -567,6 +594,9 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   // 4. Reports.
   double score = 0, max_score = 0, visible_score = 0, visible_max = 0;
   int hidden_pending = 0;
+  json regrade = json::array();  // tasks measured only while the machine was busy
+  for (const auto& g : grades)
+    if (g.status == "busy") regrade.push_back(g.lab + "/" + g.task_id);
   auto shown = [&](const TaskGrade& g) { return g.visibility == "visible" || (g.visibility == "after_due" && past_due); };
   for (const auto& g : grades) {
     score += g.score;
@@ -590,6 +620,9 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   std::string summary_line = fmt::format("Track '{}', {} implementation: {:.2f} / {:.2f} on visible tasks", track.name,
                                          o.impl, visible_score, visible_max);
   if (hidden_pending) summary_line += fmt::format("; {} hidden task{} pending", hidden_pending, hidden_pending == 1 ? "" : "s");
+  if (!regrade.empty())
+    summary_line += fmt::format("; {} threaded task{} not judged (cores busy): regrade on an idle machine", regrade.size(),
+                                regrade.size() == 1 ? "" : "s");
   json grade = {
       {"score", score},
       {"max_score", max_score},
@@ -609,6 +642,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
                   {"hidden_tasks_pending", hidden_pending},
                   {"protected_edits", edits},
                   {"isolation", isolation_note},
+                  {"regrade", regrade},
                   {"labs", lab_reports},
                   {"machine", labkit::to_json(machine)}}}};
   std::ofstream(o.out / "grade.json") << grade.dump(2) << "\n";

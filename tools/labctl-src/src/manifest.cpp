@@ -29,7 +29,7 @@ namespace {
 const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires",
                                           "summary", "targets", "tasks", "grading"};
 const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
-                                         "baseline", "full", "zero", "curve", "points", "visibility"};
+                                         "baseline", "full", "zero", "curve", "points", "visibility", "threads"};
 const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
 const std::set<std::string> kFeatures = {"Verilator", "CUDA", "Eigen3", "TBB", "OpenMP"};
 
@@ -211,6 +211,12 @@ Task parse_task(const fs::path& path, const toml::table& tt, int line, Task task
   if (const auto* n = tt.get("size")) {
     if (!n->is_integer()) throw FileError(path, line_of(n), "'size' must be an integer", "write e.g. size = 4096");
     task.size = n->as_integer()->get();
+  }
+  if (const auto* n = tt.get("threads")) {
+    if (!n->is_integer() || n->as_integer()->get() < 1)
+      throw FileError(path, line_of(n), "'threads' must be a whole number of at least 1",
+                      "write threads = 2 for a task whose code runs on two threads");
+    task.threads = static_cast<int>(n->as_integer()->get());
   }
   if (const auto* n = tt.get("partial")) {
     if (!n->is_boolean()) throw FileError(path, line_of(n), "'partial' must be true or false", "write partial = true");

@@ -47,6 +47,9 @@ struct Task {
   std::string curve = "linear";  // linear | proportional
   double points = 0;
   std::string visibility = "visible";  // visible | hidden | after_due
+  // perf: how many threads the measured code runs on. A task of more than one
+  // is judged only when the grader finds that many cores free around it.
+  int threads = 1;
   int line = 0;
 };
 

@@ -8,12 +8,15 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
 
+#include "manifest.hpp"
 #include "process.hpp"
+#include "track.hpp"
 
 namespace fs = std::filesystem;
 using labctl::RunOptions;
@@ -150,18 +153,117 @@ class Grading : public ::testing::Test {
   }
 };
 
+// Every shipped track, from two grades instead of two per track: one of the
+// reference and one of the starter, each over every lab any track uses, with
+// each task at the strictest full-credit threshold any track gives it (and
+// the least visible visibility). The reference earning full marks there
+// earns them on every track (full credit at the strictest threshold is full
+// credit at any other); a track that changes what a task runs (its filter,
+// baseline or partial credit) is graded on its own. Each grade measures every
+// lab once, which keeps this test, the slowest of the suite, inside the
+// selftest's budget as labs are added.
+struct EveryLab {
+  fs::path track;                     // the combined track file
+  std::vector<fs::path> graded_alone; // shipped tracks it does not stand for
+};
+const EveryLab& every_lab() {
+  static const EveryLab every = [] {
+    EveryLab e;
+    const auto labs = labctl::discover_labs(g_course);
+    std::vector<std::string> lab_order;                                    // first use, in track order
+    std::map<std::string, std::map<std::string, labctl::Task>> strictest;  // lab -> task -> strictest
+    for (const auto& file : shipped_tracks()) {
+      const auto track = labctl::parse_track(file, labs);
+      bool changes_what_runs = false;
+      for (const auto& tl : track.labs) {
+        if (!strictest.count(tl.lab.id)) lab_order.push_back(tl.lab.id);
+        const auto own = std::find_if(labs.begin(), labs.end(), [&](const labctl::Lab& l) { return l.id == tl.lab.id; });
+        for (const auto& t : tl.lab.tasks) {
+          const auto base = std::find_if(own->tasks.begin(), own->tasks.end(), [&](const labctl::Task& x) { return x.id == t.id; });
+          if (t.filter != base->filter || t.baseline != base->baseline || t.partial != base->partial) changes_what_runs = true;
+          auto& s = strictest[tl.lab.id].emplace(t.id, *base).first->second;
+          const bool higher_is_better = base->full >= base->zero;
+          if (t.kind != "test" && (higher_is_better ? t.full > s.full : t.full < s.full)) s.full = t.full;
+          if (t.visibility != "visible") s.visibility = t.visibility;
+        }
+      }
+      if (changes_what_runs) e.graded_alone.push_back(file);
+    }
+    std::string text = "name = \"Every graded lab, strictest thresholds\"\n";
+    for (const auto& id : lab_order) {
+      text += "\n[[labs]]\nid = \"" + id + "\"\n";
+      for (const auto& [task_id, t] : strictest[id]) {
+        std::string over;
+        if (t.kind != "test") over += fmt::format("full = {}\n", t.full);
+        if (t.visibility != "visible") over += "visibility = \"" + t.visibility + "\"\n";
+        if (!over.empty()) text += "[labs.tasks." + task_id + "]\n" + over;
+      }
+    }
+    e.track = g_base / "every-lab.toml";
+    write(e.track, text);
+    return e;
+  }();
+  return every;
+}
+
 TEST_F(Grading, ReferenceEarnsFullMarksAndStarterAtMost20PercentOnEveryTrack) {
   const auto tracks = shipped_tracks();
   ASSERT_GE(tracks.size(), 4u);
-  for (const auto& track : tracks) {
-    const auto& ref = shipped_grade(track.string(), kReferenceGrade);
-    ASSERT_EQ(ref.run.exit_code, 0) << ref.run.output;
-    EXPECT_GT(ref.j["max_score"].get<double>(), 0);
-    EXPECT_DOUBLE_EQ(ref.j["score"].get<double>(), ref.j["max_score"].get<double>())
-        << track << "\n" << ref.summary;
-    const auto starter = grade(track.string(), {"--repetitions", "3"});
-    ASSERT_EQ(starter.run.exit_code, 0) << starter.run.output;
-    EXPECT_LE(starter.j["score"].get<double>(), 0.2 * starter.j["max_score"].get<double>()) << track << "\n" << starter.summary;
+  const auto labs = labctl::discover_labs(g_course);
+  const auto& graded_alone = every_lab().graded_alone;
+  const fs::path every_track = every_lab().track;
+  const auto& ref = shipped_grade(every_track.string(), kReferenceGrade);
+  ASSERT_EQ(ref.run.exit_code, 0) << ref.run.output;
+  const auto starter = grade(every_track.string(), {"--repetitions", "3"});
+  ASSERT_EQ(starter.run.exit_code, 0) << starter.run.output;
+  // Fraction of each task's points earned, by "lab/task".
+  auto fractions = [](const Grade& g) {
+    std::map<std::string, json> by_task;
+    for (const auto& t : g.j["tests"]) by_task[t["labkit"]["lab"].get<std::string>() + "/" + t["labkit"]["task"].get<std::string>()] = t;
+    return by_task;
+  };
+  const auto ref_tasks = fractions(ref), starter_tasks = fractions(starter);
+  // Full marks on every task, except a threaded task measured only while
+  // something else held a core: the grader says it could not judge it.
+  for (const auto& [key, t] : ref_tasks) {
+    if (t["labkit"]["result"] == "busy") {
+      EXPECT_LT(t["labkit"]["measurement"]["cores_free"].get<double>(), 0.9 * t["labkit"]["measurement"]["threads"].get<double>());
+      EXPECT_NE(t["output"].get<std::string>().find("regrade on an idle machine"), std::string::npos);
+      continue;
+    }
+    EXPECT_DOUBLE_EQ(t["score"].get<double>(), t["max_score"].get<double>()) << key << ": " << t["output"].get<std::string>();
+  }
+  // A starter's speed is never measured (a TODO is never timed), so the
+  // thresholds a track sets cannot change its zero on perf and count tasks.
+  for (const auto& [key, t] : starter_tasks)
+    if (t["labkit"]["kind"] != "test") EXPECT_EQ(t["score"].get<double>(), 0) << key << ": " << t["output"].get<std::string>();
+
+  for (const auto& file : tracks) {
+    if (std::find(graded_alone.begin(), graded_alone.end(), file) != graded_alone.end()) continue;
+    double starter_score = 0, max_score = 0;
+    for (const auto& tl : labctl::parse_track(file, labs).labs) {
+      double lab_points = 0;
+      for (const auto& t : tl.lab.tasks) lab_points += t.points;
+      for (const auto& t : tl.lab.tasks) {
+        const double points = t.points * (tl.points ? *tl.points / lab_points : 1.0);
+        const auto& s = starter_tasks.at(tl.lab.id + "/" + t.id);
+        max_score += points;
+        starter_score += points * s["score"].get<double>() / s["max_score"].get<double>();
+      }
+    }
+    EXPECT_GT(max_score, 0) << file;
+    EXPECT_LE(starter_score, 0.2 * max_score) << file << ": the starter earns " << starter_score << " of " << max_score;
+  }
+  // Tracks that change what a task runs: their own two grades.
+  for (const auto& file : graded_alone) {
+    const auto& r = shipped_grade(file.string(), kReferenceGrade);
+    ASSERT_EQ(r.run.exit_code, 0) << r.run.output;
+    for (const auto& t : r.j["tests"])
+      if (t["labkit"]["result"] != "busy")
+        EXPECT_DOUBLE_EQ(t["score"].get<double>(), t["max_score"].get<double>()) << file << "\n" << r.summary;
+    const auto s = grade(file.string(), {"--repetitions", "3"});
+    ASSERT_EQ(s.run.exit_code, 0) << s.run.output;
+    EXPECT_LE(s.j["score"].get<double>(), 0.2 * s.j["max_score"].get<double>()) << file << "\n" << s.summary;
   }
 }
 
@@ -264,8 +366,37 @@ TEST_F(Grading, FiveGradesOfTheReferenceWithTheOtherCoreBusyAgree) {
   EXPECT_EQ(scores.size(), 1u) << "scores differ between runs";
 }
 
+// A threaded task measured while something else holds a core cannot be
+// judged: the grader measures the free cores itself and says so, instead of
+// reporting a low speedup as the student's. (full = 1000 is out of reach, so
+// the task is short of full credit and the verdict depends on the cores.)
+TEST_F(Grading, AThreadedTaskOnABusyMachineIsNotJudged) {
+  const auto track = g_base / "threaded.toml";
+  write(track, "name = \"Threaded\"\n[[labs]]\nid = \"sgemm\"\n[labs.tasks.parallel-speedup]\nfull = 1000.0\n");
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    volatile double x = 1;
+    while (!stop) x = x * 1.0000001 + 1e-9;
+  });
+  const auto g = grade(track.string(), {"--impl", "reference", "--repetitions", "2"});
+  stop = true;
+  busy.join();
+  ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
+  bool found = false;
+  for (const auto& t : g.j["tests"]) {
+    if (t["labkit"]["task"] != "parallel-speedup") continue;
+    found = true;
+    EXPECT_EQ(t["labkit"]["result"], "busy") << t.dump(1);
+    EXPECT_LT(t["labkit"]["measurement"]["cores_free"].get<double>(), 1.8) << t.dump(1);
+    EXPECT_NE(t["output"].get<std::string>().find("regrade on an idle machine"), std::string::npos) << t.dump(1);
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(g.j["labkit"]["regrade"], json::array({"sgemm/parallel-speedup"}));
+  EXPECT_NE(g.summary.find("not judged (cores busy)"), std::string::npos) << g.summary;
+}
+
 TEST_F(Grading, ReportsFollowGradescopeAndJunitFormats) {
-  const auto& g = shipped_grade((g_course / "labs/tracks/chip-design.toml").string(), kReferenceGrade);
+  const auto& g = shipped_grade(every_lab().track.string(), kReferenceGrade);
   ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
   const json& j = g.j;
   ASSERT_TRUE(j["score"].is_number());
@@ -295,7 +426,7 @@ TEST_F(Grading, ReportsFollowGradescopeAndJunitFormats) {
     saw_after_due |= t["visibility"] == "after_due_date";
   }
   EXPECT_TRUE(saw_perf);
-  EXPECT_TRUE(saw_after_due) << "chip-design.toml makes one task after_due";
+  EXPECT_TRUE(saw_after_due) << "chip-design.toml makes tasks after_due, and so does the every-lab track";
   // After-due tasks are not shown (let alone as passed) before the due date.
   int hidden = 0;
   for (const auto& t : j["tests"])

@@ -327,12 +327,12 @@ CoverageSummary coverage_so_far();
 
 }  // namespace labkit::hdl
 
-// Configures the library from the compile definitions add_hdl_lab() sets on
-// each test binary (a static object in every translation unit that includes
-// this header; the first one to run wins).
-#ifndef LABKIT_HDL_LAB
-#define LABKIT_HDL_LAB "hdl"
-#endif
+// Configures the library from the definitions of the one source that
+// labs_hdl_configure() (cmake/AddHdlLab.cmake) generates for each test and
+// bench binary, or from compile definitions: a static object in each
+// translation unit that defines LABKIT_HDL_LAB. Without one, the defaults of
+// labkit::hdl::configure() apply.
+#ifdef LABKIT_HDL_LAB
 #ifndef LABKIT_HDL_IMPL
 #define LABKIT_HDL_IMPL "test"
 #endif
@@ -354,6 +354,7 @@ struct AutoConfigure {
 };
 [[maybe_unused]] static const AutoConfigure auto_configure_this_binary;
 }  // namespace labkit::hdl::detail
+#endif  // LABKIT_HDL_LAB
 
 // A TEST() whose body, when it fails, is replayed with a waveform.
 #define HDL_TEST(suite, name)                                                    \
