@@ -28,7 +28,7 @@ namespace {
 
 fs::path g_base;    // temp folder of this test run
 fs::path g_course;  // the course repository (git, committed)
-fs::path g_work;    // the grader's pristine tree and build, shared so builds are incremental
+fs::path g_work;    // the grader's pristine tree and build, kept so builds are incremental
 int g_out_counter = 0;
 
 std::string read(const fs::path& p) {
@@ -124,7 +124,10 @@ class Grading : public ::testing::Test {
     g_base = fs::temp_directory_path() / ("labctl-grade-test-" + std::to_string(getpid()));
     fs::remove_all(g_base);
     g_course = g_base / "course";
-    g_work = g_base / "work";
+    // The grader's work folder lives in the build tree and is shared with
+    // ci.scripts' real grade (same RESOURCE_LOCK in CMake): whichever runs
+    // second, and every later selftest, rebuilds it incrementally.
+    g_work = LABS_GRADE_WORK;
     copy_tree(LABS_SOURCE_DIR, g_course);
     // A second lab, from the template, so one lab can fail while another is graded.
     auto r = run_process({LABCTL_EXE, "--root", g_course.string(), "new", "second-lab", "--phase", "2"});
@@ -278,11 +281,11 @@ TEST_F(Grading, AHangingStudentFunctionCostsOnlyItsLab) {
   write(sub / "phases/02-architecture/second-lab/student/second_lab.cpp",
         "#include <chrono>\n#include <thread>\n#include \"second_lab.hpp\"\nnamespace second_lab::student {\n"
         "void scale(float, const float*, float*, std::size_t) { for (;;) std::this_thread::sleep_for(std::chrono::seconds(1)); }\n}\n");
-  // 4 s per process (12 s for a bench): a hang is cut short, while simd-dot's
-  // bench (3 repetitions, about 4 s: this test needs a measured ratio, not a
+  // 3 s per process (9 s for a bench): a hang is cut short, while simd-dot's
+  // bench (2 repetitions, about 3 s: this test needs a measured ratio, not a
   // precise one) has room for the harness's re-measuring rounds.
   const auto g = grade((g_course / "labs/tracks/test-two-labs.toml").string(),
-                       {"--submission", sub.string(), "--time-limit", "4", "--repetitions", "3"});
+                       {"--submission", sub.string(), "--time-limit", "3", "--repetitions", "2"});
   ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
   EXPECT_EQ(lab_score(g.j, "second-lab"), 0);
   const std::regex timed_out("timed out after [0-9]+ s");
