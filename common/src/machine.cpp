@@ -184,6 +184,12 @@ double measure_read_bandwidth(std::uint64_t bytes, int threads, bool quick) {
   return best;
 }
 
+double cores_free(int threads) {
+  const double one = measure_fma_peak(1, 0.02).gflops;
+  const double all = measure_fma_peak(threads, 0.02).gflops;
+  return one > 0 ? std::min<double>(threads, all / one) : threads;
+}
+
 double MachineLimits::bandwidth_for(std::uint64_t bytes) const {
   for (const auto& p : bandwidth)
     if (p.bytes >= bytes) return p.gbs;

@@ -125,6 +125,13 @@ PeakResult measure_fma_peak(int threads, double seconds = 0.2);
 double measure_read_bandwidth(std::uint64_t bytes, int threads = 1, bool quick = false);
 // Core clock estimate in GHz from a chain of dependent integer adds.
 double estimate_clock_ghz();
+// How many cores' worth of FMA throughput `threads` threads get right now:
+// about `threads` on an idle machine, less while another program holds a
+// core. Takes about 0.3 s. Threaded measurements are judged only when it is
+// close to `threads` (labctl run's targets, labctl grade's tasks).
+double cores_free(int threads);
+// The share of its threads' cores a threaded measurement needs free to be judged.
+constexpr double kFreeCoresToJudge = 0.9;
 
 nlohmann::json to_json(const MachineInfo& m);
 nlohmann::json to_json(const MachineLimits& m);

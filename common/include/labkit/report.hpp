@@ -64,7 +64,7 @@ struct TargetResult {
   double value = 0;
   double threshold = 0;
   Interval interval;     // when the metric is a ratio
-  std::string status;    // met, missed, todo, unavailable
+  std::string status;    // met, missed, todo, unavailable, busy (threaded, measured while cores were taken)
   std::string detail;
 };
 

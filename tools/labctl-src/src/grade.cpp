@@ -151,18 +151,6 @@ std::vector<std::string> isolation_prefix(std::string& note) {
   return {};
 }
 
-// How many cores' worth of FMA throughput `threads` threads get right now:
-// about `threads` on an idle machine, less while something else holds a core.
-// The grader measures it in its own process, after the student's has ended,
-// so student code cannot make the machine look busier or freer than it is.
-double cores_free(int threads) {
-  const double one = labkit::measure_fma_peak(1, 0.02).gflops;
-  const double all = labkit::measure_fma_peak(threads, 0.02).gflops;
-  return one > 0 ? std::min<double>(threads, all / one) : threads;
-}
-// A threaded task is judged only when at least this share of its cores was free.
-constexpr double kFreeCoresToJudge = 0.9;
-
 double curve_score(const Task& t, double value, double points) {
   double fraction;
   if (t.curve == "proportional") {
@@ -539,7 +527,10 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
           }
           const bool straddles = interval.straddles(t.full) || interval.straddles(t.zero);
           const double score = curve_score(t, value, g.max_score);
-          if (t.threads > 1) most_cores_free = std::max(most_cores_free, cores_free(t.threads));
+          // The grader probes the cores in its own process, after the
+          // student's has ended: student code cannot make the machine look
+          // busier or freer than it was.
+          if (t.threads > 1) most_cores_free = std::max(most_cores_free, labkit::cores_free(t.threads));
           // Keep the best-scoring measurement: noise and neighbours only ever
           // slow a run down, so the best one is closest to what the code can do.
           if (score >= best_score) {
@@ -575,7 +566,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
             g.measurement["cores_free"] = most_cores_free;
             // Short of full credit while a core was taken by something else
             // every time: the score is a lower bound, not a verdict.
-            if (g.score < g.max_score - 1e-9 && most_cores_free < kFreeCoresToJudge * t.threads) {
+            if (g.score < g.max_score - 1e-9 && most_cores_free < labkit::kFreeCoresToJudge * t.threads) {
               g.status = "busy";
               g.output += fmt::format(
                   "\nnot judged: only {:.2f} of the {} cores this task runs on were free in any of its measurements "

@@ -144,6 +144,12 @@ Lab parse_manifest(const fs::path& path) {
       if (!at_least || !(at_least->is_number()))
         throw FileError(path, line_of(at_least ? at_least : &node), "target needs a number 'at_least'", "add at_least = 2.0");
       tg.at_least = at_least->value<double>().value();
+      if (const auto* threads = tt.get("threads")) {
+        if (!threads->is_integer() || threads->as_integer()->get() < 1)
+          throw FileError(path, line_of(threads), "'threads' must be a whole number of at least 1",
+                          "write threads = 2 for a target whose code runs on two threads");
+        tg.threads = static_cast<int>(threads->as_integer()->get());
+      }
       if (const auto* impls = tt.get("impl")) {
         if (!impls->is_array()) throw FileError(path, line_of(impls), "'impl' must be an array", "write impl = [\"reference\", \"student\"]");
         for (const auto& i : *impls->as_array()) tg.impls.push_back(i.value<std::string>().value_or(""));

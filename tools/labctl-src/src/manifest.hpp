@@ -28,6 +28,7 @@ struct Target {
   long long size = 0;
   std::string baseline;   // for speedup
   double at_least = 0;
+  int threads = 1;        // threads the measured code runs on: judged only with that many cores free
   std::vector<std::string> impls;  // which implementations it applies to
   int line = 0;
 };
