@@ -1,6 +1,7 @@
 // The testbench library of the HDL labs: settings, scoreboard, TODO hints,
 // failure replay with waveforms, coverage merging and simulation statistics.
 #include "labkit/hdl.hpp"
+#include "labkit/hdl_binary.hpp"
 
 #include <gtest/gtest-spi.h>
 
@@ -131,6 +132,11 @@ std::vector<std::string> split_list(std::string_view list) {
     start = end + 1;
   }
   return out;
+}
+
+BinaryRegistration::BinaryRegistration(const char* lab, const char* impl, const char* out_root, const char* rtl_list,
+                                       bool coverage) {
+  configure({lab, impl, out_root, split_list(rtl_list), coverage});
 }
 }  // namespace detail
 
