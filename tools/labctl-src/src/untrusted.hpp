@@ -1,0 +1,75 @@
+// Grading untrusted code (docs/instructors.md, "Threat model").
+//
+// A submission's student/ code is linked into the test and benchmark
+// processes, so anything that process writes (its GoogleTest report, its exit
+// code, its output) is something student code could write too. The grader
+// therefore decides what ran from what it controls:
+//   - the student objects it built itself are read with nm and objdump before
+//     they run: no static initializers (so no code before main: no GoogleTest
+//     Environment, listener or extra TEST), no global symbol outside the lab's
+//     student namespace (so nothing replaces a harness, GoogleTest, labkit or
+//     libc function), no call to a function that ends the process, starts
+//     one, opens a file or reaches GoogleTest, and no raw system call;
+//   - the expected test list comes from the grader's reference build.
+#pragma once
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace labctl {
+
+namespace fs = std::filesystem;
+
+// How untrusted children run, probed once per grade. As root: in a fresh,
+// empty network namespace, then as the unprivileged user `nobody`, so the
+// course tree, the build, the grader's outputs and other submissions
+// (root's files) are read-only to them. Otherwise: without network where an
+// unprivileged user namespace is allowed (unshare --map-root-user --net), as
+// the grader's own user, which grade.json says.
+struct Sandbox {
+  std::vector<std::string> prefix;  // argv prefix (unshare) when not root
+  RunOptions base;                  // run_as, network namespace, closed descriptors
+  std::string network, filesystem;  // what grade.json and summary.md say
+  bool private_owner = false;       // chown private folders to the run_as user
+};
+Sandbox make_sandbox();
+
+// A fresh folder only the untrusted child can use (its HOME, TMPDIR, working
+// directory and report files), under a parent nobody else can list.
+fs::path private_folder(const fs::path& work, const Sandbox& box);
+
+// Copies a report the child wrote in its private folder, only when it is a
+// plain file (never a link the child planted to make the grader read
+// something else). False when there is none.
+bool take_report(const fs::path& from, const fs::path& to);
+
+struct ObjectCheck {
+  bool ran = false;                   // nm/objdump worked on the archive
+  std::vector<std::string> problems;  // each names the object, the symbol and the rule
+};
+
+// Checks the student library the grader built (lib<lab>_student.a).
+// `sanctioned` are undefined symbols the reference library of the same lab
+// calls too: what the instructor's own solution needs is allowed.
+ObjectCheck check_student_archive(const fs::path& archive, const std::set<std::string>& sanctioned);
+
+// Symbols an object or archive references but does not define (nm -u).
+std::set<std::string> undefined_symbols(const fs::path& archive);
+
+// HDL labs: the student's SystemVerilog is compiled by Verilator into the
+// test program, so the system tasks that run commands, write files or embed
+// C++ ($system, $fopen, $fwrite, $c, DPI imports...) are refused.
+std::vector<std::string> check_hdl_sources(const fs::path& student_dir);
+
+// Reads `--gtest_list_tests` output into full names "Suite.Name" (the
+// parameter comments GoogleTest appends are dropped).
+std::vector<std::string> parse_gtest_list(const std::string& output);
+
+// The rules, exposed for unit tests.
+bool allowed_definition(const std::string& mangled, const std::string& demangled, char type);
+std::string denied_reference(const std::string& mangled);
+
+}  // namespace labctl
