@@ -64,7 +64,12 @@ int main(int argc, char** argv) {
   grade->add_option("--submission", grade_opts.submission, "checkout of the student's repository (default: this tree)");
   grade->add_option("--impl", grade_opts.impl, "student (default) or reference")->check(CLI::IsMember({"student", "reference"}));
   grade->add_option("--out", grade_opts.out, "folder for grade.json, junit.xml, summary.md")->required();
-  auto* seed_opt = grade->add_option("--seed", seed, "LABKIT_SEED for the tests' inputs (default: from the track file)");
+  auto* seed_opt = grade->add_option("--seed", seed,
+                                     "LABKIT_SEED for the tests' inputs, to reproduce a grade (default: fresh and random, "
+                                     "recorded in grade.json)");
+  grade->add_option("--base", grade_opts.base,
+                    "course commit (in --root's repository) whose tests and thresholds count (default: its HEAD; "
+                    "never the submission's history)");
   grade->add_option("--time-limit", grade_opts.time_limit_s, "seconds per test or benchmark process (default: each lab's)");
   grade->add_option("--repetitions", grade_opts.repetitions,
                     "benchmark repetitions of each lab's first measurement (default 15; a task short of full credit "

@@ -1,0 +1,2 @@
+// labctl track check: a track validated without building anything.
+#include <gtest/gtest.h>
