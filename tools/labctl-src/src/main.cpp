@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "grade.hpp"
+#include "track.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"labctl: build, test, measure and explain the AI hardware labs"};
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
                     "is measured again with 2x, then 3x as many)");
   grade->add_option("--work", grade_opts.work, "work folder for the pristine tree and its build (default: build/grade)");
 
+  std::string track_file;
+  auto* track_cmd = app.add_subcommand("track", "instructors' tracks (labs/tracks/*.toml)");
+  track_cmd->require_subcommand(1);
+  auto* track_check = track_cmd->add_subcommand(
+      "check", "validate a track without building: every task's points, visibility and thresholds");
+  track_check->add_option("FILE", track_file, "track file, e.g. labs/tracks/software-ml.toml")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,6 +102,7 @@ int main(int argc, char** argv) {
     if (*machine) return labctl::cmd_machine(ctx, json, quick);
     if (*reset) return labctl::cmd_reset(ctx, lab);
     if (*create) return labctl::cmd_new(ctx, lab, phase, title);
+    if (*track_check) return labctl::cmd_track_check(ctx, track_file);
     if (*grade) {
       if (*seed_opt) grade_opts.seed = seed;
       return labctl::cmd_grade(ctx, grade_opts);

@@ -138,6 +138,8 @@ class Grading : public ::testing::Test {
   }
   static void TearDownTestSuite() { fs::remove_all(g_base); }
 
+
+ public:
   // A student's checkout: the course as it is, then `edit` applied.
   static fs::path submission(const std::string& name) {
     const fs::path dir = g_base / ("sub-" + name);

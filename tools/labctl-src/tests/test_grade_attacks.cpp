@@ -30,7 +30,7 @@ double systolic_starter_score() {
 
 // A submission whose file `rel` gets `code` appended (or replaces it).
 fs::path attack(const std::string& name, const std::string& rel, const std::string& code, bool replace = false) {
-  const auto sub = submission(name);
+  const auto sub = Grading::submission(name);
   write(sub / rel, (replace ? "" : read(sub / rel)) + code);
   return sub;
 }
@@ -120,7 +120,7 @@ TEST_F(Grading, AttackExitingEarlyOrRewritingTheReportEarnsNothing) {
 TEST_F(Grading, AttackReadingTheSeedOnlyRevealsThisGradesFreshSeed) {
   const double starter = systolic_starter_score();
   // The issue's attack: the seed in a visible failure message.
-  const auto sub = submission("seed");
+  const auto sub = Grading::submission("seed");
   std::string code = read(sub / kSystolicStudent);
   code = std::regex_replace(code, std::regex(R"(ComputeStats s;)"),
                             "ComputeStats s; throw std::runtime_error(std::string(\"LABKIT_SEED=\") + std::getenv(\"LABKIT_SEED\"));");
