@@ -355,36 +355,47 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
     for (const auto& t : lab.tasks) (t.kind == "test" ? has_tests : has_bench) = true;
 
     // Build this lab's targets only: a compile error here costs only this lab.
+    // First the student library (compiled, linked into nothing yet) and the
+    // reference tests (the expected test list); the student's objects are
+    // read before anything that contains them is linked or run.
+    auto build_targets = [&](const std::vector<std::string>& targets) {
+      if (targets.empty() || failure.count("test")) return;
+      std::vector<std::string> argv = {"cmake", "--build", build.string()};
+      for (const auto& t : targets) argv.insert(argv.end(), {"--target", t});
+      const auto r = run_process(argv, quiet);
+      std::ofstream(lab_out / "build.log", std::ios::app) << r.output;
+      if (!r.ok()) failure["test"] = failure["bench"] = "compile error:\n" + compile_errors(r.output);
+    };
+    fs::remove(lab_out / "build.log");
     if (!failure.count("test")) {
       Progress p(step + ": building");
-      std::vector<std::string> argv = {"cmake", "--build", build.string()};
-      if (has_tests) argv.insert(argv.end(), {"--target", lab.id + "_test_" + o.impl});
-      // The expected test list comes from the grader's reference build.
-      if (has_tests && o.impl != "reference") argv.insert(argv.end(), {"--target", lab.id + "_test_reference"});
-      if (has_bench) argv.insert(argv.end(), {"--target", lab.id + "_bench"});
-      const auto r = run_process(argv, quiet);
-      std::ofstream(lab_out / "build.log") << r.output;
-      p.finish(r.ok() ? "ok" : "compile error");
-      if (!r.ok()) failure["test"] = failure["bench"] = "compile error:\n" + compile_errors(r.output);
-    }
+      std::vector<std::string> first;
+      if (o.impl == "student" && run_process({"ninja", "-C", build.string(), "-t", "query", lab.id + "_student"}).ok())
+        first.push_back(lab.id + "_student");
+      if (has_tests && o.impl != "reference") first.push_back(lab.id + "_test_reference");
+      build_targets(first);
 
-    // Student code is read before it runs: its objects (as this grader built
-    // them) and its HDL sources must follow the rules of untrusted.hpp.
-    if (o.impl == "student" && !failure.count("test")) {
-      std::vector<std::string> problems;
-      const fs::path archive = build / "lib" / ("lib" + lab.id + "_student.a");
-      if (fs::exists(archive)) {
-        const auto check = check_student_archive(archive, undefined_symbols(build / "lib" / ("lib" + lab.id + "_reference.a")));
-        problems = check.problems;
+      // Student code is read before it runs: its objects (as this grader
+      // built them) and its HDL sources must follow the rules of untrusted.hpp.
+      if (o.impl == "student" && !failure.count("test")) {
+        std::vector<std::string> problems;
+        const fs::path archive = build / "lib" / ("lib" + lab.id + "_student.a");
+        if (fs::exists(archive))
+          problems = check_student_archive(archive, undefined_symbols(build / "lib" / ("lib" + lab.id + "_reference.a"))).problems;
+        for (const auto& problem : check_hdl_sources(tl.lab.dir / "student")) problems.push_back(problem);
+        untrusted_checks[lab.id] = problems;
+        if (!problems.empty()) {
+          std::string why = "rejected before running: the student code breaks the grading rules (docs/instructors.md, "
+                            "\"Threat model\"):";
+          for (const auto& problem : problems) why += "\n- " + problem;
+          failure["test"] = failure["bench"] = why;
+        }
       }
-      for (const auto& p : check_hdl_sources(tl.lab.dir / "student")) problems.push_back(p);
-      untrusted_checks[lab.id] = problems;
-      if (!problems.empty()) {
-        std::string why = "rejected before running: the student code breaks the grading rules (docs/instructors.md, "
-                          "\"Threat model\"):";
-        for (const auto& p : problems) why += "\n- " + p;
-        failure["test"] = failure["bench"] = why;
-      }
+      std::vector<std::string> then;
+      if (has_tests) then.push_back(lab.id + "_test_" + o.impl);
+      if (has_bench) then.push_back(lab.id + "_bench");
+      build_targets(then);
+      p.finish(failure.empty() ? "ok" : failure["test"].rfind("rejected", 0) == 0 ? "rejected" : "compile error");
     }
 
     // Tests.
@@ -701,6 +712,33 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
                   {"labs", lab_reports},
                   {"machine", labkit::to_json(machine)}}}};
   std::ofstream(o.out / "grade.json") << grade.dump(2) << "\n";
+
+  // results.json for Gradescope (ci/gradescope/run_autograder): the score
+  // students see is the visible one until the track's due date, so hidden
+  // tasks cannot be read off the difference; after it (Gradescope's "Regrade
+  // all submissions") the score of record includes every task. Hidden tasks
+  // keep Gradescope's own visibility, and nothing of labkit's superset
+  // (measurements, per-lab failures) is in it.
+  {
+    json gs_tests = json::array();
+    for (const auto& t : tests_json) {
+      json e = t;
+      e.erase("labkit");
+      gs_tests.push_back(e);
+    }
+    json results = {
+        {"score", past_due ? score : visible_score},
+        {"output", summary_line + (past_due ? "" : fmt::format("\nThe score shown is the visible tasks' score{}.",
+                                                                hidden_pending ? "; hidden tasks count after the due date" : ""))},
+        {"visibility", "visible"},
+        {"stdout_visibility", "hidden"},
+        {"execution_time", seconds},
+        {"tests", gs_tests},
+        {"extra_data", {{"labkit_total_score", score}, {"labkit_max_score", max_score}, {"hidden_included", past_due},
+                        {"seed", seed}, {"commit", commit}, {"base", ref}, {"isolation", isolation_note},
+                        {"protected_edits", edits}, {"untrusted_checks", untrusted_checks}}}};
+    std::ofstream(o.out / "results.json") << results.dump(2) << "\n";
+  }
 
   // JUnit: hidden tasks appear as skipped, never as passed.
   {

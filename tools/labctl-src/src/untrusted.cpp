@@ -169,18 +169,20 @@ ObjectCheck check_student_archive(const fs::path& archive, const std::set<std::s
     check.problems.push_back("the grader could not read " + archive.filename().string() + " with nm and objdump (binutils)");
     return check;
   }
+  // Problems by rank: code before main, raw system calls, denied calls, then
+  // definitions (a GoogleTest TEST adds several of each; the first kinds say most).
   std::set<std::string> seen;
-  auto problem = [&](const std::string& object, const std::string& what) {
+  std::multimap<int, std::string> ranked;
+  auto problem = [&](const std::string& object, const std::string& what, int rank = 0) {
     const std::string p = basename_of(object) + ": " + what;
-    if (seen.insert(p).second && check.problems.size() < 20) check.problems.push_back(p);
+    if (seen.insert(p).second) ranked.emplace(rank, p);
   };
   for (const auto& s : defined)
     if (!allowed_definition(s.name, demangle(s.name), s.type))
-      problem(s.object, "defines '" + demangle(s.name) +
-                            "' outside the lab's student namespace (helpers go in that namespace, or are static)");
+      problem(s.object, "defines '" + demangle(s.name) + "' outside the lab's student namespace (helpers go in that namespace, or are static)", 3);
   for (const auto& s : undefined) {
     if (sanctioned.count(s.name)) continue;
-    if (const auto why = denied_reference(s.name); !why.empty()) problem(s.object, why);
+    if (const auto why = denied_reference(s.name); !why.empty()) problem(s.object, why, 2);
   }
 
   // Static initializers: code that runs before main. The only one allowed is
@@ -217,12 +219,16 @@ ObjectCheck check_student_archive(const fs::path& archive, const std::set<std::s
       std::smatch m;
       if (std::regex_search(line, m, member)) object = m[1];
       else if (std::regex_search(line, m, disasm)) section = m[1];
-      else if (std::regex_search(line, m, raw_syscall)) problem(object, "makes a raw system call (" + std::string(m[1]) + ")");
+      else if (std::regex_search(line, m, raw_syscall)) problem(object, "makes a raw system call (" + std::string(m[1]) + ")", 1);
       else if (starts_with(section, ".text.startup") && std::regex_search(line, m, reloc) && !kIostreamInit.count(m[1]))
         problem(object, "has a static initializer that uses " + demangle(m[1]) +
                             " (student code may not run before the tests: use a function-local static)");
     }
   }
+  const std::size_t kShown = 12;
+  for (const auto& [rank, p] : ranked)
+    if (check.problems.size() < kShown) check.problems.push_back(p);
+  if (ranked.size() > kShown) check.problems.push_back(fmt::format("... and {} more", ranked.size() - kShown));
   return check;
 }
 
