@@ -728,6 +728,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
     }
     json results = {
         {"score", past_due ? score : visible_score},
+        {"max_score", max_score},
         {"output", summary_line + (past_due ? "" : fmt::format("\nThe score shown is the visible tasks' score{}.",
                                                                 hidden_pending ? "; hidden tasks count after the due date" : ""))},
         {"visibility", "visible"},

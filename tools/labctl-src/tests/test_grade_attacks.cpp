@@ -156,6 +156,25 @@ TEST_F(Grading, AttackWritingIntoTheCourseOrTheGradersOutputFails) {
   else EXPECT_NE(g.j["labkit"]["filesystem"].get<std::string>().find("not isolated"), std::string::npos);
 }
 
+TEST_F(Grading, AttackHiddenTasksCannotBeReadOffGradescopesScore) {
+  // The reference's chip-design grade (test_grade.cpp made it): it earns the
+  // after_due task's points too, so a total that counted them would show.
+  const auto& g = shipped_grade((g_course / "labs/tracks/chip-design.toml").string(), kReferenceGrade);
+  ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
+  const json r = json::parse(read(g.out / "results.json"));
+  const double visible = g.j["labkit"]["visible_score"].get<double>();
+  EXPECT_LT(visible, g.j["score"].get<double>()) << "chip-design.toml has an after_due task the reference passes";
+  EXPECT_DOUBLE_EQ(r["score"].get<double>(), visible) << "Gradescope's score is the visible one until the due date";
+  EXPECT_FALSE(r["extra_data"]["hidden_included"].get<bool>());
+  int after_due = 0;
+  for (const auto& t : r["tests"]) {
+    EXPECT_FALSE(t.contains("labkit")) << t.dump();
+    after_due += t["visibility"] == "after_due_date";
+  }
+  EXPECT_GE(after_due, 1);
+  EXPECT_EQ(r["stdout_visibility"], "hidden");
+}
+
 // Last of the suite: it commits to the course repository.
 TEST_F(Grading, AttackAnOlderCourseCommitInTheSubmissionIsGradedWithTodaysTests) {
   // The course raises a task's points after the student cloned it.
