@@ -52,6 +52,14 @@ void expect_rejected(const Grade& g, const std::string& lab, const std::string& 
   EXPECT_GT(tasks, 0);
 }
 
+// The systolic-array attack `sub` is rejected, and scores no more than the starter.
+Grade expect_systolic_rejected(const fs::path& sub, double starter, const std::string& why) {
+  auto g = grade_systolic(sub);
+  EXPECT_LE(lab_score(g.j, "systolic-array"), starter);
+  expect_rejected(g, "systolic-array", why);
+  return g;
+}
+
 TEST_F(Grading, AttackSkippingFromAGlobalEnvironmentOrAStudentFunctionEarnsNoMoreThanTheStarter) {
   const double starter = systolic_starter_score();
   // The issue's six lines: every test skipped before it starts.
@@ -59,9 +67,7 @@ TEST_F(Grading, AttackSkippingFromAGlobalEnvironmentOrAStudentFunctionEarnsNoMor
                           "#include <gtest/gtest.h>\n"
                           "namespace { struct SkipAll : ::testing::Environment { void SetUp() override { GTEST_SKIP(); } };\n"
                           "const auto* skip_all = ::testing::AddGlobalTestEnvironment(new SkipAll); }\n");
-  const auto g1 = grade_systolic(env);
-  EXPECT_LE(lab_score(g1.j, "systolic-array"), starter);
-  expect_rejected(g1, "systolic-array", "static initializer");
+  expect_systolic_rejected(env, starter, "static initializer");
 
   // The same from inside the graded function, while a test runs.
   const auto in_call = attack("skip-call", kSystolicStudent,
@@ -72,9 +78,7 @@ TEST_F(Grading, AttackSkippingFromAGlobalEnvironmentOrAStudentFunctionEarnsNoMor
   code = std::regex_replace(code, std::regex(R"(namespace systolic_array::student \{\n\nComputeStats)"),
                             "namespace systolic_array::student {\nvoid skip_me();\nComputeStats");
   write(in_call / kSystolicStudent, code);
-  const auto g2 = grade_systolic(in_call);
-  EXPECT_LE(lab_score(g2.j, "systolic-array"), starter);
-  expect_rejected(g2, "systolic-array", "calls into GoogleTest");
+  expect_systolic_rejected(in_call, starter, "calls into GoogleTest");
 }
 
 TEST_F(Grading, AttackPaddingAWildcardFilterWithExtraTestsEarnsNothing) {
@@ -109,9 +113,7 @@ TEST_F(Grading, AttackExitingEarlyOrRewritingTheReportEarnsNothing) {
       "struct Rewrite { ~Rewrite() { forge_report(); } };\n"
       "void at_exit_too() { static Rewrite r; }\n"
       "}\n");
-  const auto g = grade_systolic(sub);
-  EXPECT_LE(lab_score(g.j, "systolic-array"), starter);
-  expect_rejected(g, "systolic-array", "calls _exit()");
+  const auto g = expect_systolic_rejected(sub, starter, "calls _exit()");
   const auto out = g.j["tests"][0]["output"].get<std::string>();
   EXPECT_NE(out.find("calls fopen()"), std::string::npos) << out;
   EXPECT_NE(out.find("opens files"), std::string::npos) << out;
@@ -147,8 +149,7 @@ TEST_F(Grading, AttackWritingIntoTheCourseOrTheGradersOutputFails) {
                               "\", \"../../../pwned-by-student\"})\n"
                               "    if (std::FILE* f = std::fopen(p, \"w\")) std::fclose(f);\n"
                               "} } pwn;\n}\n");
-  const auto g = grade_systolic(sub);
-  expect_rejected(g, "systolic-array", "static initializer");
+  const auto g = expect_systolic_rejected(sub, systolic_starter_score(), "static initializer");
   EXPECT_FALSE(fs::exists(course_file));
   EXPECT_FALSE(fs::exists(out_file));
   // Where the grader runs as root, what runs is also an unprivileged user's.
