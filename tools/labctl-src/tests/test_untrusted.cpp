@@ -12,8 +12,18 @@ using namespace labctl;
 
 namespace {
 
+fs::path scratch_root() { return fs::temp_directory_path() / ("labctl-untrusted-" + std::to_string(getpid())); }
+
+// This run's scratch folders go when the test program ends.
+const struct RemoveScratch {
+  ~RemoveScratch() {
+    std::error_code ec;
+    fs::remove_all(scratch_root(), ec);
+  }
+} remove_scratch;
+
 fs::path scratch(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("labctl-untrusted-" + std::to_string(getpid())) / name;
+  const auto dir = scratch_root() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
