@@ -98,42 +98,6 @@ void sync_tree(const fs::path& src, const fs::path& dest, const fs::path& keep) 
   for (const auto& p : extra) fs::remove_all(p);
 }
 
-// GoogleTest's filter syntax: positive patterns, then '-' and negative ones,
-// ':'-separated, with * and ? wildcards.
-bool glob_match(const std::string& pattern, const std::string& text) {
-  std::size_t p = 0, t = 0, star = std::string::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-bool gtest_filter_match(const std::string& filter, const std::string& full_name) {
-  const auto dash = filter.find('-');
-  const std::string pos = dash == std::string::npos ? filter : filter.substr(0, dash);
-  const std::string neg = dash == std::string::npos ? "" : filter.substr(dash + 1);
-  auto any = [&](const std::string& list) {
-    std::stringstream ss(list);
-    std::string pat;
-    while (std::getline(ss, pat, ':'))
-      if (!pat.empty() && glob_match(pat, full_name)) return true;
-    return false;
-  };
-  return (pos.empty() ? true : any(pos)) && !any(neg);
-}
-
 double curve_score(const Task& t, double value, double points) {
   double fraction;
   if (t.curve == "proportional") {
@@ -504,32 +468,11 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
         g.status = "error";
         g.output = failure[kind_key];
       } else if (t.kind == "test") {
-        // The tests of record are the reference build's that match the
-        // filter; the graded binary must list exactly those.
-        int passed = 0, total = 0;
-        std::string failed_list, list_diff;
-        std::set<std::string> expected, listed;
-        for (const auto& name : expected_tests)
-          if (gtest_filter_match(t.filter, name)) expected.insert(name);
-        for (const auto& name : listed_tests)
-          if (gtest_filter_match(t.filter, name)) listed.insert(name);
-        for (const auto& name : listed)
-          if (!expected.count(name)) list_diff += "\n- " + name + ": not in the grader's reference build";
-        for (const auto& name : expected)
-          if (!listed.count(name)) list_diff += "\n- " + name + ": missing from the graded build";
-        for (const auto& name : expected) {
-          ++total;
-          const auto it = tests.find(name);
-          std::string why;
-          if (it == tests.end()) why = "not run (the test program ended before it, or it never ran)";
-          else if (it->second.skipped) {
-            const auto ref = reference_skips.find(name);
-            if (ref == reference_skips.end() || ref->second != it->second.message)
-              why = "skipped (" + tail_lines(it->second.message, 1) + "), and the reference build does not skip it here: a skip is a failure";
-          } else if (!it->second.passed) why = tail_lines(it->second.message, 3);
-          if (why.empty()) ++passed;
-          else if (failed_list.size() < 1500) failed_list += "- " + name + ": " + why + "\n";
-        }
+        const TestVerdict v = judge_test_task(t.filter, expected_tests, listed_tests, tests, reference_skips);
+        int passed = v.passed;
+        const int total = v.total;
+        const std::string& failed_list = v.failed_list;
+        const std::string& list_diff = v.list_diff;
         if (total == 0) {
           g.status = "error";
           g.output = "no test of the reference build matched the filter '" + t.filter + "'";

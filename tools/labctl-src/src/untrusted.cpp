@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "process.hpp"
+#include "results.hpp"
 
 namespace labctl {
 
@@ -111,6 +112,76 @@ std::string fmt_line(const std::string& file, int line, const std::string& what)
 }
 
 }  // namespace
+
+// GoogleTest's filter syntax: positive patterns, then '-' and negative ones,
+// ':'-separated, with * and ? wildcards.
+static bool glob_match(const std::string& pattern, const std::string& text) {
+  std::size_t p = 0, t = 0, star = std::string::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool gtest_filter_match(const std::string& filter, const std::string& full_name) {
+  const auto dash = filter.find('-');
+  const std::string pos = dash == std::string::npos ? filter : filter.substr(0, dash);
+  const std::string neg = dash == std::string::npos ? "" : filter.substr(dash + 1);
+  auto any = [&](const std::string& list) {
+    std::stringstream ss(list);
+    std::string pat;
+    while (std::getline(ss, pat, ':'))
+      if (!pat.empty() && glob_match(pat, full_name)) return true;
+    return false;
+  };
+  return (pos.empty() ? true : any(pos)) && !any(neg);
+}
+
+TestVerdict judge_test_task(const std::string& filter, const std::vector<std::string>& expected_tests,
+                            const std::vector<std::string>& listed_tests,
+                            const std::map<std::string, labkit::TestResult>& reported,
+                            const std::map<std::string, std::string>& reference_skips) {
+  TestVerdict v;
+  std::set<std::string> expected, listed;
+  for (const auto& name : expected_tests)
+    if (gtest_filter_match(filter, name)) expected.insert(name);
+  for (const auto& name : listed_tests)
+    if (gtest_filter_match(filter, name)) listed.insert(name);
+  for (const auto& name : listed)
+    if (!expected.count(name)) v.list_diff += "\n- " + name + ": not in the grader's reference build";
+  for (const auto& name : expected)
+    if (!listed.count(name)) v.list_diff += "\n- " + name + ": missing from the graded build";
+  for (const auto& name : expected) {
+    ++v.total;
+    const auto it = reported.find(name);
+    std::string why;
+    if (it == reported.end()) {
+      why = "not run (the test program ended before it, or it never ran)";
+    } else if (it->second.skipped) {
+      const auto ref = reference_skips.find(name);
+      if (ref == reference_skips.end() || ref->second != it->second.message)
+        why = "skipped (" + tail_lines(it->second.message, 1) +
+              "), and the reference build does not skip it here for that reason: a skip is a failure";
+    } else if (!it->second.passed) {
+      why = tail_lines(it->second.message, 3);
+    }
+    if (why.empty()) ++v.passed;
+    else if (v.failed_list.size() < 1500) v.failed_list += "- " + name + ": " + why + "\n";
+  }
+  return v;
+}
 
 bool allowed_definition(const std::string& mangled, const std::string& demangled, char type) {
   if (in_student_scope(demangled)) return true;

@@ -13,9 +13,12 @@
 //   - the expected test list comes from the grader's reference build.
 #pragma once
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <labkit/report.hpp>
 
 #include "process.hpp"
 
@@ -67,6 +70,25 @@ std::vector<std::string> check_hdl_sources(const fs::path& student_dir);
 // Reads `--gtest_list_tests` output into full names "Suite.Name" (the
 // parameter comments GoogleTest appends are dropped).
 std::vector<std::string> parse_gtest_list(const std::string& output);
+
+// GoogleTest's filter syntax: positive patterns, then '-' and negative ones,
+// ':'-separated, with * and ? wildcards.
+bool gtest_filter_match(const std::string& filter, const std::string& full_name);
+
+// How a test task's tests fared. The tests of record are the reference
+// build's that match the filter (`expected_tests`); the graded binary must list
+// exactly those (`listed_tests`), else `list_diff` says how they differ. Each
+// must appear in the report as passed; a skip counts only when the reference
+// build skipped the same test here with the same message.
+struct TestVerdict {
+  int passed = 0, total = 0;
+  std::string failed_list;  // "- Suite.Name: why" lines
+  std::string list_diff;    // empty when the lists agree
+};
+TestVerdict judge_test_task(const std::string& filter, const std::vector<std::string>& expected_tests,
+                            const std::vector<std::string>& listed_tests,
+                            const std::map<std::string, labkit::TestResult>& reported,
+                            const std::map<std::string, std::string>& reference_skips);
 
 // The rules, exposed for unit tests.
 bool allowed_definition(const std::string& mangled, const std::string& demangled, char type);

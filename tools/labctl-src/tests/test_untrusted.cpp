@@ -141,3 +141,46 @@ TEST(Untrusted, SandboxedChildCannotWriteTheGradersFilesButItsPrivateFolder) {
   EXPECT_FALSE(take_report(priv / "link.json", work / "link.json"));
   EXPECT_FALSE(fs::exists(work / "link.json"));
 }
+
+namespace {
+
+labkit::TestResult result(bool passed, bool skipped = false, const std::string& message = "") {
+  labkit::TestResult r;
+  r.passed = passed;
+  r.skipped = skipped;
+  r.message = message;
+  return r;
+}
+
+}  // namespace
+
+// The runtime rules behind the object checks: what the report may claim.
+TEST(Untrusted, ASkipCountsOnlyWhenTheReferenceSkipsTheSameTestForTheSameReason) {
+  const std::vector<std::string> names = {"Dot.A", "Dot.B", "Dot.C", "Saxpy.A"};
+  const std::map<std::string, labkit::TestResult> reported = {
+      {"Dot.A", result(true)}, {"Dot.B", result(false, true, "no CUDA device")}, {"Dot.C", result(false, true, "no CUDA device")}};
+  // Dot.B: the reference skips it here too, with the same message; Dot.C: it does not.
+  const auto v = judge_test_task("Dot.*", names, names, reported, {{"Dot.B", "no CUDA device"}});
+  EXPECT_EQ(v.total, 3);
+  EXPECT_EQ(v.passed, 2);
+  EXPECT_NE(v.failed_list.find("Dot.C: skipped (no CUDA device), and the reference build does not skip it"), std::string::npos)
+      << v.failed_list;
+  EXPECT_TRUE(v.list_diff.empty());
+  // Same test, another reason: a failure.
+  EXPECT_EQ(judge_test_task("Dot.B", names, names, reported, {{"Dot.B", "needs AVX-512"}}).passed, 0);
+}
+
+TEST(Untrusted, ATestMissingFromTheReportFailsAndAListThatDiffersIsReported) {
+  const std::vector<std::string> expected = {"Dot.A", "Dot.B"};
+  // The process ended before Dot.B: its report has only Dot.A.
+  const auto early = judge_test_task("Dot.*", expected, expected, {{"Dot.A", result(true)}}, {});
+  EXPECT_EQ(early.passed, 1);
+  EXPECT_NE(early.failed_list.find("Dot.B: not run"), std::string::npos) << early.failed_list;
+  // Extra tests matching a wildcard, and one of record missing from the graded build.
+  const auto padded = judge_test_task("Dot.*", expected, {"Dot.A", "Dot.Padding"},
+                                      {{"Dot.A", result(true)}, {"Dot.Padding", result(true)}}, {});
+  EXPECT_NE(padded.list_diff.find("Dot.Padding: not in the grader's reference build"), std::string::npos) << padded.list_diff;
+  EXPECT_NE(padded.list_diff.find("Dot.B: missing from the graded build"), std::string::npos) << padded.list_diff;
+  // Negative patterns and '?' follow GoogleTest's syntax.
+  EXPECT_EQ(judge_test_task("Dot.?-Dot.B", expected, expected, {{"Dot.A", result(true)}}, {}).total, 1);
+}
