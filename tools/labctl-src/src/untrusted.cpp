@@ -67,6 +67,15 @@ bool in_student_scope(std::string name) {
   return false;
 }
 
+// Instantiations of the C++ library's templates: every file that uses
+// <string> or <vector> emits some, and libstdc++ exports many of the same
+// names, so they cannot tell an attack from ordinary code (threat model: not
+// guaranteed).
+bool in_standard_library(const std::string& mangled) {
+  static const std::regex std_names("^_Z(TV|TI|TS)?N?K?(St|Sa|Ss|Si|So|Sd|9__gnu_cxx)|^_ZSt");
+  return std::regex_search(mangled, std_names);
+}
+
 bool mentions_googletest(const std::string& mangled) {
   static const std::regex gtest("^_Z(TV|TI|TS|GV)?N?K?7testing|^_Z.*N7testing");
   return std::regex_search(mangled, gtest);
@@ -227,7 +236,30 @@ std::set<std::string> undefined_symbols(const fs::path& archive) {
   return out;
 }
 
-ObjectCheck check_student_archive(const fs::path& archive, const std::set<std::string>& sanctioned) {
+Harness read_harness(const fs::path& reference_archive, const fs::path& test_objects, const fs::path& test_program) {
+  Harness h;
+  h.sanctioned_calls = undefined_symbols(reference_archive);
+  bool ok = false;
+  if (fs::is_directory(test_objects))
+    for (const auto& e : fs::recursive_directory_iterator(test_objects))
+      if (e.is_regular_file() && e.path().extension() == ".o")
+        for (const auto& s : read_nm(e.path(), {"--defined-only", "--extern-only"}, ok)) h.test_object_defs.insert(s.name);
+  if (!fs::exists(test_program)) return h;
+  for (const auto& s : read_nm(test_program, {"--defined-only", "--extern-only"}, ok)) h.library_defs.insert(s.name);
+  // The shared libraries it loads, and what they export (read once per grade).
+  static std::map<std::string, std::set<std::string>> exports;
+  const auto ldd = run_process({"ldd", test_program.string()});
+  static const std::regex lib(R"(=> (/\S+) \(0x)");
+  for (std::sregex_iterator it(ldd.output.begin(), ldd.output.end(), lib), end; it != end; ++it) {
+    const std::string path = (*it)[1];
+    if (!exports.count(path))
+      for (const auto& s : read_nm(path, {"-D", "--defined-only"}, ok)) exports[path].insert(s.name.substr(0, s.name.find('@')));
+    h.library_defs.insert(exports[path].begin(), exports[path].end());
+  }
+  return h;
+}
+
+ObjectCheck check_student_archive(const fs::path& archive, const Harness& harness) {
   ObjectCheck check;
   bool defined_ok = false, undefined_ok = false;
   const auto defined = read_nm(archive, {"--defined-only", "--extern-only"}, defined_ok);
@@ -248,11 +280,16 @@ ObjectCheck check_student_archive(const fs::path& archive, const std::set<std::s
     const std::string p = basename_of(object) + ": " + what;
     if (seen.insert(p).second) ranked.emplace(rank, p);
   };
-  for (const auto& s : defined)
-    if (!allowed_definition(s.name, demangle(s.name), s.type))
-      problem(s.object, "defines '" + demangle(s.name) + "' outside the lab's student namespace (helpers go in that namespace, or are static)", 3);
+  for (const auto& s : defined) {
+    const std::string name = demangle(s.name);
+    if (!allowed_definition(s.name, name, s.type))
+      problem(s.object, "defines '" + name + "' outside the lab's student namespace (helpers go in that namespace, or are static)", 3);
+    else if (!in_student_scope(name) && !in_standard_library(s.name) && harness.library_defs.count(s.name) &&
+             !harness.test_object_defs.count(s.name))
+      problem(s.object, "redefines '" + name + "', which the program's libraries define: its copy could replace theirs", 1);
+  }
   for (const auto& s : undefined) {
-    if (sanctioned.count(s.name)) continue;
+    if (harness.sanctioned_calls.count(s.name)) continue;
     if (const auto why = denied_reference(s.name); !why.empty()) problem(s.object, why, 2);
   }
 

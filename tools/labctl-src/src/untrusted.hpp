@@ -54,10 +54,24 @@ struct ObjectCheck {
   std::vector<std::string> problems;  // each names the object, the symbol and the rule
 };
 
-// Checks the student library the grader built (lib<lab>_student.a).
-// `sanctioned` are undefined symbols the reference library of the same lab
-// calls too: what the instructor's own solution needs is allowed.
-ObjectCheck check_student_archive(const fs::path& archive, const std::set<std::string>& sanctioned);
+// What the instructor's side of a lab's test program defines and calls, read
+// from the grader's reference build.
+struct Harness {
+  std::set<std::string> sanctioned_calls;  // what the reference library calls: allowed to students too
+  std::set<std::string> test_object_defs;  // symbols the test objects define (they come first on the link line)
+  std::set<std::string> library_defs;      // symbols the libraries of the program define (static and shared)
+};
+// `reference_archive` lib<lab>_reference.a; `test_objects` the folder of the
+// test program's objects; `test_program` the linked reference test program.
+Harness read_harness(const fs::path& reference_archive, const fs::path& test_objects, const fs::path& test_program);
+
+// Checks the student library the grader built (lib<lab>_student.a). A weak
+// definition outside the student namespace and the C++ library's templates
+// is allowed unless a library of the program defines the same symbol and the
+// test objects do not: then the student's copy could replace the library's
+// (weak symbols resolve to the first copy the linker sees, and the
+// executable's copy interposes a shared library's).
+ObjectCheck check_student_archive(const fs::path& archive, const Harness& harness);
 
 // Symbols an object or archive references but does not define (nm -u).
 std::set<std::string> undefined_symbols(const fs::path& archive);

@@ -117,6 +117,14 @@ TEST_F(Grading, AttackExitingEarlyOrRewritingTheReportEarnsNothing) {
   const auto out = g.j["tests"][0]["output"].get<std::string>();
   EXPECT_NE(out.find("calls fopen()"), std::string::npos) << out;
   EXPECT_NE(out.find("opens files"), std::string::npos) << out;
+
+  // Or replace the C library's writer for the whole program (GoogleTest's
+  // report included) with a weak definition of the same name.
+  const auto interpose = attack("interpose", kSystolicStudent,
+                                "#include <cstdio>\n"
+                                "extern \"C\" __attribute__((weak)) int fputs(const char* s, std::FILE* f) {\n"
+                                "  return static_cast<int>(fwrite(s, 1, 0, f)); }\n");
+  expect_systolic_rejected(interpose, starter, "redefines 'fputs', which the program's libraries define");
 }
 
 TEST_F(Grading, AttackReadingTheSeedOnlyRevealsThisGradesFreshSeed) {

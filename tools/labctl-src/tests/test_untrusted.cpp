@@ -102,7 +102,23 @@ TEST(Untrusted, ArchiveCheckAllowsIostreamAndRefusesOtherStaticInitializersAndSy
   // What the reference itself calls is the instructor's choice, and allowed.
   const auto exits = student_archive("exit", "#include <cstdlib>\nnamespace lab::student { void f() { std::exit(0); } }\n");
   EXPECT_NE(joined(check_student_archive(exits, {})).find("calls exit()"), std::string::npos);
-  EXPECT_TRUE(check_student_archive(exits, {"exit"}).problems.empty());
+  Harness reference_exits;
+  reference_exits.sanctioned_calls = {"exit"};
+  EXPECT_TRUE(check_student_archive(exits, reference_exits).problems.empty());
+}
+
+// A weak definition named like a library's function (the C library's fputs,
+// or a std symbol by an asm label) would replace it in the whole program.
+TEST(Untrusted, AWeakDefinitionMayNotReplaceALibrarysUnlessTheTestsDefineItFirst) {
+  const auto weak = student_archive("weak", "#include <cstdio>\nextern \"C\" __attribute__((weak)) int fputs(const char*, std::FILE*) { return 0; }\n"
+                                            "namespace lab::student { float f(float x) { return x; } }\n");
+  Harness libc;
+  libc.library_defs = {"fputs"};
+  EXPECT_NE(joined(check_student_archive(weak, libc)).find("redefines 'fputs', which the program's libraries define"),
+            std::string::npos) << joined(check_student_archive(weak, libc));
+  libc.test_object_defs = {"fputs"};  // the test objects' copy comes first: the student's is never used
+  EXPECT_TRUE(check_student_archive(weak, libc).problems.empty()) << joined(check_student_archive(weak, libc));
+  EXPECT_TRUE(check_student_archive(weak, {}).problems.empty()) << "nothing else defines it: only student code calls it";
 }
 
 TEST(Untrusted, HdlSystemTasksThatRunCommandsOrTouchFilesAreRefused) {
