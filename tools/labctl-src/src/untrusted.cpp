@@ -192,8 +192,29 @@ TestVerdict judge_test_task(const std::string& filter, const std::vector<std::st
   return v;
 }
 
+// What a static initializer may touch: <iostream>'s std::ios_base::Init, or,
+// in nvcc's registration of a .cu file's kernels (__sti____cudaRegisterAll),
+// the CUDA runtime's registration calls and the addresses of what it
+// registers (taking a kernel stub's address runs no student code).
+bool allowed_in_initializer(const std::string& function, const std::string& reloc_type, const std::string& target) {
+  static const std::set<std::string> kIostreamInit = {"_ZNSt8ios_base4InitC1Ev", "_ZNSt8ios_base4InitD1Ev", "__cxa_atexit",
+                                                      "__dso_handle", "_ZStL8__ioinit", ".bss"};
+  if (kIostreamInit.count(target)) return true;
+  if (function != "_ZL24__sti____cudaRegisterAllv") return false;
+  if (starts_with(target, "__cudaRegister") || target == "atexit") return true;
+  const bool call = reloc_type.find("PLT") != std::string::npos;
+  return !call && (starts_with(target, ".") || in_student_scope(demangle(target)));
+}
+
 bool allowed_definition(const std::string& mangled, const std::string& demangled, char type) {
   if (in_student_scope(demangled)) return true;
+  // nvcc's host stub of a __global__ kernel: "__device_stub__" and the
+  // kernel's own mangled name (without its leading '_').
+  static const std::string kStub = "__device_stub__";
+  if (starts_with(demangled, kStub)) {
+    const std::string kernel = demangled.substr(kStub.size(), demangled.find('(') - kStub.size());
+    return in_student_scope(demangle("_" + kernel));
+  }
   // Weak definitions (inline functions, template instantiations, vtables) are
   // emitted by every C++ file that uses a header; the linker keeps one copy.
   // GoogleTest's are refused: student code has no reason to instantiate them.
@@ -317,19 +338,20 @@ ObjectCheck check_student_archive(const fs::path& archive, const Harness& harnes
     }
   }
   {
-    static const std::set<std::string> kIostreamInit = {"_ZNSt8ios_base4InitC1Ev", "_ZNSt8ios_base4InitD1Ev",
-                                                         "__cxa_atexit", "__dso_handle", "_ZStL8__ioinit", ".bss"};
     std::stringstream ss(startup.output);
-    std::string object, section;
+    std::string object, section, function;
     const std::regex member(R"(^(\S+\.o):\s+file format)"), disasm(R"(^Disassembly of section (\S+):)"),
-        reloc(R"(^\s+[0-9a-f]+: R_\S+\s+([^+\- ]+))"), raw_syscall(R"(\t(syscall|sysenter|int\s+\$0x80|svc\s))");
+        label(R"(^[0-9a-f]+ <(\S+)>:$)"), reloc(R"(^\s+[0-9a-f]+: (R_\S+)\s+([^+\- ]+))"),
+        raw_syscall(R"(\t(syscall|sysenter|int\s+\$0x80|svc\s))");
     for (std::string line; std::getline(ss, line);) {
       std::smatch m;
       if (std::regex_search(line, m, member)) object = m[1];
       else if (std::regex_search(line, m, disasm)) section = m[1];
+      else if (std::regex_search(line, m, label)) function = m[1];
       else if (std::regex_search(line, m, raw_syscall)) problem(object, "makes a raw system call (" + std::string(m[1]) + ")", 1);
-      else if (starts_with(section, ".text.startup") && std::regex_search(line, m, reloc) && !kIostreamInit.count(m[1]))
-        problem(object, "has a static initializer that uses " + demangle(m[1]) +
+      else if (starts_with(section, ".text.startup") && std::regex_search(line, m, reloc) &&
+               !allowed_in_initializer(function, m[1], m[2]))
+        problem(object, "has a static initializer that uses " + demangle(m[2]) +
                             " (student code may not run before the tests: use a function-local static)");
     }
   }

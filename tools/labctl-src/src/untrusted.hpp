@@ -107,5 +107,8 @@ TestVerdict judge_test_task(const std::string& filter, const std::vector<std::st
 // The rules, exposed for unit tests.
 bool allowed_definition(const std::string& mangled, const std::string& demangled, char type);
 std::string denied_reference(const std::string& mangled);
+// A relocation of type `reloc_type` to `target` inside `function`, a static
+// initializer (in .text.startup).
+bool allowed_in_initializer(const std::string& function, const std::string& reloc_type, const std::string& target);
 
 }  // namespace labctl

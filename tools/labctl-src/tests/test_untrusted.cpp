@@ -65,6 +65,9 @@ TEST(Untrusted, DefinitionsOnlyInTheStudentNamespaceOrWeakOutsideGoogleTest) {
   EXPECT_FALSE(allowed_definition("x", "testing::internal::Print(lab::student::Tag)", 'T'));
   EXPECT_FALSE(allowed_definition("_ZN7testing4Test5SetUpEv", "testing::Test::SetUp()", 'W'));
   EXPECT_FALSE(allowed_definition("x", "labkit::register_student(int)", 'T'));
+  // nvcc's host stub of a student kernel, and one made to look like it.
+  EXPECT_TRUE(allowed_definition("x", "__device_stub__ZN12cuda_kernels7student6reduceEPKfiPf(float const*, int, float*)", 'T'));
+  EXPECT_FALSE(allowed_definition("x", "__device_stub__ZN6labkit5writeEv()", 'T'));
 }
 
 TEST(Untrusted, RefusesCallsThatEndTheProcessOpenFilesOrReachGoogleTest) {
@@ -119,6 +122,21 @@ TEST(Untrusted, AWeakDefinitionMayNotReplaceALibrarysUnlessTheTestsDefineItFirst
   libc.test_object_defs = {"fputs"};  // the test objects' copy comes first: the student's is never used
   EXPECT_TRUE(check_student_archive(weak, libc).problems.empty()) << joined(check_student_archive(weak, libc));
   EXPECT_TRUE(check_student_archive(weak, {}).problems.empty()) << "nothing else defines it: only student code calls it";
+}
+
+// nvcc registers a .cu file's kernels from a static initializer of its own:
+// allowed, as long as it only registers (takes addresses) and calls no one else.
+TEST(Untrusted, CudaKernelRegistrationIsTheOnlyOtherStaticInitializerAllowed) {
+  const std::string cuda = "_ZL24__sti____cudaRegisterAllv";
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "__cudaRegisterFunction"));
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "atexit"));
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PC32", ".nvFatBinSegment"));
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PC32", "_ZN12cuda_kernels7student6reduceEPKfiPf"));
+  EXPECT_FALSE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "_ZN12cuda_kernels7student6reduceEPKfiPf"))
+      << "calling student code from the registration is running it before the tests";
+  EXPECT_FALSE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "puts"));
+  EXPECT_FALSE(allowed_in_initializer("_GLOBAL__sub_I_x.cpp", "R_X86_64_PLT32", "__cudaRegisterFunction"));
+  EXPECT_TRUE(allowed_in_initializer("_GLOBAL__sub_I_x.cpp", "R_X86_64_PLT32", "_ZNSt8ios_base4InitC1Ev"));
 }
 
 TEST(Untrusted, HdlSystemTasksThatRunCommandsOrTouchFilesAreRefused) {
