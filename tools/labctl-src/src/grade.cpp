@@ -346,9 +346,10 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
         const fs::path archive = build / "lib" / ("lib" + lab.id + "_student.a");
         if (fs::exists(archive))
           problems = check_student_archive(
-                         archive, read_harness(build / "lib" / ("lib" + lab.id + "_reference.a"),
-                                               build / fs::relative(lab.dir, stage) / "CMakeFiles" / (lab.id + "_test_reference.dir"),
-                                               build / "bin" / (lab.id + "_test_reference")))
+                         archive, cached_harness(work / "harness" / (lab.id + ".json"),
+                                                 build / "lib" / ("lib" + lab.id + "_reference.a"),
+                                                 build / fs::relative(lab.dir, stage) / "CMakeFiles" / (lab.id + "_test_reference.dir"),
+                                                 build / "bin" / (lab.id + "_test_reference")))
                          .problems;
         for (const auto& problem : check_hdl_sources(tl.lab.dir / "student")) problems.push_back(problem);
         untrusted_checks[lab.id] = problems;

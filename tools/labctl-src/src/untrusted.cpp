@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <map>
 #include <memory>
 #include <random>
@@ -92,10 +94,10 @@ struct NmSymbol {
 };
 
 // `nm -A --format=posix`: "archive[member.o]: name type value size".
-std::vector<NmSymbol> read_nm(const fs::path& archive, const std::vector<std::string>& flags, bool& ok) {
+std::vector<NmSymbol> read_nm(const std::vector<fs::path>& files, const std::vector<std::string>& flags, bool& ok) {
   std::vector<std::string> argv = {"nm", "-A", "--format=posix"};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.push_back(archive.string());
+  for (const auto& f : files) argv.push_back(f.string());
   const auto r = run_process(argv);
   ok = r.ok();
   std::vector<NmSymbol> out;
@@ -253,7 +255,7 @@ std::string denied_reference(const std::string& mangled) {
 std::set<std::string> undefined_symbols(const fs::path& archive) {
   bool ok = false;
   std::set<std::string> out;
-  for (const auto& s : read_nm(archive, {"--undefined-only"}, ok)) out.insert(s.name);
+  for (const auto& s : read_nm({archive}, {"--undefined-only"}, ok)) out.insert(s.name);
   return out;
 }
 
@@ -261,12 +263,14 @@ Harness read_harness(const fs::path& reference_archive, const fs::path& test_obj
   Harness h;
   h.sanctioned_calls = undefined_symbols(reference_archive);
   bool ok = false;
+  std::vector<fs::path> objects;
   if (fs::is_directory(test_objects))
     for (const auto& e : fs::recursive_directory_iterator(test_objects))
-      if (e.is_regular_file() && e.path().extension() == ".o")
-        for (const auto& s : read_nm(e.path(), {"--defined-only", "--extern-only"}, ok)) h.test_object_defs.insert(s.name);
+      if (e.is_regular_file() && e.path().extension() == ".o") objects.push_back(e.path());
+  if (!objects.empty())
+    for (const auto& s : read_nm(objects, {"--defined-only", "--extern-only"}, ok)) h.test_object_defs.insert(s.name);
   if (!fs::exists(test_program)) return h;
-  for (const auto& s : read_nm(test_program, {"--defined-only", "--extern-only"}, ok)) h.library_defs.insert(s.name);
+  for (const auto& s : read_nm({test_program}, {"--defined-only", "--extern-only"}, ok)) h.library_defs.insert(s.name);
   // The shared libraries it loads, and what they export (read once per grade).
   static std::map<std::string, std::set<std::string>> exports;
   const auto ldd = run_process({"ldd", test_program.string()});
@@ -274,17 +278,53 @@ Harness read_harness(const fs::path& reference_archive, const fs::path& test_obj
   for (std::sregex_iterator it(ldd.output.begin(), ldd.output.end(), lib), end; it != end; ++it) {
     const std::string path = (*it)[1];
     if (!exports.count(path))
-      for (const auto& s : read_nm(path, {"-D", "--defined-only"}, ok)) exports[path].insert(s.name.substr(0, s.name.find('@')));
+      for (const auto& s : read_nm({path}, {"-D", "--defined-only"}, ok)) exports[path].insert(s.name.substr(0, s.name.find('@')));
     h.library_defs.insert(exports[path].begin(), exports[path].end());
   }
   return h;
 }
 
+Harness cached_harness(const fs::path& cache, const fs::path& reference_archive, const fs::path& test_objects,
+                       const fs::path& test_program) {
+  // Reading the harness costs about a second a lab (nm on the test program and
+  // the libraries it loads); it changes only when the course's build does.
+  auto stamp_of = [](const fs::path& p) {
+    std::error_code ec;
+    const auto t = fs::last_write_time(p, ec);
+    return ec ? std::string("missing") : std::to_string(t.time_since_epoch().count()) + ":" + std::to_string(fs::file_size(p, ec));
+  };
+  const std::string stamp = stamp_of(reference_archive) + "|" + stamp_of(test_program);
+  try {
+    std::ifstream in(cache);
+    if (in) {
+      const auto j = nlohmann::json::parse(in);
+      if (j.value("stamp", "") == stamp)
+        return {j.at("sanctioned_calls").get<std::set<std::string>>(), j.at("test_object_defs").get<std::set<std::string>>(),
+                j.at("library_defs").get<std::set<std::string>>()};
+    }
+  } catch (const std::exception&) {
+  }
+  Harness h = read_harness(reference_archive, test_objects, test_program);
+  fs::create_directories(cache.parent_path());
+  std::ofstream(cache) << nlohmann::json{{"stamp", stamp},
+                                         {"sanctioned_calls", h.sanctioned_calls},
+                                         {"test_object_defs", h.test_object_defs},
+                                         {"library_defs", h.library_defs}}
+                              .dump();
+  return h;
+}
+
 ObjectCheck check_student_archive(const fs::path& archive, const Harness& harness) {
   ObjectCheck check;
-  bool defined_ok = false, undefined_ok = false;
-  const auto defined = read_nm(archive, {"--defined-only", "--extern-only"}, defined_ok);
-  const auto undefined = read_nm(archive, {"--undefined-only"}, undefined_ok);
+  // One nm for both: references (U, and w/v, weak ones), and the global
+  // definitions (upper-case types and u; other lower-case ones are local).
+  bool nm_ok = false;
+  std::vector<NmSymbol> defined, undefined;
+  for (auto& s : read_nm({archive}, {}, nm_ok)) {
+    if (s.type == 'U' || s.type == 'w' || s.type == 'v') undefined.push_back(std::move(s));
+    else if (std::isupper(static_cast<unsigned char>(s.type)) || s.type == 'u') defined.push_back(std::move(s));
+  }
+  const bool defined_ok = nm_ok, undefined_ok = nm_ok;
   const auto relocs = run_process({"objdump", "-r", "-j", ".init_array", "-j", ".preinit_array", "-j", ".ctors", "-j",
                                    ".fini_array", "-j", ".dtors", archive.string()});
   const auto startup = run_process({"objdump", "-dr", "--no-show-raw-insn", archive.string()});

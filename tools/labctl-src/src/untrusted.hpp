@@ -64,6 +64,10 @@ struct Harness {
 // `reference_archive` lib<lab>_reference.a; `test_objects` the folder of the
 // test program's objects; `test_program` the linked reference test program.
 Harness read_harness(const fs::path& reference_archive, const fs::path& test_objects, const fs::path& test_program);
+// read_harness, kept in the file `cache` until the reference archive or the
+// test program changes.
+Harness cached_harness(const fs::path& cache, const fs::path& reference_archive, const fs::path& test_objects,
+                       const fs::path& test_program);
 
 // Checks the student library the grader built (lib<lab>_student.a). A weak
 // definition outside the student namespace and the C++ library's templates
