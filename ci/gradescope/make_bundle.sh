@@ -11,12 +11,13 @@
 #   run_autograder  Gradescope runs it per submission: labctl grade -> results.json
 #   course.tar      `git archive HEAD` of the course repository (no network needed)
 #   track.toml      a copy of TRACK_FILE (it may live outside the repository)
-#   bundle.env      the course commit, the track's file name, the optional seed
+#   bundle.env      the course commit and the track's file name
+#
+# No seed is bundled: labctl grade draws a fresh random seed for every grade
+# (recorded in results.json's extra_data), so there is no secret to keep.
 #
 # Environment (optional):
 #   COURSE_ROOT        the course repository (default: the one holding this script)
-#   LABKIT_GRADE_SEED  a secret grading seed (an integer) baked into the bundle; without
-#                      it the seed is derived from the track file, which students may read
 #
 # Only committed files are bundled: commit (and tag) before making the bundle.
 # docs/instructors.md, section "Gradescope", has the whole setup.
@@ -36,14 +37,14 @@ track=$1
 out=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 course=${COURSE_ROOT:-$(cd "$here/../.." && pwd)}
-seed=${LABKIT_GRADE_SEED:-}
 
 [ -f "$track" ] || die "no track file '$track': pass a file such as labs/tracks/software-ml.toml"
 case "$out" in
   *.zip) ;;
   *) die "the output '$out' must end in .zip (Gradescope accepts only zip files)" ;;
 esac
-[ -z "$seed" ] || [[ $seed =~ ^[0-9]+$ ]] || die "LABKIT_GRADE_SEED must be a non-negative integer, not '$seed'"
+[ -z "${LABKIT_GRADE_SEED:-}" ] ||
+  die "LABKIT_GRADE_SEED is no longer used: a fixed seed in a bundle is a secret that student code can read while it runs; every grade now draws a fresh seed. Unset it."
 [ -d "$course/phases" ] || die "no phases/ folder in $course: run this from the course repository or set COURSE_ROOT"
 for f in setup.sh run_autograder; do
   [ -f "$here/$f" ] || die "$here/$f is missing: restore it with git from the course repository"
@@ -74,7 +75,6 @@ git -C "$course" archive --format=tar -o "$stage/course.tar" HEAD
   echo "# Written by ci/gradescope/make_bundle.sh; read by setup.sh and run_autograder."
   printf 'COURSE_COMMIT=%q\n' "$commit"
   printf 'TRACK_NAME=%q\n' "$(basename "$track")"
-  printf 'GRADE_SEED=%q\n' "$seed"
   printf 'BUNDLE_CREATED=%q\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } > "$stage/bundle.env"
 
@@ -99,5 +99,5 @@ else
 fi
 
 printf 'make_bundle.sh: wrote %s (%s bytes): course commit %s, track %s%s\n' "$out_abs" "$(wc -c < "$out_abs" | tr -d ' ')" \
-  "${commit:0:12}" "$(basename "$track")" "${seed:+, fixed seed}"
+  "${commit:0:12}" "$(basename "$track")" ""
 printf 'make_bundle.sh: upload it in the assignment'"'"'s "Configure Autograder" page (base image: Ubuntu 24.04 or newer)\n'

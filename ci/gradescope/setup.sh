@@ -32,7 +32,6 @@ die() {
 [ -f "$bundle/course.tar" ] || die "$bundle/course.tar is missing: build the bundle with ci/gradescope/make_bundle.sh TRACK_FILE OUT.zip"
 [ -f "$bundle/track.toml" ] || die "$bundle/track.toml is missing: build the bundle with ci/gradescope/make_bundle.sh TRACK_FILE OUT.zip"
 COURSE_COMMIT=unknown
-GRADE_SEED=
 # shellcheck disable=SC1091
 [ -f "$bundle/bundle.env" ] && . "$bundle/bundle.env"
 
@@ -68,7 +67,6 @@ say "building the course (tools/labctl build)"
 if [ "${SKIP_PRIME:-0}" != 1 ]; then
   say "grading the reference implementation once (primes the grader's build)"
   args=(--root "$course" grade --track "$bundle/track.toml" --impl reference --out "$root/setup-reference-grade")
-  [ -n "$GRADE_SEED" ] && args+=(--seed "$GRADE_SEED")
   rc=0
   NO_COLOR=1 "$course/build/default/bin/labctl" "${args[@]}" || rc=$?
   [ "$rc" -eq 0 ] || die "grading the reference failed (labctl exit code $rc): with exit code 2 the track file is wrong (the message above names the line); fix it and rebuild the bundle"

@@ -14,7 +14,7 @@
 #
 # Environment (optional): COURSE_ROOT (default: the repository holding this
 # script), LABCTL, ARRAY_LIMIT (at most this many tasks at once, e.g. 8: fewer
-# tasks sharing a node measure speed more reliably), GIT_REF, GRADE_SEED,
+# tasks sharing a node measure speed more reliably), GIT_REF, GRADE_SEED (only to reproduce a grade),
 # GRADE_TIME_LIMIT, SCRATCH_DIR (passed on to grade_array.sbatch).
 set -euo pipefail
 

@@ -87,8 +87,15 @@ job = gl["labs-grade"]
 assert job["image"] == "debian:bookworm", "gitlab: image must be debian:bookworm"
 assert job["artifacts"]["reports"]["junit"] == "grade-out/junit.xml", "gitlab: junit report path"
 assert any("labctl grade" in line for line in job["script"]), "gitlab: no script line runs labctl grade"
+# Students see the artifacts: summary.md and junit.xml only (the per-lab tests.json,
+# tests.log, bench.json, grade.json and results.json hold hidden tasks' results).
+upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+gh_paths = sorted(p.strip() for p in upload["with"]["path"].split("\n") if p.strip())
+assert gh_paths == ["_course/grade-out/junit.xml", "_course/grade-out/summary.md"], f"github: artifact paths {gh_paths}"
+gl_paths = sorted(job["artifacts"]["paths"])
+assert gl_paths == ["grade-out/junit.xml", "grade-out/summary.md"], f"gitlab: artifact paths {gl_paths}"
 EOF
-  ok "ci/github/grade.yml and ci/gitlab/grade.gitlab-ci.yml parse and have the grading steps"
+  ok "ci/github/grade.yml and ci/gitlab/grade.gitlab-ci.yml parse, have the grading steps, and upload only summary.md and junit.xml"
 else
   skip "YAML check: python3 with the yaml module is not installed (apt-get install python3-yaml)"
 fi
@@ -175,6 +182,22 @@ EOF
   fi
   ok "make_bundle.sh: the zip holds setup.sh, run_autograder, course.tar, track.toml, bundle.env"
 
+  # No seed in the bundle: every grade draws a fresh one (a bundled seed is readable
+  # by student code while it runs, and was in plain text in bundle.env).
+  mkdir -p "$tmp/bundle-env"
+  if command -v unzip > /dev/null 2>&1; then
+    unzip -q -o "$tmp/autograder.zip" bundle.env -d "$tmp/bundle-env"
+  else
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("bundle.env", sys.argv[2])' "$tmp/autograder.zip" "$tmp/bundle-env"
+  fi
+  ! grep -qi 'seed' "$tmp/bundle-env/bundle.env" || fail "bundle.env must hold no seed: $(cat "$tmp/bundle-env/bundle.env")"
+  if LABKIT_GRADE_SEED=424242 COURSE_ROOT=$src bash "$ci/gradescope/make_bundle.sh" "$src/labs/tracks/software-ml.toml" \
+    "$tmp/seeded.zip" > "$tmp/seeded.log" 2>&1; then
+    fail "make_bundle.sh accepted LABKIT_GRADE_SEED: a fixed secret seed must not be bundled"
+  fi
+  grep -q 'fresh seed' "$tmp/seeded.log" || fail "make_bundle.sh: the refusal of LABKIT_GRADE_SEED must say why: $(cat "$tmp/seeded.log")"
+  ok "make_bundle.sh: no seed in bundle.env, and LABKIT_GRADE_SEED is refused with the reason"
+
   unpack() { # ZIP DEST
     mkdir -p "$2"
     if command -v unzip > /dev/null 2>&1; then
@@ -231,6 +254,21 @@ EOF
   else
     grep -q '"score":' "$results" && grep -q '"max_score":' "$results" || fail "$results has no score or max_score"
     score='?' max='?'
+  fi
+  if [ "$have_python" = 1 ]; then
+    # Gradescope's file, not grade.json: no labkit superset in any test, the
+    # score is the visible tasks' until the due date, stdout hidden from students.
+    commit=$(sed -n 's/^COURSE_COMMIT=//p' "$ag/source/bundle.env")
+    python3 - "$results" "$commit" << 'EOF' || fail "run_autograder: $results is not the Gradescope file labctl writes (message above)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert all("labkit" not in t for t in r["tests"]), "a test carries labkit's measurements"
+assert r["stdout_visibility"] == "hidden", r["stdout_visibility"]
+visible = sum(t["score"] for t in r["tests"] if t["visibility"] == "visible")
+assert r["extra_data"]["hidden_included"] or abs(r["score"] - visible) < 1e-9, (r["score"], visible)
+assert r["extra_data"]["course_commit"] == sys.argv[2], r["extra_data"]
+assert r["extra_data"]["seed"] > 0
+EOF
   fi
   ok "run_autograder: a real grade of a copy of this tree -> results.json, score $score of $max ($((SECONDS - t0)) s)"
 fi

@@ -1,10 +1,15 @@
 // The grader. For each lab of a track it
 //   1. builds the submission's student/ sources on top of a pristine copy of
-//      the tree at the same commit (edited tests, manifests, harnesses or
-//      build files change nothing, and each edit is reported);
-//   2. runs tests and benchmarks in child processes with a time limit, a
-//      memory limit, an empty environment, no network where the OS allows,
-//      and a grading seed;
+//      the course at the instructor's commit (--base, default the course
+//      checkout's HEAD; never the submission's history), so edited tests,
+//      manifests, harnesses or build files change nothing (each edit is
+//      reported);
+//   2. checks the student objects it built (untrusted.hpp: no static
+//      initializers, no symbols outside the student namespace, no calls that
+//      end the process or open files), then runs tests and benchmarks in
+//      child processes with a time limit, a memory limit, an empty
+//      environment, no network, and as an unprivileged user with a private
+//      folder where the OS allows, and a fresh random seed;
 //   3. scores test tasks by passing tests, perf tasks by ratios measured in
 //      one process (re-measured when the interval straddles a threshold), and
 //      count tasks by deterministic values, on the manifest's curve;
@@ -17,10 +22,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include <chrono>
 #include <fstream>
+#include <random>
 #include <labkit/machine.hpp>
 #include <labkit/report.hpp>
 #include <labkit/stats.hpp>
@@ -33,6 +40,7 @@
 #include "progress.hpp"
 #include "results.hpp"
 #include "track.hpp"
+#include "untrusted.hpp"
 
 namespace labctl {
 
@@ -90,67 +98,6 @@ void sync_tree(const fs::path& src, const fs::path& dest, const fs::path& keep) 
   for (const auto& p : extra) fs::remove_all(p);
 }
 
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-// GoogleTest's filter syntax: positive patterns, then '-' and negative ones,
-// ':'-separated, with * and ? wildcards.
-bool glob_match(const std::string& pattern, const std::string& text) {
-  std::size_t p = 0, t = 0, star = std::string::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-bool gtest_filter_match(const std::string& filter, const std::string& full_name) {
-  const auto dash = filter.find('-');
-  const std::string pos = dash == std::string::npos ? filter : filter.substr(0, dash);
-  const std::string neg = dash == std::string::npos ? "" : filter.substr(dash + 1);
-  auto any = [&](const std::string& list) {
-    std::stringstream ss(list);
-    std::string pat;
-    while (std::getline(ss, pat, ':'))
-      if (!pat.empty() && glob_match(pat, full_name)) return true;
-    return false;
-  };
-  return (pos.empty() ? true : any(pos)) && !any(neg);
-}
-
-// Where the OS allows it, children run without network: a fresh, empty
-// network namespace (unshare -n). Probed once.
-std::vector<std::string> isolation_prefix(std::string& note) {
-  const bool root = geteuid() == 0;
-  std::vector<std::string> prefix = root ? std::vector<std::string>{"unshare", "--net", "--"}
-                                         : std::vector<std::string>{"unshare", "--map-root-user", "--net", "--"};
-  std::vector<std::string> probe = prefix;
-  probe.push_back("true");
-  if (run_process(probe).ok()) {
-    note = "no network (unshare --net)";
-    return prefix;
-  }
-  note = "network not isolated: unshare --net is not permitted here";
-  return {};
-}
-
 double curve_score(const Task& t, double value, double points) {
   double fraction;
   if (t.curve == "proportional") {
@@ -180,6 +127,17 @@ std::string compile_errors(const std::string& log) {
   return out.empty() ? tail_lines(log, 12) : out;
 }
 
+// Full names of the tests a GoogleTest binary holds, listed by the grader.
+std::vector<std::string> list_tests(const std::string& exe, const std::function<RunResult(std::vector<std::string>)>& run,
+                                    std::string& error) {
+  const auto r = run({exe, "--gtest_list_tests"});
+  if (!r.ok()) {
+    error = "listing the tests of " + fs::path(exe).filename().string() + " failed: " + r.describe() + "\n" + tail_lines(r.output, 5);
+    return {};
+  }
+  return parse_gtest_list(r.output);
+}
+
 const char* gradescope_visibility(const std::string& v) {
   if (v == "hidden") return "hidden";
   if (v == "after_due") return "after_due_date";
@@ -203,33 +161,25 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   // checkout: with ccache's base_dir (cmake/Ccache.cmake) the compiler sees
   // the same relative paths, so the pristine build reuses the main build's
   // cache entries.
-  const fs::path stage = work / "stage", tree = work / "tree", home = work / "home";
+  const fs::path stage = work / "stage", tree = work / "tree";
   const fs::path build = tree / "build" / "grade";
   fs::create_directories(o.out);
-  fs::create_directories(home);
 
-  // 1. The pristine tree: the course at the commit the submission is based on
-  //    (its newest commit that the grader's repository also has), else the
-  //    grader's HEAD. Only student/ folders are taken from the submission.
-  std::string commit = "uncommitted", pristine_base = "grader HEAD";
+  // 1. The pristine tree: the instructor's course at --base (default: the
+  //    course checkout's HEAD). The submission's history never chooses it: a
+  //    clone reset to an older course commit is graded with today's tests and
+  //    thresholds. Only student/ folders are taken from the submission.
+  const std::string ref = o.base.empty() ? "HEAD" : o.base;
+  std::string commit = "uncommitted", pristine_base = "the course checkout as it is (no git)";
   {
     Progress p("grade: preparing the pristine tree");
     fs::remove_all(stage);
     fs::create_directories(stage);
-    std::string ref = "HEAD";
-    if (fs::exists(submission / ".git") && fs::weakly_canonical(submission) != fs::weakly_canonical(c.root)) {
-      const auto revs = run_process({"git", "-C", submission.string(), "rev-list", "--max-count=500", "HEAD"});
-      std::stringstream ss(revs.ok() ? revs.output : "");
-      for (std::string sha; std::getline(ss, sha);) {
-        if (run_process({"git", "-C", c.root.string(), "cat-file", "-e", sha + "^{commit}"}).ok()) {
-          ref = sha;
-          pristine_base = "the submission's base commit";
-          break;
-        }
-      }
-    }
-    const auto rev = run_process({"git", "-C", c.root.string(), "rev-parse", ref});
+    const auto rev = run_process({"git", "-C", c.root.string(), "rev-parse", "--verify", "--quiet", ref + "^{commit}"});
+    if (!rev.ok() && !o.base.empty())
+      throw UsageError("--base " + o.base + " is not a commit of the course repository " + c.root.string());
     if (rev.ok()) {
+      pristine_base = "the course at " + ref;
       commit = rev.output.substr(0, rev.output.find('\n'));
       const auto r = run_process({"sh", "-c", "git -C \"$0\" archive --format=tar \"$2\" | tar -x -C \"$1\"", c.root.string(),
                                   stage.string(), commit});
@@ -244,7 +194,10 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
     p.finish(commit.substr(0, 12) + " (" + pristine_base + ")");
   }
   const Track track = parse_track(o.track, discover_labs(stage));
-  const std::uint64_t seed = o.seed ? *o.seed : fnv1a(read_text(o.track)) % 1000000007ull;
+  // A fresh seed per grade unless one is given to reproduce a grade: nothing
+  // the student has (the track file, the course) determines it. Student code
+  // can still read it while it runs (LABKIT_SEED is in its environment).
+  const std::uint64_t seed = o.seed ? *o.seed : std::random_device{}() % 1000000007ull;
   const auto now_epoch = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const bool past_due = track.due_epoch != 0 && now_epoch >= track.due_epoch;
 
@@ -297,8 +250,9 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   }
   sync_tree(stage, tree, "build");
 
-  std::string isolation_note;
-  const auto prefix = isolation_prefix(isolation_note);
+  const Sandbox box = make_sandbox();
+  const std::string isolation_note = box.network + "; " + box.filesystem;
+  json untrusted_checks = json::object();  // lab id -> problems found in its student objects
 
   // 3. Configure once (incremental afterwards).
   RunOptions quiet;
@@ -326,19 +280,36 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
     for (const auto& t : lab.tasks) total_points += t.points;
     const double scale = tl.points ? *tl.points / total_points : 1.0;
     const double limit = o.time_limit_s > 0 ? o.time_limit_s : lab.time_limit_s;
-    RunOptions sandbox;
+    RunOptions sandbox = box.base;
     sandbox.timeout_s = limit;
     sandbox.memory_limit_bytes = static_cast<std::uint64_t>(lab.memory_limit_mb * 1024 * 1024);
     sandbox.clean_env = true;
-    sandbox.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", home.string()}, {"LANG", "C"},
+    sandbox.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"LANG", "C"},
                    {"LABKIT_SEED", std::to_string(seed)}, {"LABKIT_GIT_REVISION", commit.substr(0, 12)},
                    // Idle OpenMP threads sleep instead of spinning: on a machine where
                    // something else holds a core, spinning threads at every barrier
                    // made a two-thread GEMM eight times slower than one thread.
                    {"OMP_WAIT_POLICY", "passive"}};
     auto sandboxed = [&](std::vector<std::string> argv) {
-      argv.insert(argv.begin(), prefix.begin(), prefix.end());
+      argv.insert(argv.begin(), box.prefix.begin(), box.prefix.end());
       return argv;
+    };
+    // Runs one untrusted process in a fresh private folder (its HOME, TMPDIR
+    // and working directory); `reports` are copied from there to lab_out.
+    auto run_untrusted = [&](std::vector<std::string> argv, RunOptions opts,
+                             const std::vector<std::pair<std::string, fs::path>>& reports = {}) {
+      const fs::path priv = private_folder(work, box);
+      opts.cwd = priv;
+      opts.env["HOME"] = opts.env["TMPDIR"] = priv.string();
+      for (auto& a : argv)
+        if (a.find("@PRIVATE@") != std::string::npos) a.replace(a.find("@PRIVATE@"), 9, priv.string());
+      const auto r = run_process(sandboxed(argv), opts);
+      for (const auto& [name, to] : reports) {
+        fs::remove(to);
+        take_report(priv / name, to);
+      }
+      fs::remove_all(priv);
+      return r;
     };
 
     std::map<std::string, std::string> failure;  // kind -> reason (test / bench)
@@ -348,32 +319,104 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
     for (const auto& t : lab.tasks) (t.kind == "test" ? has_tests : has_bench) = true;
 
     // Build this lab's targets only: a compile error here costs only this lab.
+    // First the student library (compiled, linked into nothing yet) and the
+    // reference tests (the expected test list); the student's objects are
+    // read before anything that contains them is linked or run.
+    auto build_targets = [&](const std::vector<std::string>& targets) {
+      if (targets.empty() || failure.count("test")) return;
+      std::vector<std::string> argv = {"cmake", "--build", build.string()};
+      for (const auto& t : targets) argv.insert(argv.end(), {"--target", t});
+      const auto r = run_process(argv, quiet);
+      std::ofstream(lab_out / "build.log", std::ios::app) << r.output;
+      if (!r.ok()) failure["test"] = failure["bench"] = "compile error:\n" + compile_errors(r.output);
+    };
+    fs::remove(lab_out / "build.log");
     if (!failure.count("test")) {
       Progress p(step + ": building");
-      std::vector<std::string> argv = {"cmake", "--build", build.string()};
-      if (has_tests) argv.insert(argv.end(), {"--target", lab.id + "_test_" + o.impl});
-      if (has_bench) argv.insert(argv.end(), {"--target", lab.id + "_bench"});
-      const auto r = run_process(argv, quiet);
-      std::ofstream(lab_out / "build.log") << r.output;
-      p.finish(r.ok() ? "ok" : "compile error");
-      if (!r.ok()) failure["test"] = failure["bench"] = "compile error:\n" + compile_errors(r.output);
+      std::vector<std::string> first;
+      if (o.impl == "student" && run_process({"ninja", "-C", build.string(), "-t", "query", lab.id + "_student"}).ok())
+        first.insert(first.end(), {lab.id + "_student", lab.id + "_reference"});  // the reference's calls are sanctioned
+      if (has_tests && o.impl != "reference") first.push_back(lab.id + "_test_reference");
+      build_targets(first);
+
+      // Student code is read before it runs: its objects (as this grader
+      // built them) and its HDL sources must follow the rules of untrusted.hpp.
+      if (o.impl == "student" && !failure.count("test")) {
+        std::vector<std::string> problems;
+        const fs::path archive = build / "lib" / ("lib" + lab.id + "_student.a");
+        if (fs::exists(archive))
+          problems = check_student_archive(
+                         archive, cached_harness(work / "harness" / (lab.id + ".json"),
+                                                 build / "lib" / ("lib" + lab.id + "_reference.a"),
+                                                 build / fs::relative(lab.dir, stage) / "CMakeFiles" / (lab.id + "_test_reference.dir"),
+                                                 build / "bin" / (lab.id + "_test_reference")))
+                         .problems;
+        for (const auto& problem : check_hdl_sources(tl.lab.dir / "student")) problems.push_back(problem);
+        untrusted_checks[lab.id] = problems;
+        if (!problems.empty()) {
+          std::string why = "rejected before running: the student code breaks the grading rules (docs/instructors.md, "
+                            "\"Threat model\"):";
+          for (const auto& problem : problems) why += "\n- " + problem;
+          failure["test"] = failure["bench"] = why;
+        }
+      }
+      std::vector<std::string> then;
+      if (has_tests) then.push_back(lab.id + "_test_" + o.impl);
+      if (has_bench) then.push_back(lab.id + "_bench");
+      build_targets(then);
+      p.finish(failure.empty() ? "ok" : failure["test"].rfind("rejected", 0) == 0 ? "rejected" : "compile error");
     }
 
     // Tests.
-    std::vector<labkit::TestResult> tests;
+    std::map<std::string, labkit::TestResult> tests;        // by full name, as the test process reported
+    std::vector<std::string> expected_tests, listed_tests;  // the reference build's list; the graded binary's
+    const auto reference_exe = (build / "bin" / (lab.id + "_test_reference")).string();
+    auto list_with = [&](std::vector<std::string> argv) { return run_untrusted(std::move(argv), sandbox); };
     if (has_tests && !failure.count("test")) {
       Progress p(step + ": tests");
       const fs::path json_file = lab_out / "tests.json";
-      fs::remove(json_file);
       const auto exe = (build / "bin" / (lab.id + "_test_" + o.impl)).string();
-      const auto r = run_process(sandboxed({exe, "--gtest_output=json:" + json_file.string()}), sandbox);
+      std::string error;
+      expected_tests = list_tests(reference_exe, list_with, error);
+      if (error.empty()) listed_tests = list_tests(exe, list_with, error);
+      const auto r = error.empty() ? run_untrusted({exe, "--gtest_output=json:@PRIVATE@/tests.json"}, sandbox,
+                                                   {{"tests.json", json_file}})
+                                   : RunResult{};
       std::ofstream(lab_out / "tests.log") << r.output;
-      if (r.timed_out || r.signal != 0 || !fs::exists(json_file)) {
+      if (!error.empty()) {
+        failure["test"] = error;
+        p.finish("failed");
+      } else if (r.timed_out || r.signal != 0 || !fs::exists(json_file)) {
         failure["test"] = "the test program " + r.describe(limit) + "\n" + tail_lines(r.output, 10);
         p.finish(r.describe(limit));
       } else {
-        tests = read_gtest_json(json_file, r, limit);
+        for (auto& t : read_gtest_json(json_file, r, limit)) tests[t.suite + "." + t.name] = t;
+        // A report that shows no failure from a process that says otherwise
+        // was not written by GoogleTest's normal ending: nothing in it counts.
+        bool any_failure = false;
+        for (const auto& [name, t] : tests) any_failure |= !t.passed && !t.skipped;
+        if (!r.ok() && !any_failure) {
+          failure["test"] = "the test program " + r.describe(limit) + " although its report shows no failure; no test counts\n" +
+                            tail_lines(r.output, 10);
+          tests.clear();
+        }
         p.finish(fmt::format("{} tests", tests.size()));
+      }
+    }
+    // A skip counts only when the reference build skips the same test here
+    // with the same reason (no CUDA device, an instruction set this CPU
+    // lacks): a reason the harness gives, not one student code chose.
+    std::map<std::string, std::string> reference_skips;
+    {
+      std::string skipped_filter;
+      for (const auto& [name, t] : tests)
+        if (t.skipped) skipped_filter += (skipped_filter.empty() ? "" : ":") + name;
+      if (!skipped_filter.empty()) {
+        const fs::path ref_json = lab_out / "tests-reference-skips.json";
+        const auto r = run_untrusted({reference_exe, "--gtest_filter=" + skipped_filter, "--gtest_output=json:@PRIVATE@/r.json"},
+                                     sandbox, {{"r.json", ref_json}});
+        for (const auto& t : read_gtest_json(ref_json, r, limit))
+          if (t.skipped) reference_skips[t.suite + "." + t.name] = t.message;
       }
     }
 
@@ -387,13 +430,12 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
         names += (names.empty() ? "" : "|") + fmt::format("{}/({})/{}", t->kase, impls, t->size);
       }
       const fs::path file = lab_out / "bench.json";
-      fs::remove(file);
       const auto exe = (build / "bin" / (lab.id + "_bench")).string();
       RunOptions bench_opts = sandbox;
       bench_opts.timeout_s = limit * 3;  // benchmarks repeat on purpose
-      const auto r = run_process(sandboxed({exe, "--impl", o.impl, "--out", file.string(), "--repetitions",
-                                            std::to_string(repetitions), "--benchmark_filter=^(" + names + ")(/.*)?$"}),
-                                 bench_opts);
+      const auto r = run_untrusted({exe, "--impl", o.impl, "--out", "@PRIVATE@/bench.json", "--repetitions",
+                                    std::to_string(repetitions), "--benchmark_filter=^(" + names + ")(/.*)?$"},
+                                   bench_opts, {{"bench.json", file}});
       std::ofstream(lab_out / "bench.log", std::ios::app) << r.output;
       if (!r.ok() && !fs::exists(file)) return "the benchmark " + r.describe(bench_opts.timeout_s) + "\n" + tail_lines(r.output, 10);
       std::ifstream in(file);
@@ -431,17 +473,18 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
         g.status = "error";
         g.output = failure[kind_key];
       } else if (t.kind == "test") {
-        int passed = 0, total = 0;
-        std::string failed_list;
-        for (const auto& tr : tests) {
-          if (!gtest_filter_match(t.filter, tr.suite + "." + tr.name)) continue;
-          ++total;
-          if (tr.passed || tr.skipped) ++passed;
-          else if (failed_list.size() < 1500) failed_list += "- " + tr.suite + "." + tr.name + ": " + tail_lines(tr.message, 3) + "\n";
-        }
+        const TestVerdict v = judge_test_task(t.filter, expected_tests, listed_tests, tests, reference_skips);
+        int passed = v.passed;
+        const int total = v.total;
+        const std::string& failed_list = v.failed_list;
+        const std::string& list_diff = v.list_diff;
         if (total == 0) {
           g.status = "error";
-          g.output = "no test matched the filter '" + t.filter + "'";
+          g.output = "no test of the reference build matched the filter '" + t.filter + "'";
+        } else if (!list_diff.empty()) {
+          g.status = "failed";
+          g.output = "the test list differs from the grader's reference build:" + list_diff;
+          passed = 0;
         } else {
           g.score = t.partial ? g.max_score * passed / total : (passed == total ? g.max_score : 0);
           g.status = passed == total ? "passed" : passed ? "partial" : "failed";
@@ -632,11 +675,44 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
                   {"visible_max_score", visible_max},
                   {"hidden_tasks_pending", hidden_pending},
                   {"protected_edits", edits},
+                  {"seed_source", o.seed ? "--seed" : "random (fresh for this grade)"},
+                  {"base", ref},
                   {"isolation", isolation_note},
+                  {"network", box.network},
+                  {"filesystem", box.filesystem},
+                  {"untrusted_checks", untrusted_checks},
                   {"regrade", regrade},
                   {"labs", lab_reports},
                   {"machine", labkit::to_json(machine)}}}};
   std::ofstream(o.out / "grade.json") << grade.dump(2) << "\n";
+
+  // results.json for Gradescope (ci/gradescope/run_autograder): the score
+  // students see is the visible one until the track's due date, so hidden
+  // tasks cannot be read off the difference; after it (Gradescope's "Regrade
+  // all submissions") the score of record includes every task. Hidden tasks
+  // keep Gradescope's own visibility, and nothing of labkit's superset
+  // (measurements, per-lab failures) is in it.
+  {
+    json gs_tests = json::array();
+    for (const auto& t : tests_json) {
+      json e = t;
+      e.erase("labkit");
+      gs_tests.push_back(e);
+    }
+    json results = {
+        {"score", past_due ? score : visible_score},
+        {"max_score", max_score},
+        {"output", summary_line + (past_due ? "" : fmt::format("\nThe score shown is the visible tasks' score{}.",
+                                                                hidden_pending ? "; hidden tasks count after the due date" : ""))},
+        {"visibility", "visible"},
+        {"stdout_visibility", "hidden"},
+        {"execution_time", seconds},
+        {"tests", gs_tests},
+        {"extra_data", {{"labkit_total_score", score}, {"labkit_max_score", max_score}, {"hidden_included", past_due},
+                        {"seed", seed}, {"commit", commit}, {"base", ref}, {"isolation", isolation_note},
+                        {"protected_edits", edits}, {"untrusted_checks", untrusted_checks}}}};
+    std::ofstream(o.out / "results.json") << results.dump(2) << "\n";
+  }
 
   // JUnit: hidden tasks appear as skipped, never as passed.
   {

@@ -13,7 +13,8 @@ struct GradeOptions {
   fs::path submission;            // a checkout of the course repository; default: the tree itself
   std::string impl = "student";   // or reference: grade the reference solution
   fs::path out;                   // grade.json, junit.xml, summary.md
-  std::optional<std::uint64_t> seed;  // LABKIT_SEED; default: derived from the track file
+  std::optional<std::uint64_t> seed;  // LABKIT_SEED; default: fresh and random per grade (recorded in grade.json)
+  std::string base;               // the course commit whose tests and thresholds count; default: the course checkout's HEAD
   double time_limit_s = 0;        // override every lab's per-process limit (0: the manifest's)
   fs::path work;                  // pristine tree + build; default build/grade under the root
   int repetitions = 15;           // of a lab's first benchmark run; re-measures use 2x, then 3x

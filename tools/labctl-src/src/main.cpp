@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "grade.hpp"
+#include "track.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"labctl: build, test, measure and explain the AI hardware labs"};
@@ -64,12 +65,24 @@ int main(int argc, char** argv) {
   grade->add_option("--submission", grade_opts.submission, "checkout of the student's repository (default: this tree)");
   grade->add_option("--impl", grade_opts.impl, "student (default) or reference")->check(CLI::IsMember({"student", "reference"}));
   grade->add_option("--out", grade_opts.out, "folder for grade.json, junit.xml, summary.md")->required();
-  auto* seed_opt = grade->add_option("--seed", seed, "LABKIT_SEED for the tests' inputs (default: from the track file)");
+  auto* seed_opt = grade->add_option("--seed", seed,
+                                     "LABKIT_SEED for the tests' inputs, to reproduce a grade (default: fresh and random, "
+                                     "recorded in grade.json)");
+  grade->add_option("--base", grade_opts.base,
+                    "course commit (in --root's repository) whose tests and thresholds count (default: its HEAD; "
+                    "never the submission's history)");
   grade->add_option("--time-limit", grade_opts.time_limit_s, "seconds per test or benchmark process (default: each lab's)");
   grade->add_option("--repetitions", grade_opts.repetitions,
                     "benchmark repetitions of each lab's first measurement (default 15; a task short of full credit "
                     "is measured again with 2x, then 3x as many)");
   grade->add_option("--work", grade_opts.work, "work folder for the pristine tree and its build (default: build/grade)");
+
+  std::string track_file;
+  auto* track_cmd = app.add_subcommand("track", "instructors' tracks (labs/tracks/*.toml)");
+  track_cmd->require_subcommand(1);
+  auto* track_check = track_cmd->add_subcommand(
+      "check", "validate a track without building: every task's points, visibility and thresholds");
+  track_check->add_option("FILE", track_file, "track file, e.g. labs/tracks/software-ml.toml")->required();
 
   try {
     app.parse(argc, argv);
@@ -89,6 +102,7 @@ int main(int argc, char** argv) {
     if (*machine) return labctl::cmd_machine(ctx, json, quick);
     if (*reset) return labctl::cmd_reset(ctx, lab);
     if (*create) return labctl::cmd_new(ctx, lab, phase, title);
+    if (*track_check) return labctl::cmd_track_check(ctx, track_file);
     if (*grade) {
       if (*seed_opt) grade_opts.seed = seed;
       return labctl::cmd_grade(ctx, grade_opts);

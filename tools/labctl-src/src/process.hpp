@@ -19,6 +19,12 @@ struct RunOptions {
   bool echo = false;                     // with capture: also copy output to our stdout
   bool clean_env = false;                // start from an empty environment
   std::map<std::string, std::string> env;  // added (or set) for the child
+  // Untrusted children (grading): with run_as_uid set, the child drops to that
+  // uid and gid (no supplementary groups) before exec, which needs root; it
+  // exits 126 rather than run with the grader's identity when that fails.
+  std::optional<unsigned> run_as_uid, run_as_gid;
+  bool close_other_fds = false;          // close every descriptor above 2 in the child
+  bool new_network_namespace = false;    // unshare(CLONE_NEWNET) first (root only): no network
   // Called about once a second while the child runs (for progress output).
   std::function<void(double elapsed_s)> tick;
   // Called with each chunk of captured output as it arrives.

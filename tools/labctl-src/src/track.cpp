@@ -1,5 +1,7 @@
 #include "track.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <sstream>
@@ -8,6 +10,8 @@ namespace labctl {
 
 namespace {
 int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
+const std::set<std::string> kTestOnlyKeys = {"filter", "partial"};
+const std::set<std::string> kThresholdKeys = {"full", "zero", "curve", "baseline"};
 }  // namespace
 
 Track parse_track(const fs::path& file, const std::vector<Lab>& labs) {
@@ -91,19 +95,65 @@ Track parse_track(const fs::path& file, const std::vector<Lab>& labs) {
           throw FileError(file, line_of(&over), "lab '" + lab_id + "' has no task '" + std::string(task_id.str()) + "'", "task ids: " + ids);
         }
         if (!over.is_table()) throw FileError(file, line_of(&over), "a task override must be a table", "write [labs.tasks." + std::string(task_id.str()) + "]");
-        for (const auto& [k, v] : *over.as_table())
-          if (k.str() == "id" || k.str() == "kind" || k.str() == "metric" || k.str() == "case" || k.str() == "size")
-            throw FileError(file, line_of(&v), "a track may not change a task's '" + std::string(k.str()) + "'",
+        for (const auto& [k, v] : *over.as_table()) {
+          const std::string key(k.str());
+          if (key == "id" || key == "kind" || key == "metric" || key == "case" || key == "size")
+            throw FileError(file, line_of(&v), "a track may not change a task's '" + key + "'",
                             "override only points, full, zero, curve, visibility, baseline, filter, partial, name");
+          // A test task is scored by passing tests: a threshold on it would be
+          // ignored, so it is a mistake to report, not to accept.
+          if (it->kind == "test" && kThresholdKeys.count(key))
+            throw FileError(file, line_of(&v),
+                            "'" + key + "' is a threshold, and task '" + it->id + "' of lab '" + lab_id + "' is a test task",
+                            "a test task takes points, visibility, filter, partial and name; thresholds (full, zero, curve, "
+                            "baseline) belong to perf and count tasks");
+          if (it->kind != "test" && kTestOnlyKeys.count(key))
+            throw FileError(file, line_of(&v), "'" + key + "' applies to test tasks, and '" + it->id + "' is a " + it->kind + " task",
+                            "override points, visibility, name or the thresholds full, zero, curve, baseline");
+        }
         Task t2 = parse_task(file, *over.as_table(), line_of(&over), *it);
         t2.line = line_of(&over);
         validate_task(file, t2);
+        if (t2.kind != "test" && t2.curve == "proportional" && !(t2.zero >= 0 && t2.zero < t2.full))
+          throw FileError(file, t2.line, fmt::format("task '{}': a proportional curve needs 0 <= zero < full (zero = {}, full = {})",
+                                                     t2.id, t2.zero, t2.full),
+                          "set zero between 0 and full, or use curve = \"linear\"");
         *it = t2;
       }
     }
     track.labs.push_back(std::move(tl));
   }
   return track;
+}
+
+int cmd_track_check(const Context& c, const fs::path& file) {
+  const Track track = parse_track(file, c.labs());
+  fmt::print("track '{}' ({}){}\n", track.name, file.string(), track.due ? ", due " + *track.due : std::string(", no due date"));
+  fmt::print("{:<16} {:<26} {:<5} {:>7}  {:<10} {}\n", "lab", "task", "kind", "points", "visibility", "scored by");
+  double total = 0, visible = 0;
+  std::size_t tasks = 0;
+  for (const auto& tl : track.labs) {
+    double lab_points = 0;
+    for (const auto& t : tl.lab.tasks) lab_points += t.points;
+    const double scale = tl.points ? *tl.points / lab_points : 1.0;
+    for (const auto& t : tl.lab.tasks) {
+      ++tasks;
+      const double points = t.points * scale;
+      total += points;
+      if (t.visibility == "visible") visible += points;
+      std::string how;
+      if (t.kind == "test") {
+        how = fmt::format("tests matching '{}'{}", t.filter, t.partial ? ", credit per test" : ", all or nothing");
+      } else {
+        how = fmt::format("{}{}: full credit at {:g}, none at {:g} ({})", t.metric, t.baseline.empty() ? "" : " over " + t.baseline,
+                          t.full, t.zero, t.curve);
+      }
+      fmt::print("{:<16} {:<26} {:<5} {:>7.2f}  {:<10} {}\n", tl.lab.id, t.id, t.kind, points, t.visibility, how);
+    }
+  }
+  fmt::print("ok: {} lab{}, {} tasks, {:.2f} points ({:.2f} visible before the due date)\n", track.labs.size(),
+             track.labs.size() == 1 ? "" : "s", tasks, total, visible);
+  return 0;
 }
 
 }  // namespace labctl

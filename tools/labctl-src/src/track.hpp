@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "context.hpp"
 #include "manifest.hpp"
 
 namespace labctl {
@@ -25,6 +26,12 @@ struct Track {
 
 // Parses and validates a track against the labs in the tree. Throws FileError
 // (file, line, fix) on any mistake.
+// The same validation `labctl grade` applies (thresholds only on perf and
+// count tasks, 0 <= zero < full on a proportional curve, no unknown key).
 Track parse_track(const fs::path& file, const std::vector<Lab>& labs);
+
+// labctl track check FILE: validates without building, prints every task's
+// points, visibility and thresholds. Throws FileError like parse_track.
+int cmd_track_check(const Context& c, const fs::path& file);
 
 }  // namespace labctl

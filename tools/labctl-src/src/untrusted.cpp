@@ -1,0 +1,508 @@
+#include "untrusted.hpp"
+
+#include <cxxabi.h>
+#include <fmt/format.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <map>
+#include <memory>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "process.hpp"
+#include "results.hpp"
+
+namespace labctl {
+
+namespace {
+
+std::string demangle(const std::string& mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(mangled.c_str(), nullptr, nullptr, &status), std::free);
+  return status == 0 && out ? std::string(out.get()) : mangled;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// True when the symbol's own qualified name (not a template argument or a
+// parameter type) has a namespace or class called `student`: nothing in the
+// harness, GoogleTest, labkit or the C++ library is named that way, so such a
+// definition can only be called by code that names it (the tests, through
+// the lab's interface), never replace one of theirs.
+bool in_student_scope(std::string name) {
+  static const char* kPrefixes[] = {"vtable for ", "typeinfo for ", "typeinfo name for ", "guard variable for ",
+                                    "VTT for ", "construction vtable for ", "non-virtual thunk to ", "virtual thunk to ",
+                                    "covariant return thunk to ", "TLS init function for ", "TLS wrapper function for "};
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    for (const char* p : kPrefixes)
+      if (starts_with(name, p)) {
+        name = name.substr(std::string(p).size());
+        stripped = true;
+      }
+  }
+  int depth = 0;
+  std::size_t token_start = 0;  // start of the current depth-0 token (after a space)
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '<' || c == '(' || c == '[') ++depth;
+    else if (c == '>' || c == ')' || c == ']') --depth;
+    else if (c == ' ' && depth == 0) token_start = i + 1;
+    else if (depth == 0 && name.compare(i, 9, "student::") == 0 && (i == token_start || name.compare(i - 2, 2, "::") == 0))
+      return true;
+    // The qualified name ends at its parameter list: what follows is types.
+    if (c == '(' && depth == 1) {
+      // "f(...)::local" (a function's local static) continues the name.
+      int d = 1;
+      std::size_t j = i + 1;
+      for (; j < name.size() && d > 0; ++j) d += name[j] == '(' ? 1 : name[j] == ')' ? -1 : 0;
+      if (name.compare(j, 2, "::") != 0 && name.compare(j, 8, " const::") != 0) return false;
+    }
+  }
+  return false;
+}
+
+// Instantiations of the C++ library's templates: every file that uses
+// <string> or <vector> emits some, and libstdc++ exports many of the same
+// names, so they cannot tell an attack from ordinary code (threat model: not
+// guaranteed).
+bool in_standard_library(const std::string& mangled) {
+  static const std::regex std_names("^_Z(TV|TI|TS)?N?K?(St|Sa|Ss|Si|So|Sd|9__gnu_cxx)|^_ZSt");
+  return std::regex_search(mangled, std_names);
+}
+
+bool mentions_googletest(const std::string& mangled) {
+  static const std::regex gtest("^_Z(TV|TI|TS|GV)?N?K?7testing|^_Z.*N7testing");
+  return std::regex_search(mangled, gtest);
+}
+
+std::string basename_of(const std::string& member) {
+  const auto pos = member.find_last_of('/');
+  return pos == std::string::npos ? member : member.substr(pos + 1);
+}
+
+struct NmSymbol {
+  std::string object, name;
+  char type = '?';
+};
+
+// `nm -A --format=posix`: "archive[member.o]: name type value size".
+std::vector<NmSymbol> read_nm(const std::vector<fs::path>& files, const std::vector<std::string>& flags, bool& ok) {
+  std::vector<std::string> argv = {"nm", "-A", "--format=posix"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  for (const auto& f : files) argv.push_back(f.string());
+  const auto r = run_process(argv);
+  ok = r.ok();
+  std::vector<NmSymbol> out;
+  std::stringstream ss(r.output);
+  for (std::string line; std::getline(ss, line);) {
+    const auto colon = line.find(": ");
+    if (colon == std::string::npos) continue;
+    NmSymbol s;
+    s.object = line.substr(0, colon);
+    if (const auto lb = s.object.find('['); lb != std::string::npos) s.object = s.object.substr(lb + 1, s.object.size() - lb - 2);
+    std::stringstream fields(line.substr(colon + 2));
+    std::string type;
+    fields >> s.name >> type;
+    if (s.name.empty() || type.size() != 1) continue;
+    s.type = type[0];
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::string fmt_line(const std::string& file, int line, const std::string& what) {
+  return file + ":" + std::to_string(line) + ": uses " + what + " (not allowed in graded HDL: it runs commands, touches files or embeds C++)";
+}
+
+}  // namespace
+
+// GoogleTest's filter syntax: positive patterns, then '-' and negative ones,
+// ':'-separated, with * and ? wildcards.
+static bool glob_match(const std::string& pattern, const std::string& text) {
+  std::size_t p = 0, t = 0, star = std::string::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool gtest_filter_match(const std::string& filter, const std::string& full_name) {
+  const auto dash = filter.find('-');
+  const std::string pos = dash == std::string::npos ? filter : filter.substr(0, dash);
+  const std::string neg = dash == std::string::npos ? "" : filter.substr(dash + 1);
+  auto any = [&](const std::string& list) {
+    std::stringstream ss(list);
+    std::string pat;
+    while (std::getline(ss, pat, ':'))
+      if (!pat.empty() && glob_match(pat, full_name)) return true;
+    return false;
+  };
+  return (pos.empty() ? true : any(pos)) && !any(neg);
+}
+
+TestVerdict judge_test_task(const std::string& filter, const std::vector<std::string>& expected_tests,
+                            const std::vector<std::string>& listed_tests,
+                            const std::map<std::string, labkit::TestResult>& reported,
+                            const std::map<std::string, std::string>& reference_skips) {
+  TestVerdict v;
+  std::set<std::string> expected, listed;
+  for (const auto& name : expected_tests)
+    if (gtest_filter_match(filter, name)) expected.insert(name);
+  for (const auto& name : listed_tests)
+    if (gtest_filter_match(filter, name)) listed.insert(name);
+  for (const auto& name : listed)
+    if (!expected.count(name)) v.list_diff += "\n- " + name + ": not in the grader's reference build";
+  for (const auto& name : expected)
+    if (!listed.count(name)) v.list_diff += "\n- " + name + ": missing from the graded build";
+  for (const auto& name : expected) {
+    ++v.total;
+    const auto it = reported.find(name);
+    std::string why;
+    if (it == reported.end()) {
+      why = "not run (the test program ended before it, or it never ran)";
+    } else if (it->second.skipped) {
+      const auto ref = reference_skips.find(name);
+      if (ref == reference_skips.end() || ref->second != it->second.message)
+        why = "skipped (" + tail_lines(it->second.message, 1) +
+              "), and the reference build does not skip it here for that reason: a skip is a failure";
+    } else if (!it->second.passed) {
+      why = tail_lines(it->second.message, 3);
+    }
+    if (why.empty()) ++v.passed;
+    else if (v.failed_list.size() < 1500) v.failed_list += "- " + name + ": " + why + "\n";
+  }
+  return v;
+}
+
+// What a static initializer may touch: <iostream>'s std::ios_base::Init, or,
+// in nvcc's registration of a .cu file's kernels (__sti____cudaRegisterAll),
+// the CUDA runtime's registration calls and the addresses of what it
+// registers (taking a kernel stub's address runs no student code).
+bool allowed_in_initializer(const std::string& function, const std::string& reloc_type, const std::string& target) {
+  static const std::set<std::string> kIostreamInit = {"_ZNSt8ios_base4InitC1Ev", "_ZNSt8ios_base4InitD1Ev", "__cxa_atexit",
+                                                      "__dso_handle", "_ZStL8__ioinit", ".bss"};
+  if (kIostreamInit.count(target)) return true;
+  if (function != "_ZL24__sti____cudaRegisterAllv") return false;
+  if (starts_with(target, "__cudaRegister") || target == "atexit") return true;
+  const bool call = reloc_type.find("PLT") != std::string::npos;
+  return !call && (starts_with(target, ".") || in_student_scope(demangle(target)));
+}
+
+bool allowed_definition(const std::string& mangled, const std::string& demangled, char type) {
+  if (in_student_scope(demangled)) return true;
+  // nvcc's host stub of a __global__ kernel: "__device_stub__" and the
+  // kernel's own mangled name (without its leading '_').
+  static const std::string kStub = "__device_stub__";
+  if (starts_with(demangled, kStub)) {
+    const std::string kernel = demangled.substr(kStub.size(), demangled.find('(') - kStub.size());
+    return in_student_scope(demangle("_" + kernel));
+  }
+  // Weak definitions (inline functions, template instantiations, vtables) are
+  // emitted by every C++ file that uses a header; the linker keeps one copy.
+  // GoogleTest's are refused: student code has no reason to instantiate them.
+  const bool weak = type == 'W' || type == 'V' || type == 'u' || type == 'w' || type == 'v';
+  return weak && !mentions_googletest(mangled);
+}
+
+std::string denied_reference(const std::string& mangled) {
+  // Functions that end the process (a report written by student code would
+  // then stand), start processes, replace signal handlers, load code, change
+  // memory protection, or open, rename or remove files.
+  static const std::set<std::string> kDenied = {
+      "exit", "_exit", "_Exit", "quick_exit", "at_quick_exit", "atexit", "on_exit", "syscall", "fork", "vfork", "clone",
+      "clone3", "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "system", "popen",
+      "posix_spawn", "posix_spawnp", "kill", "killpg", "tgkill", "ptrace", "dlopen", "dlmopen", "dlsym", "dlvsym",
+      "mprotect", "pkey_mprotect", "open", "open64", "openat", "openat64", "__open_2", "__open64_2", "__openat_2",
+      "creat", "creat64", "fopen", "fopen64", "freopen", "freopen64", "fdopen", "rename", "renameat", "renameat2",
+      "unlink", "unlinkat", "remove", "rmdir", "link", "linkat", "symlink", "symlinkat", "truncate", "truncate64",
+      "ftruncate", "ftruncate64", "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "mkdir", "mkdirat",
+      "chdir", "fchdir", "chroot", "setenv", "putenv", "unsetenv", "clearenv", "dup", "dup2", "dup3", "signal",
+      "sigaction", "bsd_signal", "sysv_signal", "prctl", "setrlimit", "setrlimit64", "prlimit", "prlimit64", "socket",
+      "process_vm_writev", "pthread_atfork", "setcontext", "swapcontext", "makecontext", "longjmp", "_longjmp",
+      "siglongjmp", "__longjmp_chk", "pwrite", "pwrite64", "mmap", "mmap64", "mremap", "memfd_create", "shm_open",
+      "tmpfile", "tmpfile64", "mkstemp", "mkstemp64", "mkostemp", "tmpnam", "tempnam", "fork_compat",
+      "__cxa_thread_atexit", "__cxa_thread_atexit_impl"};
+  if (kDenied.count(mangled)) return "calls " + mangled + "()";
+  if (mentions_googletest(mangled)) return "calls into GoogleTest (" + demangle(mangled) + ")";
+  static const char* kFileStreams[] = {"_ZNSt14basic_ofstream", "_ZNSt14basic_ifstream", "_ZNSt13basic_fstream",
+                                       "_ZNSt13basic_filebuf", "_ZNSt10filesystem", "_ZNKSt10filesystem",
+                                       "_ZNSt12__basic_file", "_ZSt4exit", "_ZSt10quick_exit", "_ZSt6system"};
+  for (const char* p : kFileStreams)
+    if (starts_with(mangled, p)) return "opens files or the filesystem (" + demangle(mangled) + ")";
+  return "";
+}
+
+std::set<std::string> undefined_symbols(const fs::path& archive) {
+  bool ok = false;
+  std::set<std::string> out;
+  for (const auto& s : read_nm({archive}, {"--undefined-only"}, ok)) out.insert(s.name);
+  return out;
+}
+
+Harness read_harness(const fs::path& reference_archive, const fs::path& test_objects, const fs::path& test_program) {
+  Harness h;
+  h.sanctioned_calls = undefined_symbols(reference_archive);
+  bool ok = false;
+  std::vector<fs::path> objects;
+  if (fs::is_directory(test_objects))
+    for (const auto& e : fs::recursive_directory_iterator(test_objects))
+      if (e.is_regular_file() && e.path().extension() == ".o") objects.push_back(e.path());
+  if (!objects.empty())
+    for (const auto& s : read_nm(objects, {"--defined-only", "--extern-only"}, ok)) h.test_object_defs.insert(s.name);
+  if (!fs::exists(test_program)) return h;
+  for (const auto& s : read_nm({test_program}, {"--defined-only", "--extern-only"}, ok)) h.library_defs.insert(s.name);
+  // The shared libraries it loads, and what they export (read once per grade).
+  static std::map<std::string, std::set<std::string>> exports;
+  const auto ldd = run_process({"ldd", test_program.string()});
+  static const std::regex lib(R"(=> (/\S+) \(0x)");
+  for (std::sregex_iterator it(ldd.output.begin(), ldd.output.end(), lib), end; it != end; ++it) {
+    const std::string path = (*it)[1];
+    if (!exports.count(path))
+      for (const auto& s : read_nm({path}, {"-D", "--defined-only"}, ok)) exports[path].insert(s.name.substr(0, s.name.find('@')));
+    h.library_defs.insert(exports[path].begin(), exports[path].end());
+  }
+  return h;
+}
+
+Harness cached_harness(const fs::path& cache, const fs::path& reference_archive, const fs::path& test_objects,
+                       const fs::path& test_program) {
+  // Reading the harness costs about a second a lab (nm on the test program and
+  // the libraries it loads); it changes only when the course's build does.
+  auto stamp_of = [](const fs::path& p) {
+    std::error_code ec;
+    const auto t = fs::last_write_time(p, ec);
+    return ec ? std::string("missing") : std::to_string(t.time_since_epoch().count()) + ":" + std::to_string(fs::file_size(p, ec));
+  };
+  const std::string stamp = stamp_of(reference_archive) + "|" + stamp_of(test_program);
+  try {
+    std::ifstream in(cache);
+    if (in) {
+      const auto j = nlohmann::json::parse(in);
+      if (j.value("stamp", "") == stamp)
+        return {j.at("sanctioned_calls").get<std::set<std::string>>(), j.at("test_object_defs").get<std::set<std::string>>(),
+                j.at("library_defs").get<std::set<std::string>>()};
+    }
+  } catch (const std::exception&) {
+  }
+  Harness h = read_harness(reference_archive, test_objects, test_program);
+  fs::create_directories(cache.parent_path());
+  std::ofstream(cache) << nlohmann::json{{"stamp", stamp},
+                                         {"sanctioned_calls", h.sanctioned_calls},
+                                         {"test_object_defs", h.test_object_defs},
+                                         {"library_defs", h.library_defs}}
+                              .dump();
+  return h;
+}
+
+ObjectCheck check_student_archive(const fs::path& archive, const Harness& harness) {
+  ObjectCheck check;
+  // One nm for both: references (U, and w/v, weak ones), and the global
+  // definitions (upper-case types and u; other lower-case ones are local).
+  bool nm_ok = false;
+  std::vector<NmSymbol> defined, undefined;
+  for (auto& s : read_nm({archive}, {}, nm_ok)) {
+    if (s.type == 'U' || s.type == 'w' || s.type == 'v') undefined.push_back(std::move(s));
+    else if (std::isupper(static_cast<unsigned char>(s.type)) || s.type == 'u') defined.push_back(std::move(s));
+  }
+  const bool defined_ok = nm_ok, undefined_ok = nm_ok;
+  const auto relocs = run_process({"objdump", "-r", "-j", ".init_array", "-j", ".preinit_array", "-j", ".ctors", "-j",
+                                   ".fini_array", "-j", ".dtors", archive.string()});
+  const auto startup = run_process({"objdump", "-dr", "--no-show-raw-insn", archive.string()});
+  check.ran = defined_ok && undefined_ok && startup.ok();
+  if (!check.ran) {
+    check.problems.push_back("the grader could not read " + archive.filename().string() + " with nm and objdump (binutils)");
+    return check;
+  }
+  // Problems by rank: code before main, raw system calls, denied calls, then
+  // definitions (a GoogleTest TEST adds several of each; the first kinds say most).
+  std::set<std::string> seen;
+  std::multimap<int, std::string> ranked;
+  auto problem = [&](const std::string& object, const std::string& what, int rank = 0) {
+    const std::string p = basename_of(object) + ": " + what;
+    if (seen.insert(p).second) ranked.emplace(rank, p);
+  };
+  for (const auto& s : defined) {
+    const std::string name = demangle(s.name);
+    if (!allowed_definition(s.name, name, s.type))
+      problem(s.object, "defines '" + name + "' outside the lab's student namespace (helpers go in that namespace, or are static)", 3);
+    else if (!in_student_scope(name) && !in_standard_library(s.name) && harness.library_defs.count(s.name) &&
+             !harness.test_object_defs.count(s.name))
+      problem(s.object, "redefines '" + name + "', which the program's libraries define: its copy could replace theirs", 1);
+  }
+  for (const auto& s : undefined) {
+    if (harness.sanctioned_calls.count(s.name)) continue;
+    if (const auto why = denied_reference(s.name); !why.empty()) problem(s.object, why, 2);
+  }
+
+  // Static initializers: code that runs before main. The only one allowed is
+  // the one <iostream> adds (std::ios_base::Init); anything else could
+  // register GoogleTest environments, listeners or tests, or act before the
+  // tests start. objdump -r lists, per member, "RELOCATION RECORDS FOR [section]".
+  {
+    std::stringstream ss(relocs.output);
+    std::string object, section;
+    const std::regex member(R"(^In archive .*:$|^(\S+\.o):\s+file format)"), records(R"(^RELOCATION RECORDS FOR \[(.*)\]:)");
+    for (std::string line; std::getline(ss, line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, member)) {
+        if (m[1].matched) object = m[1];
+      } else if (std::regex_search(line, m, records)) {
+        section = m[1];
+      } else if (std::regex_search(line, m, std::regex(R"(^[0-9a-f]+\s+\S+\s+(\S+))"))) {
+        const std::string target = m[1];
+        if (section != ".init_array")
+          problem(object, "has a " + section + " entry (code that runs before or after main)");
+        else if (!starts_with(target, ".text.startup") && !starts_with(target, "_GLOBAL__sub_I_"))
+          problem(object, "has a static initializer outside .text.startup (" + target + ")");
+      }
+    }
+  }
+  {
+    std::stringstream ss(startup.output);
+    std::string object, section, function;
+    const std::regex member(R"(^(\S+\.o):\s+file format)"), disasm(R"(^Disassembly of section (\S+):)"),
+        label(R"(^[0-9a-f]+ <(\S+)>:$)"), reloc(R"(^\s+[0-9a-f]+: (R_\S+)\s+([^+\- ]+))"),
+        raw_syscall(R"(\t(syscall|sysenter|int\s+\$0x80|svc\s))");
+    for (std::string line; std::getline(ss, line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, member)) object = m[1];
+      else if (std::regex_search(line, m, disasm)) section = m[1];
+      else if (std::regex_search(line, m, label)) function = m[1];
+      else if (std::regex_search(line, m, raw_syscall)) problem(object, "makes a raw system call (" + std::string(m[1]) + ")", 1);
+      else if (starts_with(section, ".text.startup") && std::regex_search(line, m, reloc) &&
+               !allowed_in_initializer(function, m[1], m[2]))
+        problem(object, "has a static initializer that uses " + demangle(m[2]) +
+                            " (student code may not run before the tests: use a function-local static)");
+    }
+  }
+  const std::size_t kShown = 12;
+  for (const auto& [rank, p] : ranked)
+    if (check.problems.size() < kShown) check.problems.push_back(p);
+  if (ranked.size() > kShown) check.problems.push_back(fmt::format("... and {} more", ranked.size() - kShown));
+  return check;
+}
+
+
+Sandbox make_sandbox() {
+  Sandbox box;
+  box.base.close_other_fds = true;
+  if (geteuid() == 0) {
+    unsigned uid = 65534, gid = 65534;
+    if (const passwd* pw = getpwnam("nobody")) {
+      uid = pw->pw_uid;
+      gid = pw->pw_gid;
+    }
+    RunOptions probe = box.base;
+    probe.new_network_namespace = true;
+    probe.run_as_uid = uid;
+    probe.run_as_gid = gid;
+    const bool netns = run_process({"true"}, probe).ok();
+    if (!netns) probe.new_network_namespace = false;
+    const bool user = run_process({"true"}, probe).ok();
+    box.network = netns ? "no network (a new network namespace)" : "network not isolated: unshare(CLONE_NEWNET) failed here";
+    if (user) {
+      box.base = probe;
+      box.private_owner = true;
+      box.filesystem = fmt::format("student code runs as uid {} (nobody) in a private folder; the course tree, the build and "
+                                   "the grader's outputs are read-only to it", uid);
+    } else {
+      box.base.new_network_namespace = netns;
+      box.filesystem = "filesystem not isolated: dropping to the user nobody failed, student code runs as root";
+    }
+    return box;
+  }
+  const std::vector<std::string> prefix = {"unshare", "--map-root-user", "--net", "--"};
+  std::vector<std::string> probe = prefix;
+  probe.push_back("true");
+  if (run_process(probe).ok()) {
+    box.prefix = prefix;
+    box.network = "no network (unshare --net)";
+  } else {
+    box.network = "network not isolated: unshare --net is not permitted here";
+  }
+  box.filesystem = fmt::format("filesystem not isolated: the grader is not root, so student code runs as the grader's "
+                               "uid {} and can write wherever it can (run the grader as root to isolate it)", geteuid());
+  return box;
+}
+
+fs::path private_folder(const fs::path& work, const Sandbox& box) {
+  const fs::path parent = work / "untrusted";
+  fs::create_directories(parent);
+  chmod(parent.c_str(), 0711);
+  std::random_device rd;
+  const fs::path dir = parent / fmt::format("{:08x}{:08x}{:08x}", rd(), rd(), rd());
+  fs::create_directories(dir);
+  chmod(dir.c_str(), 0700);
+  if (box.private_owner && chown(dir.c_str(), *box.base.run_as_uid, *box.base.run_as_gid) != 0)
+    throw std::runtime_error("cannot hand " + dir.string() + " to the sandbox user");
+  return dir;
+}
+
+// A report the child wrote in its private folder, copied out only when it is
+// a plain file (never a link the child planted to make the grader read
+// something else).
+bool take_report(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  if (fs::symlink_status(from, ec).type() != fs::file_type::regular) return false;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  return !ec;
+}
+
+std::vector<std::string> check_hdl_sources(const fs::path& student_dir) {
+  std::vector<std::string> problems;
+  if (!fs::is_directory(student_dir)) return problems;
+  static const std::regex denied(
+      R"((\$(system|fopen|fwrite|fdisplay|fstrobe|fmonitor|fscanf|fgets|fread|readmem[bh]|writemem[bh]|dumpfile|dumpvars|c|cpure)\b)|"DPI(-C)?")");
+  for (const auto& e : fs::recursive_directory_iterator(student_dir)) {
+    const auto ext = e.path().extension().string();
+    if (!e.is_regular_file() || (ext != ".sv" && ext != ".v" && ext != ".svh" && ext != ".vh")) continue;
+    std::ifstream in(e.path());
+    int line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      std::smatch m;
+      if (std::regex_search(line, m, denied))
+        problems.push_back(fmt_line(e.path().filename().string(), line_no, m[0]));
+    }
+  }
+  return problems;
+}
+
+std::vector<std::string> parse_gtest_list(const std::string& output) {
+  std::vector<std::string> names;
+  std::string suite;
+  std::stringstream ss(output);
+  for (std::string line; std::getline(ss, line);) {
+    if (const auto hash = line.find("  #"); hash != std::string::npos) line = line.substr(0, hash);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (line.empty()) continue;
+    if (line[0] != ' ') {
+      suite = line.back() == '.' ? line.substr(0, line.size() - 1) : "";
+    } else if (!suite.empty()) {
+      names.push_back(suite + "." + line.substr(line.find_first_not_of(' ')));
+    }
+  }
+  return names;
+}
+
+}  // namespace labctl

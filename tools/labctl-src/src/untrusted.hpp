@@ -1,0 +1,118 @@
+// Grading untrusted code (docs/instructors.md, "Threat model").
+//
+// A submission's student/ code is linked into the test and benchmark
+// processes, so anything that process writes (its GoogleTest report, its exit
+// code, its output) is something student code could write too. The grader
+// therefore decides what ran from what it controls:
+//   - the student objects it built itself are read with nm and objdump before
+//     they run: no static initializers (so no code before main: no GoogleTest
+//     Environment, listener or extra TEST), no global symbol outside the lab's
+//     student namespace (so nothing replaces a harness, GoogleTest, labkit or
+//     libc function), no call to a function that ends the process, starts
+//     one, opens a file or reaches GoogleTest, and no raw system call;
+//   - the expected test list comes from the grader's reference build.
+#pragma once
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <labkit/report.hpp>
+
+#include "process.hpp"
+
+namespace labctl {
+
+namespace fs = std::filesystem;
+
+// How untrusted children run, probed once per grade. As root: in a fresh,
+// empty network namespace, then as the unprivileged user `nobody`, so the
+// course tree, the build, the grader's outputs and other submissions
+// (root's files) are read-only to them. Otherwise: without network where an
+// unprivileged user namespace is allowed (unshare --map-root-user --net), as
+// the grader's own user, which grade.json says.
+struct Sandbox {
+  std::vector<std::string> prefix;  // argv prefix (unshare) when not root
+  RunOptions base;                  // run_as, network namespace, closed descriptors
+  std::string network, filesystem;  // what grade.json and summary.md say
+  bool private_owner = false;       // chown private folders to the run_as user
+};
+Sandbox make_sandbox();
+
+// A fresh folder only the untrusted child can use (its HOME, TMPDIR, working
+// directory and report files), under a parent nobody else can list.
+fs::path private_folder(const fs::path& work, const Sandbox& box);
+
+// Copies a report the child wrote in its private folder, only when it is a
+// plain file (never a link the child planted to make the grader read
+// something else). False when there is none.
+bool take_report(const fs::path& from, const fs::path& to);
+
+struct ObjectCheck {
+  bool ran = false;                   // nm/objdump worked on the archive
+  std::vector<std::string> problems;  // each names the object, the symbol and the rule
+};
+
+// What the instructor's side of a lab's test program defines and calls, read
+// from the grader's reference build.
+struct Harness {
+  std::set<std::string> sanctioned_calls;  // what the reference library calls: allowed to students too
+  std::set<std::string> test_object_defs;  // symbols the test objects define (they come first on the link line)
+  std::set<std::string> library_defs;      // symbols the libraries of the program define (static and shared)
+};
+// `reference_archive` lib<lab>_reference.a; `test_objects` the folder of the
+// test program's objects; `test_program` the linked reference test program.
+Harness read_harness(const fs::path& reference_archive, const fs::path& test_objects, const fs::path& test_program);
+// read_harness, kept in the file `cache` until the reference archive or the
+// test program changes.
+Harness cached_harness(const fs::path& cache, const fs::path& reference_archive, const fs::path& test_objects,
+                       const fs::path& test_program);
+
+// Checks the student library the grader built (lib<lab>_student.a). A weak
+// definition outside the student namespace and the C++ library's templates
+// is allowed unless a library of the program defines the same symbol and the
+// test objects do not: then the student's copy could replace the library's
+// (weak symbols resolve to the first copy the linker sees, and the
+// executable's copy interposes a shared library's).
+ObjectCheck check_student_archive(const fs::path& archive, const Harness& harness);
+
+// Symbols an object or archive references but does not define (nm -u).
+std::set<std::string> undefined_symbols(const fs::path& archive);
+
+// HDL labs: the student's SystemVerilog is compiled by Verilator into the
+// test program, so the system tasks that run commands, write files or embed
+// C++ ($system, $fopen, $fwrite, $c, DPI imports...) are refused.
+std::vector<std::string> check_hdl_sources(const fs::path& student_dir);
+
+// Reads `--gtest_list_tests` output into full names "Suite.Name" (the
+// parameter comments GoogleTest appends are dropped).
+std::vector<std::string> parse_gtest_list(const std::string& output);
+
+// GoogleTest's filter syntax: positive patterns, then '-' and negative ones,
+// ':'-separated, with * and ? wildcards.
+bool gtest_filter_match(const std::string& filter, const std::string& full_name);
+
+// How a test task's tests fared. The tests of record are the reference
+// build's that match the filter (`expected_tests`); the graded binary must list
+// exactly those (`listed_tests`), else `list_diff` says how they differ. Each
+// must appear in the report as passed; a skip counts only when the reference
+// build skipped the same test here with the same message.
+struct TestVerdict {
+  int passed = 0, total = 0;
+  std::string failed_list;  // "- Suite.Name: why" lines
+  std::string list_diff;    // empty when the lists agree
+};
+TestVerdict judge_test_task(const std::string& filter, const std::vector<std::string>& expected_tests,
+                            const std::vector<std::string>& listed_tests,
+                            const std::map<std::string, labkit::TestResult>& reported,
+                            const std::map<std::string, std::string>& reference_skips);
+
+// The rules, exposed for unit tests.
+bool allowed_definition(const std::string& mangled, const std::string& demangled, char type);
+std::string denied_reference(const std::string& mangled);
+// A relocation of type `reloc_type` to `target` inside `function`, a static
+// initializer (in .text.startup).
+bool allowed_in_initializer(const std::string& function, const std::string& reloc_type, const std::string& target);
+
+}  // namespace labctl

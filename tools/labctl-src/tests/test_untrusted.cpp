@@ -1,0 +1,220 @@
+// The rules the grader applies to student code before it runs it
+// (untrusted.hpp), and the sandbox it runs it in.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "untrusted.hpp"
+
+using namespace labctl;
+
+namespace {
+
+fs::path scratch_root() { return fs::temp_directory_path() / ("labctl-untrusted-" + std::to_string(getpid())); }
+
+// This run's scratch folders go when the test program ends.
+const struct RemoveScratch {
+  ~RemoveScratch() {
+    std::error_code ec;
+    fs::remove_all(scratch_root(), ec);
+  }
+} remove_scratch;
+
+fs::path scratch(const std::string& name) {
+  const auto dir = scratch_root() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Compiles `code` the way the grader's Release build does and archives it.
+fs::path student_archive(const std::string& name, const std::string& code) {
+  const auto dir = scratch(name);
+  std::ofstream(dir / "student.cpp") << code;
+  const auto r = run_process({"sh", "-c", "cd '" + dir.string() + "' && g++ -std=c++20 -O2 -c student.cpp -o student.cpp.o && ar rcs libx_student.a student.cpp.o"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  return dir / "libx_student.a";
+}
+
+std::string joined(const ObjectCheck& c) {
+  std::string s;
+  for (const auto& p : c.problems) s += p + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST(Untrusted, ParsesGoogleTestsOwnList) {
+  const auto names = parse_gtest_list(
+      "Dot.\n  ExactForSmallIntegers\n  EmptyInput\nSizes/Saxpy.\n  Matches/0  # GetParam() = 7\n  Matches/1  # GetParam() = 9\n");
+  EXPECT_EQ(names, (std::vector<std::string>{"Dot.ExactForSmallIntegers", "Dot.EmptyInput", "Sizes/Saxpy.Matches/0",
+                                             "Sizes/Saxpy.Matches/1"}));
+}
+
+TEST(Untrusted, DefinitionsOnlyInTheStudentNamespaceOrWeakOutsideGoogleTest) {
+  EXPECT_TRUE(allowed_definition("_ZN3lab7student1fEf", "lab::student::f(float)", 'T'));
+  EXPECT_TRUE(allowed_definition("x", "void lab::student::g<float>(float)", 'W'));
+  EXPECT_TRUE(allowed_definition("x", "guard variable for lab::student::f()::cache", 'u'));
+  EXPECT_TRUE(allowed_definition("_ZNSt6vectorIfSaIfEED2Ev", "std::vector<float>::~vector()", 'W'));
+  EXPECT_FALSE(allowed_definition("main", "main", 'T'));
+  EXPECT_FALSE(allowed_definition("malloc", "malloc", 'T'));
+  EXPECT_FALSE(allowed_definition("x", "labkit::allclose(float)", 'T'));
+  // A student type as a parameter does not make someone else's name the student's.
+  EXPECT_FALSE(allowed_definition("x", "testing::internal::Print(lab::student::Tag)", 'T'));
+  EXPECT_FALSE(allowed_definition("_ZN7testing4Test5SetUpEv", "testing::Test::SetUp()", 'W'));
+  EXPECT_FALSE(allowed_definition("x", "labkit::register_student(int)", 'T'));
+  // nvcc's host stub of a student kernel, and one made to look like it.
+  EXPECT_TRUE(allowed_definition("x", "__device_stub__ZN12cuda_kernels7student6reduceEPKfiPf(float const*, int, float*)", 'T'));
+  EXPECT_FALSE(allowed_definition("x", "__device_stub__ZN6labkit5writeEv()", 'T'));
+}
+
+TEST(Untrusted, RefusesCallsThatEndTheProcessOpenFilesOrReachGoogleTest) {
+  EXPECT_NE(denied_reference("_exit"), "");
+  EXPECT_NE(denied_reference("fopen"), "");
+  EXPECT_NE(denied_reference("_ZN7testing8internal12AssertHelperC1ENS_14TestPartResult4TypeEPKciS5_").find("GoogleTest"),
+            std::string::npos);
+  EXPECT_NE(denied_reference("_ZNSt14basic_ofstreamIcSt11char_traitsIcEEC1EPKcSt13_Ios_Openmode").find("opens files"),
+            std::string::npos);
+  EXPECT_EQ(denied_reference("memcpy"), "");
+  EXPECT_EQ(denied_reference("getenv"), "");  // allowed: the seed is no secret from code that runs (docs say so)
+}
+
+TEST(Untrusted, ArchiveCheckAllowsIostreamAndRefusesOtherStaticInitializersAndSyscalls) {
+  const auto clean = check_student_archive(
+      student_archive("clean", "#include <iostream>\n#include <vector>\nnamespace lab::student {\n"
+                               "float f(float x) { std::vector<float> v{x}; std::cout << x; return v[0]; }\n"
+                               "static float helper(float x) { return x * 2; }\nfloat g(float x) { return helper(x); }\n}\n"),
+      {});
+  EXPECT_TRUE(clean.ran);
+  EXPECT_TRUE(clean.problems.empty()) << joined(clean);
+
+  const auto ctor = check_student_archive(
+      student_archive("ctor", "#include <cstdio>\n__attribute__((constructor)) static void hello() { std::puts(\"x\"); }\n"
+                              "namespace lab::student { float f(float x) { return x; } }\nint counter;\n"),
+      {});
+  EXPECT_NE(joined(ctor).find("static initializer that uses puts"), std::string::npos) << joined(ctor);
+  EXPECT_NE(joined(ctor).find("defines 'counter'"), std::string::npos) << joined(ctor);
+
+  const auto raw = check_student_archive(
+      student_archive("raw", "namespace lab::student { long f(long n) { long r; asm volatile(\"syscall\" : \"=a\"(r) : \"a\"(60), \"D\"(n)); return r; } }\n"),
+      {});
+  EXPECT_NE(joined(raw).find("raw system call"), std::string::npos) << joined(raw);
+
+  // What the reference itself calls is the instructor's choice, and allowed.
+  const auto exits = student_archive("exit", "#include <cstdlib>\nnamespace lab::student { void f() { std::exit(0); } }\n");
+  EXPECT_NE(joined(check_student_archive(exits, {})).find("calls exit()"), std::string::npos);
+  Harness reference_exits;
+  reference_exits.sanctioned_calls = {"exit"};
+  EXPECT_TRUE(check_student_archive(exits, reference_exits).problems.empty());
+}
+
+// A weak definition named like a library's function (the C library's fputs,
+// or a std symbol by an asm label) would replace it in the whole program.
+TEST(Untrusted, AWeakDefinitionMayNotReplaceALibrarysUnlessTheTestsDefineItFirst) {
+  const auto weak = student_archive("weak", "#include <cstdio>\nextern \"C\" __attribute__((weak)) int fputs(const char*, std::FILE*) { return 0; }\n"
+                                            "namespace lab::student { float f(float x) { return x; } }\n");
+  Harness libc;
+  libc.library_defs = {"fputs"};
+  EXPECT_NE(joined(check_student_archive(weak, libc)).find("redefines 'fputs', which the program's libraries define"),
+            std::string::npos) << joined(check_student_archive(weak, libc));
+  libc.test_object_defs = {"fputs"};  // the test objects' copy comes first: the student's is never used
+  EXPECT_TRUE(check_student_archive(weak, libc).problems.empty()) << joined(check_student_archive(weak, libc));
+  EXPECT_TRUE(check_student_archive(weak, {}).problems.empty()) << "nothing else defines it: only student code calls it";
+}
+
+// nvcc registers a .cu file's kernels from a static initializer of its own:
+// allowed, as long as it only registers (takes addresses) and calls no one else.
+TEST(Untrusted, CudaKernelRegistrationIsTheOnlyOtherStaticInitializerAllowed) {
+  const std::string cuda = "_ZL24__sti____cudaRegisterAllv";
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "__cudaRegisterFunction"));
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "atexit"));
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PC32", ".nvFatBinSegment"));
+  EXPECT_TRUE(allowed_in_initializer(cuda, "R_X86_64_PC32", "_ZN12cuda_kernels7student6reduceEPKfiPf"));
+  EXPECT_FALSE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "_ZN12cuda_kernels7student6reduceEPKfiPf"))
+      << "calling student code from the registration is running it before the tests";
+  EXPECT_FALSE(allowed_in_initializer(cuda, "R_X86_64_PLT32", "puts"));
+  EXPECT_FALSE(allowed_in_initializer("_GLOBAL__sub_I_x.cpp", "R_X86_64_PLT32", "__cudaRegisterFunction"));
+  EXPECT_TRUE(allowed_in_initializer("_GLOBAL__sub_I_x.cpp", "R_X86_64_PLT32", "_ZNSt8ios_base4InitC1Ev"));
+}
+
+TEST(Untrusted, HdlSystemTasksThatRunCommandsOrTouchFilesAreRefused) {
+  const auto dir = scratch("hdl");
+  std::ofstream(dir / "pe.sv") << "module pe(input logic clk);\n  initial $system(\"touch /tmp/x\");\nendmodule\n";
+  std::ofstream(dir / "ok.sv") << "module ok(input logic clk);\n  always_ff @(posedge clk) $display(\"tick\");\nendmodule\n";
+  const auto problems = check_hdl_sources(dir);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("pe.sv:2: uses $system"), std::string::npos) << problems[0];
+}
+
+// The operating-system layer under the checks: as root, student processes
+// run as nobody, so the course tree and the grader's outputs are read-only.
+TEST(Untrusted, SandboxedChildCannotWriteTheGradersFilesButItsPrivateFolder) {
+  const auto box = make_sandbox();
+  const auto work = scratch("work");
+  if (geteuid() != 0) {
+    EXPECT_NE(box.filesystem.find("not isolated"), std::string::npos) << box.filesystem;
+    return;
+  }
+  ASSERT_TRUE(box.base.run_as_uid.has_value()) << box.filesystem;
+  const auto course = scratch("course");  // root's, mode 0755 like a checkout
+  chmod(course.c_str(), 0755);
+  const auto priv = private_folder(work, box);
+  RunOptions o = box.base;
+  o.cwd = priv;
+  auto r = run_process({"sh", "-c", "echo pwned > '" + (course / "f").string() + "'"}, o);
+  EXPECT_FALSE(r.ok()) << r.output;
+  EXPECT_FALSE(fs::exists(course / "f"));
+  r = run_process({"sh", "-c", "id -u; echo mine > report.json"}, o);
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(r.output.substr(0, r.output.find('\n')), std::to_string(*box.base.run_as_uid));
+  EXPECT_TRUE(take_report(priv / "report.json", work / "copied.json"));
+  // A link the child plants is never followed by the grader.
+  r = run_process({"ln", "-s", "/etc/hostname", "link.json"}, o);
+  EXPECT_FALSE(take_report(priv / "link.json", work / "link.json"));
+  EXPECT_FALSE(fs::exists(work / "link.json"));
+}
+
+namespace {
+
+labkit::TestResult result(bool passed, bool skipped = false, const std::string& message = "") {
+  labkit::TestResult r;
+  r.passed = passed;
+  r.skipped = skipped;
+  r.message = message;
+  return r;
+}
+
+}  // namespace
+
+// The runtime rules behind the object checks: what the report may claim.
+TEST(Untrusted, ASkipCountsOnlyWhenTheReferenceSkipsTheSameTestForTheSameReason) {
+  const std::vector<std::string> names = {"Dot.A", "Dot.B", "Dot.C", "Saxpy.A"};
+  const std::map<std::string, labkit::TestResult> reported = {
+      {"Dot.A", result(true)}, {"Dot.B", result(false, true, "no CUDA device")}, {"Dot.C", result(false, true, "no CUDA device")}};
+  // Dot.B: the reference skips it here too, with the same message; Dot.C: it does not.
+  const auto v = judge_test_task("Dot.*", names, names, reported, {{"Dot.B", "no CUDA device"}});
+  EXPECT_EQ(v.total, 3);
+  EXPECT_EQ(v.passed, 2);
+  EXPECT_NE(v.failed_list.find("Dot.C: skipped (no CUDA device), and the reference build does not skip it"), std::string::npos)
+      << v.failed_list;
+  EXPECT_TRUE(v.list_diff.empty());
+  // Same test, another reason: a failure.
+  EXPECT_EQ(judge_test_task("Dot.B", names, names, reported, {{"Dot.B", "needs AVX-512"}}).passed, 0);
+}
+
+TEST(Untrusted, ATestMissingFromTheReportFailsAndAListThatDiffersIsReported) {
+  const std::vector<std::string> expected = {"Dot.A", "Dot.B"};
+  // The process ended before Dot.B: its report has only Dot.A.
+  const auto early = judge_test_task("Dot.*", expected, expected, {{"Dot.A", result(true)}}, {});
+  EXPECT_EQ(early.passed, 1);
+  EXPECT_NE(early.failed_list.find("Dot.B: not run"), std::string::npos) << early.failed_list;
+  // Extra tests matching a wildcard, and one of record missing from the graded build.
+  const auto padded = judge_test_task("Dot.*", expected, {"Dot.A", "Dot.Padding"},
+                                      {{"Dot.A", result(true)}, {"Dot.Padding", result(true)}}, {});
+  EXPECT_NE(padded.list_diff.find("Dot.Padding: not in the grader's reference build"), std::string::npos) << padded.list_diff;
+  EXPECT_NE(padded.list_diff.find("Dot.B: missing from the graded build"), std::string::npos) << padded.list_diff;
+  // Negative patterns and '?' follow GoogleTest's syntax.
+  EXPECT_EQ(judge_test_task("Dot.?-Dot.B", expected, expected, {{"Dot.A", result(true)}}, {}).total, 1);
+}
