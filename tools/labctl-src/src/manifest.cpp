@@ -241,7 +241,14 @@ void validate_task(const fs::path& path, const Task& t) {
   if (!(t.points > 0)) throw FileError(path, line, "task '" + t.id + "' needs points > 0", "add points = 10");
   if (t.visibility != "visible" && t.visibility != "hidden" && t.visibility != "after_due")
     throw FileError(path, line, "task '" + t.id + "': visibility must be visible, hidden or after_due", "write visibility = \"visible\"");
-  if (t.kind == "test") return;
+  if (t.kind == "test") {
+    // A test task is scored by its passing tests: a threshold would be ignored.
+    if (t.full != 0 || t.zero != 0 || t.curve != "linear" || !t.baseline.empty() || !t.metric.empty() || !t.kase.empty() ||
+        t.threads != 1)
+      throw FileError(path, line, "task '" + t.id + "' is a test task and has perf keys (full, zero, curve, baseline, metric, case or threads)",
+                      "a test task takes filter, partial, points, visibility and name; remove the others or make it kind = \"perf\"");
+    return;
+  }
   if (t.kase.empty() || t.metric.empty())
     throw FileError(path, line, "task '" + t.id + "' needs 'metric' and 'case'", "see docs/instructors.md, section Tasks");
   if (t.kind == "perf" && !kMetrics.count(t.metric))
@@ -253,7 +260,7 @@ void validate_task(const fs::path& path, const Task& t) {
   if (t.full == t.zero)
     throw FileError(path, line, "task '" + t.id + "': 'full' and 'zero' must differ",
                     "full credit at or beyond 'full', none beyond 'zero' (full < zero means lower is better)");
-  if (t.curve == "proportional" && !(t.full > 0 && t.zero < t.full))
+  if (t.curve == "proportional" && !(t.full > 0 && t.zero >= 0 && t.zero < t.full))
     throw FileError(path, line, "task '" + t.id + "': a proportional curve needs 0 <= zero < full", "use curve = \"linear\" for lower-is-better metrics");
 }
 

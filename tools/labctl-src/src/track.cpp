@@ -97,7 +97,7 @@ Track parse_track(const fs::path& file, const std::vector<Lab>& labs) {
         if (!over.is_table()) throw FileError(file, line_of(&over), "a task override must be a table", "write [labs.tasks." + std::string(task_id.str()) + "]");
         for (const auto& [k, v] : *over.as_table()) {
           const std::string key(k.str());
-          if (key == "id" || key == "kind" || key == "metric" || key == "case" || key == "size")
+          if (key == "id" || key == "kind" || key == "metric" || key == "case" || key == "size" || key == "threads")
             throw FileError(file, line_of(&v), "a track may not change a task's '" + key + "'",
                             "override only points, full, zero, curve, visibility, baseline, filter, partial, name");
           // A test task is scored by passing tests: a threshold on it would be
@@ -147,6 +147,7 @@ int cmd_track_check(const Context& c, const fs::path& file) {
       } else {
         how = fmt::format("{}{}: full credit at {:g}, none at {:g} ({})", t.metric, t.baseline.empty() ? "" : " over " + t.baseline,
                           t.full, t.zero, t.curve);
+        if (t.threads > 1) how += fmt::format(", {} threads: judged with {} cores free", t.threads, t.threads);
       }
       fmt::print("{:<16} {:<26} {:<5} {:>7.2f}  {:<10} {}\n", tl.lab.id, t.id, t.kind, points, t.visibility, how);
     }

@@ -101,6 +101,27 @@ TEST(Manifest, EachMistakeIsExplained) {
   }
 }
 
+// The bad tasks: a threshold on a test task, a proportional curve
+// with zero < 0, and threads on a target that is not a whole number.
+TEST(Manifest, TaskAndTargetMistakesAreExplained) {
+  const std::string task_head = "\n[[tasks]]\nid = \"t\"\npoints = 5\n";
+  EXPECT_NE(error_of(std::string(kGood) + task_head + "kind = \"test\"\nfilter = \"*\"\nfull = 5.0\n")
+                .find("is a test task and has perf keys"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + task_head +
+                     "kind = \"perf\"\nmetric = \"speedup\"\ncase = \"dot\"\nsize = 1\nbaseline = \"scalar\"\n"
+                     "curve = \"proportional\"\nfull = 4.0\nzero = -1.0\n")
+                .find("a proportional curve needs 0 <= zero < full"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "threads = 0\n").find("'threads' must be a whole number of at least 1"),
+            std::string::npos);
+  // The good ones load: a threaded perf task and target.
+  EXPECT_EQ(error_of(std::string(kGood) + "threads = 2\n" + task_head +
+                     "kind = \"perf\"\nmetric = \"speedup\"\ncase = \"dot\"\nsize = 1\nbaseline = \"scalar\"\n"
+                     "full = 4.0\nzero = 1.0\nthreads = 2\n"),
+            "");
+}
+
 TEST(Manifest, PhaseMustMatchItsFolder) {
   TempLab t(kGood, "demo", "03-ml-systems");
   try {
