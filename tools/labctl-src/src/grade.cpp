@@ -250,7 +250,11 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   }
   sync_tree(stage, tree, "build");
 
-  const Sandbox box = make_sandbox();
+  // Without root, these are bind-mounted read-only for student code: the
+  // course checkout (and the grader in it), the work folder, the results
+  // folder that holds this grade's output (other students' on Slurm) and the
+  // folder of submissions.
+  const Sandbox box = make_sandbox({c.root, work, fs::absolute(o.out).parent_path(), submission.parent_path()});
   const std::string isolation_note = box.network + "; " + box.filesystem;
   json untrusted_checks = json::object();  // lab id -> problems found in its student objects
 
@@ -301,9 +305,10 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
       const fs::path priv = private_folder(work, box);
       opts.cwd = priv;
       opts.env["HOME"] = opts.env["TMPDIR"] = priv.string();
+      argv = sandboxed(argv);
       for (auto& a : argv)
         if (a.find("@PRIVATE@") != std::string::npos) a.replace(a.find("@PRIVATE@"), 9, priv.string());
-      const auto r = run_process(sandboxed(argv), opts);
+      const auto r = run_process(argv, opts);
       for (const auto& [name, to] : reports) {
         fs::remove(to);
         take_report(priv / name, to);

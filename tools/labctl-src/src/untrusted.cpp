@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -403,10 +404,10 @@ ObjectCheck check_student_archive(const fs::path& archive, const Harness& harnes
 }
 
 
-Sandbox make_sandbox() {
+Sandbox make_sandbox(const std::vector<fs::path>& read_only, bool unprivileged) {
   Sandbox box;
   box.base.close_other_fds = true;
-  if (geteuid() == 0) {
+  if (geteuid() == 0 && !unprivileged) {
     unsigned uid = 65534, gid = 65534;
     if (const passwd* pw = getpwnam("nobody")) {
       uid = pw->pw_uid;
@@ -431,6 +432,50 @@ Sandbox make_sandbox() {
     }
     return box;
   }
+  // Not root: the user namespace's root may bind-mount. Every protected
+  // folder becomes a read-only bind of itself, then the private folder (which
+  // may lie inside one of them) a writable one; the student's command runs
+  // after that, with the mounts of this namespace only.
+  static const char* kReadOnlyMounts =
+      "mount --make-rprivate / || exit 126\n"
+      "priv=$1; shift\n"
+      "while [ \"$1\" != -- ]; do\n"
+      "  { mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\"; } ||"
+      " { echo \"labctl sandbox: cannot make $1 read-only\" >&2; exit 126; }\n"
+      "  shift\n"
+      "done\n"
+      "shift\n"
+      "{ mount --bind \"$priv\" \"$priv\" && mount -o remount,bind,rw \"$priv\"; } || exit 126\n"
+      "exec \"$@\"\n";
+  std::vector<std::string> ns = {"unshare", "--map-root-user", "--mount", "--net", "--", "sh", "-c", kReadOnlyMounts,
+                                 "labctl-sandbox", "@PRIVATE@"};
+  std::string protected_list;
+  for (const auto& p : read_only) {
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) continue;
+    const auto canonical = fs::canonical(p, ec).string();
+    if (ec || std::find(ns.begin(), ns.end(), canonical) != ns.end()) continue;
+    ns.push_back(canonical);
+    protected_list += (protected_list.empty() ? "" : ", ") + canonical;
+  }
+  ns.push_back("--");
+  {
+    const fs::path probe_dir = fs::temp_directory_path() / fmt::format("labctl-sandbox-probe-{}", getpid());
+    fs::create_directories(probe_dir);
+    std::vector<std::string> probe = ns;
+    std::replace(probe.begin(), probe.end(), std::string("@PRIVATE@"), probe_dir.string());
+    probe.push_back("true");
+    const bool ok = run_process(probe, box.base).ok();
+    fs::remove_all(probe_dir);
+    if (ok) {
+      box.prefix = ns;
+      box.network = "no network (a new network namespace)";
+      box.filesystem = "student code runs in its own user and mount namespaces: " +
+                       (protected_list.empty() ? std::string("no folder") : protected_list) +
+                       " read-only to it, its private folder writable";
+      return box;
+    }
+  }
   const std::vector<std::string> prefix = {"unshare", "--map-root-user", "--net", "--"};
   std::vector<std::string> probe = prefix;
   probe.push_back("true");
@@ -440,8 +485,9 @@ Sandbox make_sandbox() {
   } else {
     box.network = "network not isolated: unshare --net is not permitted here";
   }
-  box.filesystem = fmt::format("filesystem not isolated: the grader is not root, so student code runs as the grader's "
-                               "uid {} and can write wherever it can (run the grader as root to isolate it)", geteuid());
+  box.filesystem = fmt::format("filesystem not isolated: the grader is not root and this system refuses unprivileged "
+                               "user and mount namespaces, so student code runs as the grader's uid {} and can write "
+                               "wherever it can (run the grader as root to isolate it)", geteuid());
   return box;
 }
 

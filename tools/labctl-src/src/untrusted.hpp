@@ -29,16 +29,20 @@ namespace fs = std::filesystem;
 // How untrusted children run, probed once per grade. As root: in a fresh,
 // empty network namespace, then as the unprivileged user `nobody`, so the
 // course tree, the build, the grader's outputs and other submissions
-// (root's files) are read-only to them. Otherwise: without network where an
-// unprivileged user namespace is allowed (unshare --map-root-user --net), as
-// the grader's own user, which grade.json says.
+// (root's files) are read-only to them. Otherwise (Slurm, a laptop: one
+// uid for the grader and every student), in a user, mount and network
+// namespace where each of `read_only` (the course checkout, the work folder,
+// the results folder, the submissions) is bind-mounted read-only and only the
+// child's private folder is writable again; where the OS refuses those
+// namespaces, as the grader's own user, which grade.json says.
+// `unprivileged` takes the second path even as root (tests).
 struct Sandbox {
-  std::vector<std::string> prefix;  // argv prefix (unshare) when not root
+  std::vector<std::string> prefix;  // argv prefix (unshare ...); "@PRIVATE@" is the child's private folder
   RunOptions base;                  // run_as, network namespace, closed descriptors
   std::string network, filesystem;  // what grade.json and summary.md say
   bool private_owner = false;       // chown private folders to the run_as user
 };
-Sandbox make_sandbox();
+Sandbox make_sandbox(const std::vector<fs::path>& read_only = {}, bool unprivileged = false);
 
 // A fresh folder only the untrusted child can use (its HOME, TMPDIR, working
 // directory and report files), under a parent nobody else can list.

@@ -153,8 +153,10 @@ TEST(Untrusted, HdlSystemTasksThatRunCommandsOrTouchFilesAreRefused) {
 TEST(Untrusted, SandboxedChildCannotWriteTheGradersFilesButItsPrivateFolder) {
   const auto box = make_sandbox();
   const auto work = scratch("work");
-  if (geteuid() != 0) {
-    EXPECT_NE(box.filesystem.find("not isolated"), std::string::npos) << box.filesystem;
+  if (geteuid() != 0) {  // the namespace path, tested below
+    EXPECT_TRUE(box.filesystem.find("not isolated") != std::string::npos ||
+                box.filesystem.find("mount namespaces") != std::string::npos)
+        << box.filesystem;
     return;
   }
   ASSERT_TRUE(box.base.run_as_uid.has_value()) << box.filesystem;
@@ -174,6 +176,44 @@ TEST(Untrusted, SandboxedChildCannotWriteTheGradersFilesButItsPrivateFolder) {
   r = run_process({"ln", "-s", "/etc/hostname", "link.json"}, o);
   EXPECT_FALSE(take_report(priv / "link.json", work / "link.json"));
   EXPECT_FALSE(fs::exists(work / "link.json"));
+}
+
+// The grader without root (Slurm, a laptop): a user and mount namespace makes
+// the protected folders read-only, the private folder writable, and the
+// network absent. Taken even as root here, so CI tests it.
+TEST(Untrusted, WithoutRootProtectedFoldersAreReadOnlyInAMountNamespace) {
+  const auto course = scratch("ns-course");
+  const auto results = scratch("ns-results");
+  const auto work = scratch("ns-work");
+  fs::create_directories(results / "other-student");
+  std::ofstream(results / "other-student" / "grade.json") << "{\"score\": 1}";
+  const auto box = make_sandbox({course, results, work}, /*unprivileged=*/true);
+  if (box.prefix.empty() || box.filesystem.find("mount namespaces") == std::string::npos) {
+    // The system refuses unprivileged namespaces: grade.json must say so.
+    EXPECT_NE(box.filesystem.find("not isolated"), std::string::npos) << box.filesystem;
+    GTEST_SKIP() << "no user and mount namespaces here: " << box.filesystem;
+  }
+  EXPECT_NE(box.filesystem.find(fs::canonical(results).string()), std::string::npos) << box.filesystem;
+  const auto priv = private_folder(work, box);  // inside a read-only folder, writable again
+  auto run = [&](const std::string& script) {
+    std::vector<std::string> argv = box.prefix;
+    for (auto& a : argv)
+      if (a == "@PRIVATE@") a = priv.string();
+    argv.insert(argv.end(), {"sh", "-c", script});
+    RunOptions o = box.base;
+    o.cwd = priv;
+    return run_process(argv, o);
+  };
+  EXPECT_FALSE(run("echo pwned > '" + (course / "f").string() + "'").ok());
+  EXPECT_FALSE(run("echo '{\"score\": 100}' > '" + (results / "other-student" / "grade.json").string() + "'").ok());
+  EXPECT_FALSE(run("touch '" + (work / "planted").string() + "'").ok());
+  EXPECT_FALSE(fs::exists(course / "f"));
+  EXPECT_FALSE(fs::exists(work / "planted"));
+  std::ifstream in(results / "other-student" / "grade.json");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "{\"score\": 1}");
+  const auto r = run("echo mine > report.json");
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_TRUE(take_report(priv / "report.json", work / "copied.json"));
 }
 
 namespace {
