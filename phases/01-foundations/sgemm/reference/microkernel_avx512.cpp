@@ -15,6 +15,7 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 
+#include "labkit/machine.hpp"
 #include "packing.hpp"
 
 namespace sgemm::reference {
@@ -74,15 +75,32 @@ struct Avx512Micro {
 
 }  // namespace
 
-// Cache blocks, measured best on the reference machine (32 KiB L1d, 1 MiB
-// L2, 32 MiB L3 per two cores): the packed A block, 144 x 256 floats =
-// 144 KiB, stays in L2; one B sliver, 256 x 32 floats = 32 KiB, is as big as
-// L1 (KC = 128 or 192, which leave room in L1, measured a few percent slower:
-// fewer steps of k per load and store of the C tile); the B panel, up to
-// 256 x 4096 floats = 4 MiB, stays in L3.
+// KC, the steps of k per load and store of the C tile. 256 was measured best
+// on the reference machine (AMD Zen 4: 32 KiB L1d, 1 MiB L2, 32 MiB L3 per
+// two cores): one B sliver, 256 x 32 floats = 32 KiB, is as big as L1 (KC =
+// 128 or 192, which leave room in L1, measured a few percent slower). Zen 5
+// (AMD family 26) runs 512-bit FMAs at full width, twice Zen 4's rate per
+// cycle, so the C tile's load and store per KC steps weigh twice as much
+// there: on a 2-core Zen 5 VM, KC = 512 took one thread from 178 to 191
+// GFLOP/s (n = 2048) and two threads over one from 1.75x to 1.85x, although
+// its B sliver (64 KiB) overflows the 48 KiB L1d. Other cores keep 256 until
+// someone measures them.
+int avx512_kc() {
+  const auto cpuid = labkit::native_cpuid();
+  if (!cpuid) return 256;
+  const auto vendor = cpuid(0, 0);
+  const bool amd = vendor[1] == 0x68747541 && vendor[3] == 0x69746e65 && vendor[2] == 0x444d4163;  // AuthenticAMD
+  const std::uint32_t eax = cpuid(1, 0)[0];
+  const std::uint32_t base = (eax >> 8) & 0xf;
+  const std::uint32_t family = base == 0xf ? base + ((eax >> 20) & 0xff) : base;
+  return amd && family >= 26 ? 512 : 256;
+}
+
+// The other cache blocks: the packed A block, 144 x KC floats (144 or 288
+// KiB), stays in L2; the B panel, up to KC x 4096 floats, stays in L3.
 const Kernel& avx512_kernel() {
   static const Kernel k = {"avx512", Avx512Micro::MR, Avx512Micro::NR,
-                           /*mc=*/144, /*kc=*/256, /*nc=*/4096,
+                           /*mc=*/144, /*kc=*/avx512_kc(), /*nc=*/4096,
                            pack_a_block<Avx512Micro::MR>, pack_b_panel<Avx512Micro::NR>,
                            macro_kernel<Avx512Micro>};
   return k;
