@@ -135,33 +135,6 @@ std::vector<CacheLevel> caches_from_sysconf() {
   return caches;
 }
 
-struct CpuidText {
-  std::string vendor, brand;
-  int family = -1;
-};
-
-CpuidText identity_from_cpuid(const CpuidFn& cpuid) {
-  CpuidText t;
-  const auto r0 = cpuid(0, 0);
-  if (r0[0] == 0 && r0[1] == 0) return t;
-  const std::uint32_t vendor_regs[3] = {r0[1], r0[3], r0[2]};  // EBX, EDX, ECX
-  for (std::uint32_t reg : vendor_regs)
-    for (int b = 0; b < 4; ++b) t.vendor += static_cast<char>((reg >> (8 * b)) & 0xff);
-  if (r0[0] >= 1) {
-    const std::uint32_t eax = cpuid(1, 0)[0];
-    const int base = static_cast<int>((eax >> 8) & 0xf);
-    t.family = base == 0xf ? base + static_cast<int>((eax >> 20) & 0xff) : base;
-  }
-  if (cpuid(0x80000000u, 0)[0] >= 0x80000004u) {
-    for (std::uint32_t leaf = 0x80000002u; leaf <= 0x80000004u; ++leaf)
-      for (std::uint32_t reg : cpuid(leaf, 0))
-        for (int b = 0; b < 4; ++b)
-          if (const char ch = static_cast<char>((reg >> (8 * b)) & 0xff); ch) t.brand += ch;
-    t.brand.erase(0, t.brand.find_first_not_of(' '));
-    t.brand.erase(t.brand.find_last_not_of(' ') + 1);
-  }
-  return t;
-}
 
 // Intel's leaf 4 and AMD's leaf 0x8000001D share one layout: one sub-leaf per cache.
 std::vector<CacheLevel> deterministic_cache_leaf(const CpuidFn& cpuid, std::uint32_t leaf) {
@@ -210,9 +183,33 @@ std::vector<CacheLevel> amd_legacy_cache_leaves(const CpuidFn& cpuid, std::uint3
 
 }  // namespace
 
+CpuidIdentity cpuid_identity(const CpuidFn& cpuid) {
+  CpuidIdentity t;
+  if (!cpuid) return t;
+  const auto r0 = cpuid(0, 0);
+  if (r0[0] == 0 && r0[1] == 0) return t;
+  const std::uint32_t vendor_regs[3] = {r0[1], r0[3], r0[2]};  // EBX, EDX, ECX
+  for (std::uint32_t reg : vendor_regs)
+    for (int b = 0; b < 4; ++b) t.vendor += static_cast<char>((reg >> (8 * b)) & 0xff);
+  if (r0[0] >= 1) {
+    const std::uint32_t eax = cpuid(1, 0)[0];
+    const int base = static_cast<int>((eax >> 8) & 0xf);
+    t.family = base == 0xf ? base + static_cast<int>((eax >> 20) & 0xff) : base;
+  }
+  if (cpuid(0x80000000u, 0)[0] >= 0x80000004u) {
+    for (std::uint32_t leaf = 0x80000002u; leaf <= 0x80000004u; ++leaf)
+      for (std::uint32_t reg : cpuid(leaf, 0))
+        for (int b = 0; b < 4; ++b)
+          if (const char ch = static_cast<char>((reg >> (8 * b)) & 0xff); ch) t.brand += ch;
+    t.brand.erase(0, t.brand.find_first_not_of(' '));
+    t.brand.erase(t.brand.find_last_not_of(' ') + 1);
+  }
+  return t;
+}
+
 std::vector<CacheLevel> caches_from_cpuid(const CpuidFn& cpuid) {
   if (!cpuid) return {};
-  const auto id = identity_from_cpuid(cpuid);
+  const auto id = cpuid_identity(cpuid);
   const std::uint32_t max_basic = cpuid(0, 0)[0];
   const std::uint32_t max_ext = cpuid(0x80000000u, 0)[0];
   if (id.vendor == "GenuineIntel" && max_basic >= 4) return deterministic_cache_leaf(cpuid, 4);
@@ -280,7 +277,7 @@ MachineInfo describe_machine(const MachineSources& src) {
   if (!m.vendor.empty()) m.sources["vendor"] = cpuinfo_name;
   if (m.cpu_family >= 0) m.sources["cpu_family"] = cpuinfo_name;
   if (src.cpuid && (m.cpu_model.empty() || m.vendor.empty() || m.cpu_family < 0)) {
-    const auto id = identity_from_cpuid(src.cpuid);
+    const auto id = cpuid_identity(src.cpuid);
     if (m.cpu_model.empty() && !id.brand.empty()) m.cpu_model = id.brand, m.sources["cpu_model"] = "cpuid";
     if (m.vendor.empty() && !id.vendor.empty()) m.vendor = id.vendor, m.sources["vendor"] = "cpuid";
     if (m.cpu_family < 0 && id.family >= 0) m.cpu_family = id.family, m.sources["cpu_family"] = "cpuid";

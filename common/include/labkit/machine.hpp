@@ -62,6 +62,14 @@ struct MachineInfo {
 using CpuidFn = std::function<std::array<std::uint32_t, 4>(std::uint32_t leaf, std::uint32_t subleaf)>;
 // This CPU's CPUID (zeros above the maximum leaf); empty where there is none (Arm).
 CpuidFn native_cpuid();
+// Vendor ("AuthenticAMD"), brand string and family (base + extended) from
+// CPUID leaves 0, 1 and 0x80000002-4; empty fields and family -1 where it
+// has none.
+struct CpuidIdentity {
+  std::string vendor, brand;
+  int family = -1;
+};
+CpuidIdentity cpuid_identity(const CpuidFn& cpuid);
 // Cache geometry from CPUID: Intel leaf 4, AMD leaf 0x8000001D where
 // TopologyExtensions is set, else AMD's 0x80000005/0x80000006. Empty if none.
 std::vector<CacheLevel> caches_from_cpuid(const CpuidFn& cpuid);

@@ -86,14 +86,8 @@ struct Avx512Micro {
 // its B sliver (64 KiB) overflows the 48 KiB L1d. Other cores keep 256 until
 // someone measures them.
 int avx512_kc() {
-  const auto cpuid = labkit::native_cpuid();
-  if (!cpuid) return 256;
-  const auto vendor = cpuid(0, 0);
-  const bool amd = vendor[1] == 0x68747541 && vendor[3] == 0x69746e65 && vendor[2] == 0x444d4163;  // AuthenticAMD
-  const std::uint32_t eax = cpuid(1, 0)[0];
-  const std::uint32_t base = (eax >> 8) & 0xf;
-  const std::uint32_t family = base == 0xf ? base + ((eax >> 20) & 0xff) : base;
-  return amd && family >= 26 ? 512 : 256;
+  const auto id = labkit::cpuid_identity(labkit::native_cpuid());
+  return id.vendor == "AuthenticAMD" && id.family >= 26 ? 512 : 256;
 }
 
 // The other cache blocks: the packed A block, 144 x KC floats (144 or 288
