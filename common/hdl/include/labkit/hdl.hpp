@@ -327,34 +327,10 @@ CoverageSummary coverage_so_far();
 
 }  // namespace labkit::hdl
 
-// Configures the library from the definitions of the one source that
-// labs_hdl_configure() (cmake/AddHdlLab.cmake) generates for each test and
-// bench binary, or from compile definitions: a static object in each
-// translation unit that defines LABKIT_HDL_LAB. Without one, the defaults of
-// labkit::hdl::configure() apply.
-#ifdef LABKIT_HDL_LAB
-#ifndef LABKIT_HDL_IMPL
-#define LABKIT_HDL_IMPL "test"
-#endif
-#ifndef LABKIT_HDL_OUT_ROOT
-#define LABKIT_HDL_OUT_ROOT ""
-#endif
-#ifndef LABKIT_HDL_RTL
-#define LABKIT_HDL_RTL ""
-#endif
-#ifndef LABKIT_HDL_COVERAGE
-#define LABKIT_HDL_COVERAGE 0
-#endif
-namespace labkit::hdl::detail {
-std::vector<std::string> split_list(std::string_view list);
-struct AutoConfigure {
-  AutoConfigure() {
-    configure({LABKIT_HDL_LAB, LABKIT_HDL_IMPL, LABKIT_HDL_OUT_ROOT, split_list(LABKIT_HDL_RTL), LABKIT_HDL_COVERAGE != 0});
-  }
-};
-[[maybe_unused]] static const AutoConfigure auto_configure_this_binary;
-}  // namespace labkit::hdl::detail
-#endif  // LABKIT_HDL_LAB
+// Each test or bench binary is configured (lab, implementation, out root,
+// RTL files) by the one source labs_hdl_configure() generates for it
+// (labkit/hdl_binary.hpp, cmake/AddHdlLab.cmake); without one, the defaults
+// of configure() apply.
 
 // A TEST() whose body, when it fails, is replayed with a waveform.
 #define HDL_TEST(suite, name)                                                    \
