@@ -40,24 +40,100 @@ float* scratch(std::vector<float>& buffer, std::size_t floats) {
   return buffer.data();
 }
 
-// C = A B, all plain row-major with leading dimensions equal to the widths.
-void gemm_nn(int M, int N, int K, const float* A, const float* B, float* C, int threads) {
+// out [cols x rows] (leading dimension ld_out) = in [rows x cols] (leading
+// dimension ld_in) transposed. 32 x 32 tiles: the rows read and the rows
+// written stay in L1.
+void transpose_strided(int rows, int cols, const float* in, std::ptrdiff_t ld_in, float* out, std::ptrdiff_t ld_out) {
+  constexpr int T = 32;
+  for (int i0 = 0; i0 < rows; i0 += T)
+    for (int j0 = 0; j0 < cols; j0 += T) {
+      const int i1 = std::min(rows, i0 + T), j1 = std::min(cols, j0 + T);
+      for (int i = i0; i < i1; ++i)
+        for (int j = j0; j < j1; ++j) out[j * ld_out + i] = in[i * ld_in + j];
+    }
+}
+
+// One block of the product, on the calling thread: C[rows, cols] (+)=
+// op(A)[rows, :] op(B)[:, cols], for rows [i0, i1) and columns [j0, j1).
+// The packed SGEMM takes plain row-major operands, so the part of a
+// transposed operand this block reads is transposed first, and an
+// accumulated block is computed aside and added. Both stay in this thread's
+// buffers and caches: another thread never reads what this one wrote.
+void gemm_block(bool trans_a, bool trans_b, int M, int N, int K, const float* A, const float* B, float* C,
+                bool accumulate, int i0, int i1, int j0, int j1) {
+  const int rows = i1 - i0, cols = j1 - j0;
+  thread_local std::vector<float> a_t, b_t, c_acc;
+  const float* a = A + static_cast<std::ptrdiff_t>(i0) * K;  // op(A)[i0.., :], leading dimension K
+  if (trans_a) {  // op(A)[i0..i1, :] = (A[:, i0..i1])^T, A is K x M
+    float* t = scratch(a_t, static_cast<std::size_t>(rows) * K);
+    transpose_strided(K, rows, A + i0, M, t, K);
+    a = t;
+  }
+  const float* b = B + j0;  // op(B)[:, j0..], leading dimension ldb
+  int ldb = N;
+  if (trans_b) {  // op(B)[:, j0..j1] = (B[j0..j1, :])^T, B is N x K
+    float* t = scratch(b_t, static_cast<std::size_t>(K) * cols);
+    transpose_strided(cols, K, B + static_cast<std::ptrdiff_t>(j0) * K, K, t, cols);
+    b = t;
+    ldb = cols;
+  }
+  float* c = C + static_cast<std::ptrdiff_t>(i0) * N + j0;
 #ifdef TINY_NN_HAVE_SGEMM
-  if (threads > 1) sgemm::reference::sgemm_threaded(M, N, K, A, K, B, N, C, N, threads);
-  else sgemm::reference::sgemm(M, N, K, A, K, B, N, C, N);
+  if (!accumulate) return sgemm::reference::sgemm(rows, cols, K, a, K, b, ldb, c, N);
+  float* tmp = scratch(c_acc, static_cast<std::size_t>(rows) * cols);
+  sgemm::reference::sgemm(rows, cols, K, a, K, b, ldb, tmp, cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) c[static_cast<std::ptrdiff_t>(i) * N + j] += tmp[static_cast<std::ptrdiff_t>(i) * cols + j];
 #else
-  // Portable fallback (the sgemm lab is not built): i-k-j loops, rows in parallel.
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-  for (int i = 0; i < M; ++i) {
-    float* c = C + static_cast<std::ptrdiff_t>(i) * N;
-    std::fill(c, c + N, 0.0f);
+  // Portable fallback (the sgemm lab is not built): i-k-j loops.
+  for (int i = 0; i < rows; ++i) {
+    float* ci = c + static_cast<std::ptrdiff_t>(i) * N;
+    if (!accumulate) std::fill(ci, ci + cols, 0.0f);
     for (int k = 0; k < K; ++k) {
-      const float a = A[static_cast<std::ptrdiff_t>(i) * K + k];
-      const float* b = B + static_cast<std::ptrdiff_t>(k) * N;
-      for (int j = 0; j < N; ++j) c[j] += a * b[j];
+      const float aik = a[static_cast<std::ptrdiff_t>(i) * K + k];
+      const float* bk = b + static_cast<std::ptrdiff_t>(k) * ldb;
+      for (int j = 0; j < cols; ++j) ci[j] += aik * bk[j];
     }
   }
 #endif
+}
+
+// How C is cut among threads: into `threads` slabs of whole rows or of whole
+// columns, each computed by gemm_block() on one thread, with no barrier
+// between threads. The sgemm lab's sgemm_threaded() splits the rows of every
+// K x NC step and meets at a barrier after each; that pays on its large
+// squares, but an MLP's products are short (128 rows in a batch) and many:
+// 128 rows in slivers of 12 split 72 + 56, the barriers and the operands
+// moving between cores cost as much as a small product, and two threads ran
+// the whole training step no faster than one (AMD Zen 5, family 26 model 2).
+// A slab's thread prepares its own copy of the operand all slabs read (op(B)
+// for row slabs, op(A) for column slabs: packed, and transposed first when
+// the caller passed it transposed), so each cut is costed as the largest
+// slab's multiply-adds plus that copy, and the cheaper cut wins.
+struct Slabs {
+  bool by_rows = true;
+  int step = 0;  // rows or columns per slab (the last may be short)
+};
+
+// What one element of an operand costs to pack, and to transpose before, in
+// multiply-adds of the micro-kernel (which does 32 to 64 a cycle on
+// AVX-512; a packed element takes about a cycle, a transposed one two more).
+constexpr double kPackCost = 32.0, kTransposeCost = 64.0;
+
+Slabs choose_slabs(bool trans_a, bool trans_b, int M, int N, int K, int threads) {
+  constexpr int kRowGrain = 12, kColumnGrain = 32;  // >= the micro-kernels' MR and NR
+  const double work = static_cast<double>(M) * N * K;
+  // The largest slab when `extent` is cut into whole units of `grain` (the
+  // micro-kernels' tiles stay whole) among `threads`.
+  auto step = [threads](int extent, int grain) {
+    const int units = (extent + grain - 1) / grain;
+    return std::min(extent, (units + threads - 1) / threads * grain);
+  };
+  const int row_step = step(M, kRowGrain), column_step = step(N, kColumnGrain);
+  const double by_rows = work * row_step / M + static_cast<double>(K) * N * (kPackCost + (trans_b ? kTransposeCost : 0));
+  const double by_columns =
+      work * column_step / N + static_cast<double>(M) * K * (kPackCost + (trans_a ? kTransposeCost : 0));
+  return by_rows <= by_columns ? Slabs{true, row_step} : Slabs{false, column_step};
 }
 
 }  // namespace
@@ -65,43 +141,27 @@ void gemm_nn(int M, int N, int K, const float* A, const float* B, float* C, int 
 int num_threads() { return g_threads > 0 ? g_threads : omp_get_max_threads(); }
 void set_num_threads(int threads) { g_threads = threads; }
 
-void transpose(int rows, int cols, const float* in, float* out) {
-  // 32 x 32 tiles: both the rows read and the rows written stay in L1.
-  constexpr int T = 32;
-  for (int i0 = 0; i0 < rows; i0 += T)
-    for (int j0 = 0; j0 < cols; j0 += T) {
-      const int i1 = std::min(rows, i0 + T), j1 = std::min(cols, j0 + T);
-      for (int i = i0; i < i1; ++i)
-        for (int j = j0; j < j1; ++j)
-          out[static_cast<std::ptrdiff_t>(j) * rows + i] = in[static_cast<std::ptrdiff_t>(i) * cols + j];
-    }
-}
+void transpose(int rows, int cols, const float* in, float* out) { transpose_strided(rows, cols, in, cols, out, rows); }
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, const float* A, const float* B, float* C,
           bool accumulate, int threads) {
   if (M <= 0 || N <= 0) return;
   if (threads <= 0) threads = num_threads();
-  // The packed SGEMM takes plain row-major operands: a transposed operand is
-  // copied into its transpose first. That costs O(MK) or O(KN) against the
-  // O(MNK) of the product (a few percent at the shapes here); a GEMM that
-  // packs straight from the transposed layout would avoid it.
-  thread_local std::vector<float> a_t, b_t, c_acc;
-  if (trans_a) {
-    float* t = scratch(a_t, static_cast<std::size_t>(M) * K);
-    transpose(K, M, A, t);
-    A = t;
+  // Below about 2^20 multiply-adds a product takes ~10 us on one core:
+  // waking a second thread and moving the operands to it costs more.
+  if (threads <= 1 || static_cast<double>(M) * N * K < 1 << 20)
+    return gemm_block(trans_a, trans_b, M, N, K, A, B, C, accumulate, 0, M, 0, N);
+  const Slabs slabs = choose_slabs(trans_a, trans_b, M, N, K, threads);
+  const int extent = slabs.by_rows ? M : N;
+  const int count = (extent + slabs.step - 1) / slabs.step;
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int slab = 0; slab < count; ++slab) {
+    const int first = slab * slabs.step, last = std::min(extent, first + slabs.step);
+    if (slabs.by_rows)
+      gemm_block(trans_a, trans_b, M, N, K, A, B, C, accumulate, first, last, 0, N);
+    else
+      gemm_block(trans_a, trans_b, M, N, K, A, B, C, accumulate, 0, M, first, last);
   }
-  if (trans_b) {
-    float* t = scratch(b_t, static_cast<std::size_t>(K) * N);
-    transpose(N, K, B, t);
-    B = t;
-  }
-  if (!accumulate) return gemm_nn(M, N, K, A, B, C, threads);
-  const std::size_t n = static_cast<std::size_t>(M) * N;
-  float* tmp = scratch(c_acc, n);
-  gemm_nn(M, N, K, A, B, tmp, threads);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && n > 65536)
-  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) C[i] += tmp[i];
 }
 
 void im2col(const Conv2dShape& s, const float* image, float* col) {

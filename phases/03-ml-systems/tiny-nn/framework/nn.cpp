@@ -5,6 +5,9 @@
 #include <labkit/idx.hpp>
 #include <labkit/safetensors.hpp>
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -62,7 +65,30 @@ void Optimizer::zero_grad() {
 }
 
 namespace {
-bool big(std::int64_t n) { return n > 32768; }
+// Calls update(k, first, last) on slices of every parameter k that has a
+// gradient, such that the slices cover all their elements once: the
+// parameters laid end to end are cut into one equal share per thread, in one
+// parallel region. A region per tensor would leave the small tensors (biases,
+// the last layers) on one thread and wake the team once per tensor.
+template <typename Update>
+void update_in_shares(const Parameters& params, Update&& update) {
+  std::int64_t total = 0;
+  for (const auto& p : params)
+    if (!p.tensor.grad_vector().empty()) total += p.tensor.numel();
+#pragma omp parallel num_threads(num_threads()) if (total > 32768)
+  {
+    const int threads = omp_get_num_threads(), me = omp_get_thread_num();
+    const std::int64_t first = total * me / threads, last = total * (me + 1) / threads;
+    std::int64_t base = 0;  // where parameter k starts in the end-to-end order
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      if (params[k].tensor.grad_vector().empty()) continue;
+      const std::int64_t n = params[k].tensor.numel();
+      const std::int64_t lo = std::max<std::int64_t>(first - base, 0), hi = std::min<std::int64_t>(last - base, n);
+      if (lo < hi) update(k, lo, hi);
+      base += n;
+    }
+  }
+}
 }  // namespace
 
 Sgd::Sgd(Parameters params, float lr_, float momentum_) : Optimizer(std::move(params)), momentum(momentum_) {
@@ -71,19 +97,17 @@ Sgd::Sgd(Parameters params, float lr_, float momentum_) : Optimizer(std::move(pa
 }
 
 void Sgd::step() {
-  for (std::size_t k = 0; k < params_.size(); ++k) {
+  const float mu = momentum, step = lr;
+  update_in_shares(params_, [&](std::size_t k, std::int64_t first, std::int64_t last) {
     Tensor& t = params_[k].tensor;
-    if (t.grad_vector().empty()) continue;
     float* w = t.data();
     const float* g = t.grad_vector().data();
     float* v = velocity_[k].data();
-    const std::int64_t n = t.numel();
-#pragma omp parallel for num_threads(num_threads()) schedule(static) if (big(n))
-    for (std::int64_t i = 0; i < n; ++i) {
-      v[i] = momentum * v[i] + g[i];
-      w[i] -= lr * v[i];
+    for (std::int64_t i = first; i < last; ++i) {
+      v[i] = mu * v[i] + g[i];
+      w[i] -= step * v[i];
     }
-  }
+  });
 }
 
 Adam::Adam(Parameters params, float lr_, float b1, float b2, float e)
@@ -101,21 +125,18 @@ void Adam::step() {
   // (1 - beta^t) corrects that.
   const float c1 = 1.0f / (1.0f - std::pow(beta1, static_cast<float>(t_)));
   const float c2 = 1.0f / (1.0f - std::pow(beta2, static_cast<float>(t_)));
-  for (std::size_t k = 0; k < params_.size(); ++k) {
+  const float b1 = beta1, b2 = beta2, step = lr, e = eps;
+  update_in_shares(params_, [&](std::size_t k, std::int64_t first, std::int64_t last) {
     Tensor& t = params_[k].tensor;
-    if (t.grad_vector().empty()) continue;
     float* w = t.data();
     const float* g = t.grad_vector().data();
     float *m = m_[k].data(), *v = v_[k].data();
-    const std::int64_t n = t.numel();
-    const float b1 = beta1, b2 = beta2, step = lr, e = eps;
-#pragma omp parallel for num_threads(num_threads()) schedule(static) if (big(n))
-    for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t i = first; i < last; ++i) {
       m[i] = b1 * m[i] + (1.0f - b1) * g[i];
       v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
       w[i] -= step * (m[i] * c1) / (std::sqrt(v[i] * c2) + e);
     }
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------

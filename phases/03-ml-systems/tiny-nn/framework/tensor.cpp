@@ -266,6 +266,11 @@ Tensor make_view(const Tensor& x, Shape shape, Shape strides, std::int64_t offse
       Node& in = *self.inputs[0];
       float* g_in = in.grad_buffer();
       const float* g = self.grad.data();
+      if (self.is_contiguous()) {  // a reshape: element i is input element i + (offset difference)
+        float* g_at = g_in + (self.offset - in.offset);
+        for (std::size_t i = 0; i < self.grad.size(); ++i) g_at[i] += g[i];
+        return;
+      }
       for_each_position(self, [&](std::int64_t i, std::int64_t pos) { g_in[pos - in.offset] += g[i]; });
     };
   }
@@ -297,6 +302,9 @@ Tensor reshape(const Tensor& x, Shape shape) {
   if (unknown >= 0 && known > 0) shape[unknown] = x.numel() / known;
   if (numel(shape) != x.numel())
     throw std::invalid_argument("tiny_nn::reshape: cannot view shape " + to_string(x.shape()) + " as " + to_string(shape));
+  // The same shape is the same tensor: no view node, and nothing for the
+  // backward pass to copy (linear() reshapes every 2-D input to itself).
+  if (shape == x.shape() && x.is_contiguous()) return x;
   const Tensor c = contiguous(x);
   Shape strides = contiguous_strides(shape);
   return make_view(c, std::move(shape), std::move(strides), c.node()->offset, "reshape");

@@ -1,8 +1,14 @@
-// Tensors: shapes, strides, views and broadcasting, and the gradients of the
-// elementwise ops and views by finite differences (tests/gradcheck.hpp).
+// Tensors: shapes, strides, views and broadcasting, the dense kernels against
+// plain loops, and the gradients of the elementwise ops and views by finite
+// differences (tests/gradcheck.hpp).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+#include <vector>
+
 #include "gradcheck.hpp"
+#include "tiny_nn/kernels.hpp"
 #include "tiny_nn/tensor.hpp"
 
 using namespace tiny_nn;
@@ -74,6 +80,43 @@ TEST(Tensor, RngIsDeterministic) {
   }
   EXPECT_NEAR(s / n, 0.0, 0.03);
   EXPECT_NEAR(s2 / n, 1.0, 0.05);
+}
+
+// gemm against a plain double-precision triple loop: every transpose and
+// accumulate combination, on 1 to 3 threads, on shapes that cut into slabs
+// of rows and of columns with short edges (tiles of 12 x 32 and the
+// one-thread cut-off of 2^20 multiply-adds on both sides).
+TEST(Kernels, GemmMatchesPlainLoopsOnEveryThreadCount) {
+  struct Shape3 {
+    int M, N, K;
+  };
+  const Shape3 shapes[] = {{1, 1, 1}, {7, 5, 3}, {128, 256, 40}, {128, 10, 128}, {130, 37, 250}, {40, 300, 100}};
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (const Shape3& s : shapes)
+    for (int threads = 1; threads <= 3; ++threads)
+      for (int variant = 0; variant < 8; ++variant) {
+        const bool ta = variant & 1, tb = variant & 2, acc = variant & 4;
+        std::vector<float> A(static_cast<std::size_t>(s.M) * s.K), B(static_cast<std::size_t>(s.K) * s.N),
+            C(static_cast<std::size_t>(s.M) * s.N);
+        for (float& x : A) x = uniform(rng);
+        for (float& x : B) x = uniform(rng);
+        for (float& x : C) x = uniform(rng);
+        const std::vector<float> before = C;
+        gemm(ta, tb, s.M, s.N, s.K, A.data(), B.data(), C.data(), acc, threads);
+        for (int i = 0; i < s.M; ++i)
+          for (int j = 0; j < s.N; ++j) {
+            double want = acc ? before[static_cast<std::size_t>(i) * s.N + j] : 0.0;
+            for (int k = 0; k < s.K; ++k)
+              want += static_cast<double>(ta ? A[static_cast<std::size_t>(k) * s.M + i] : A[static_cast<std::size_t>(i) * s.K + k]) *
+                      (tb ? B[static_cast<std::size_t>(j) * s.K + k] : B[static_cast<std::size_t>(k) * s.N + j]);
+            // float accumulation over K terms of size <= 1: |error| <= K * 2^-24 * sum|a b| <= K^2 * 6e-8.
+            const double bound = 1e-6 + static_cast<double>(s.K) * s.K * 6e-8;
+            ASSERT_NEAR(C[static_cast<std::size_t>(i) * s.N + j], want, bound)
+                << s.M << " x " << s.N << " x " << s.K << ", trans_a " << ta << ", trans_b " << tb << ", accumulate "
+                << acc << ", " << threads << " thread(s), C[" << i << "][" << j << "]";
+          }
+      }
 }
 
 TEST(Gradcheck, AddSubMulWithBroadcasting) {
