@@ -1,6 +1,8 @@
 // labkit/bench_core.hpp: the parts labkit::Harness and labkit::cuda::Bench share.
 #include "labkit/bench_core.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -44,7 +46,14 @@ std::string parse_flags(const std::vector<std::string>& args, Flags& flags, bool
     else if (a == "--quick") flags.quick = true;
     else if (a == "--out") flags.out_path = value("--out");
     else if (a == "--impl") flags.impl = value("--impl");
-    else if (a == "--repetitions") flags.repetitions = std::atoi(value("--repetitions").c_str());
+    else if (a == "--repetitions") {
+      const std::string v = value("--repetitions");
+      int n = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (missing.empty() && (ec != std::errc() || end != v.data() + v.size() || n < 1))
+        return "--repetitions needs a whole number of at least 1, not '" + v + "'";
+      flags.repetitions = n;
+    }
     else if (a.rfind("--benchmark_", 0) == 0) {
       // The filter also decides which entries are validated at all (a grader
       // timing three entries should not run fifty); the CPU harness hands
@@ -62,6 +71,21 @@ std::string parse_flags(const std::vector<std::string>& args, Flags& flags, bool
   if (!flags.impl.empty() && flags.impl != "reference" && flags.impl != "student")
     return "--impl must be reference or student, not '" + flags.impl + "'";
   return "";
+}
+
+std::vector<std::string> to_args(const Flags& flags) {
+  std::vector<std::string> args;
+  if (flags.smoke) args.push_back("--smoke");
+  if (flags.quick) args.push_back("--quick");
+  if (!flags.out_path.empty()) args.insert(args.end(), {"--out", flags.out_path});
+  if (!flags.impl.empty()) args.insert(args.end(), {"--impl", flags.impl});
+  if (flags.repetitions > 0) args.insert(args.end(), {"--repetitions", std::to_string(flags.repetitions)});
+  // The filter travels as Google Benchmark's flag, with any others given.
+  bool filter_given = false;
+  for (const auto& f : flags.benchmark_flags) filter_given |= f.rfind("--benchmark_filter=", 0) == 0;
+  if (!flags.filter.empty() && !filter_given) args.push_back("--benchmark_filter=" + flags.filter);
+  args.insert(args.end(), flags.benchmark_flags.begin(), flags.benchmark_flags.end());
+  return args;
 }
 
 Flags parse_flags_or_exit(const std::string& lab, int argc, char** argv, const std::string& usage,

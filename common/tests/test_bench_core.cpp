@@ -75,6 +75,30 @@ TEST(BenchCoreFlags, RejectsBadImplUnknownFlagsAndMissingValues) {
   EXPECT_EQ(parse_error({"--out"}), "--out needs a value");
   EXPECT_EQ(parse_error({"--smoke", "--repetitions"}), "--repetitions needs a value");
   EXPECT_EQ(parse_ok({"--impl", "reference"}).impl, "reference");
+  EXPECT_EQ(parse_error({"--repetitions", "3x"}), "--repetitions needs a whole number of at least 1, not '3x'");
+  EXPECT_EQ(parse_error({"--repetitions", "0"}), "--repetitions needs a whole number of at least 1, not '0'");
+}
+
+// labctl writes a bench's command line with to_args(): whatever it writes
+// must parse back to the same flags.
+TEST(BenchCoreFlags, ToArgsParsesBackToTheSameFlags) {
+  Flags f;
+  f.quick = true;
+  f.out_path = "out dir/bench.json";
+  f.impl = "student";
+  f.repetitions = 24;
+  f.filter = "^(dot/(student|scalar)/4096)(/.*)?$";
+  f.benchmark_flags = {"--benchmark_min_time=0.1"};
+  const auto args = bench::to_args(f);
+  const Flags g = parse_ok(args);
+  EXPECT_EQ(g.quick, f.quick);
+  EXPECT_EQ(g.smoke, f.smoke);
+  EXPECT_EQ(g.out_path, f.out_path);
+  EXPECT_EQ(g.impl, f.impl);
+  EXPECT_EQ(g.repetitions, f.repetitions);
+  EXPECT_EQ(g.filter, f.filter);
+  EXPECT_EQ(bench::to_args(g), args);
+  EXPECT_TRUE(bench::to_args(Flags{}).empty());
 }
 
 TEST(BenchCoreFlags, RunnerExtraFlagsAndHelp) {

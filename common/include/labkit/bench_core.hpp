@@ -67,6 +67,11 @@ using ExtraFlag = std::function<bool(const std::string& flag)>;
 std::string parse_flags(const std::vector<std::string>& args, Flags& flags, bool& help,
                         const ExtraFlag& extra = {});
 
+// The inverse of parse_flags: the arguments that parse back to `flags`. The
+// one way labctl (and anyone else) writes a bench's command line, so the two
+// sides cannot drift apart (tests/test_bench_core.cpp round-trips it).
+std::vector<std::string> to_args(const Flags& flags);
+
 // For a runner's constructor: parses argv, or prints "<lab>: <problem>" and
 // exits 2, or prints "usage: <program> <usage>" and exits 0 for --help.
 Flags parse_flags_or_exit(const std::string& lab, int argc, char** argv, const std::string& usage,

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <labkit/bench_core.hpp>
 #include <labkit/machine.hpp>
 #include <labkit/report.hpp>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include <labkit/eigen_baseline.hpp>
 #endif
 
+#include "measure.hpp"
 #include "progress.hpp"
 #include "results.hpp"
 
@@ -126,40 +128,6 @@ void print_unknown_facts(const labkit::MachineInfo& info) {
   for (const auto& f : info.unknown) fmt::print("note         {}\n", labkit::describe_unknown(f));
 }
 
-// Measured machine limits, cached in out/machine.json for this fingerprint.
-labkit::MachineLimits machine_limits(const Context& c, bool quick, bool force) {
-  const fs::path cache = c.out_dir / "machine.json";
-  const auto here = labkit::describe_machine();
-  if (!force && fs::exists(cache)) {
-    try {
-      std::ifstream in(cache);
-      auto m = labkit::limits_from_json(json::parse(in));
-      // Reuse only limits of this machine and build, and never quick ones for a full run.
-      // The facts (sources, unknowns) are re-read: cheap, and the cache may predate them.
-      if (m.info.fingerprint == here.fingerprint && (quick || !m.quick)) {
-        m.info = here;
-        return m;
-      }
-    } catch (const std::exception& e) {
-      spdlog::warn("ignoring {}: {}", cache.string(), e.what());
-    }
-  }
-  Progress p(quick ? "measuring machine limits (quick)" : "measuring machine limits");
-  static Progress* current = nullptr;
-  current = &p;
-  labkit::MeasureOptions o;
-  o.quick = quick;
-  o.progress = [](const char* step, int done, int total) {
-    if (current) current->update(fmt::format("[{}/{}] {}", done, total, step));
-  };
-  auto m = labkit::measure_machine(o);
-  m.info.git_revision = c.git_revision();
-  current = nullptr;
-  p.finish(fmt::format("{:.1f} GFLOP/s one core, {:.1f} GB/s DRAM", m.peak_one_core.gflops,
-                       m.bandwidth.empty() ? 0.0 : m.bandwidth.back().gbs));
-  write_file(cache, labkit::to_json(m).dump(1) + "\n");
-  return m;
-}
 
 // Runs one implementation's tests, capturing GoogleTest's JSON.
 std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, const std::string& impl) {
@@ -212,11 +180,14 @@ fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool
   const fs::path out = c.lab_out(lab) / "bench.json";
   fs::create_directories(out.parent_path());
   fs::remove(out);
-  std::vector<std::string> argv = {exe.string(), "--out", out.string()};
-  if (o.quick) argv.push_back("--quick");
-  if (!o.impl.empty()) argv.insert(argv.end(), {"--impl", o.impl});
-  if (o.repetitions > 0) argv.insert(argv.end(), {"--repetitions", std::to_string(o.repetitions)});
-  argv.insert(argv.end(), o.extra.begin(), o.extra.end());
+  labkit::bench::Flags flags;
+  flags.out_path = out.string();
+  flags.quick = o.quick;
+  flags.impl = o.impl;
+  flags.repetitions = o.repetitions;
+  std::vector<std::string> argv = labkit::bench::to_args(flags);
+  argv.insert(argv.begin(), exe.string());
+  argv.insert(argv.end(), o.extra.begin(), o.extra.end());  // --bench-arg: the lab's own flags, as given
   RunOptions ro;
   std::string pending;
   if (progress)
@@ -237,10 +208,7 @@ fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool
 std::string format_value(const labkit::TargetResult& t) {
   if (t.status == "todo") return "TODO";
   if (t.status == "unavailable") return "n/a";
-  std::string v = t.metric == "speedup" ? fmt::format("{:.2f}x", t.value)
-                  : t.metric == "roofline_fraction" ? fmt::format("{:.0f}%", 100 * t.value)
-                                                    : fmt::format("{:.2f}", t.value);
-  return v;
+  return format_metric(parse_metric(t.metric).value_or(Metric::gflops), t.value);
 }
 
 std::string format_threshold(const Target& t) {
@@ -261,6 +229,41 @@ std::string status_cell(const Context& c, const labkit::TargetResult* t) {
 }
 
 }  // namespace
+
+// Measured machine limits, cached in out/machine.json for this fingerprint.
+labkit::MachineLimits machine_limits(const Context& c, bool quick, bool force) {
+  const fs::path cache = c.out_dir / "machine.json";
+  const auto here = labkit::describe_machine();
+  if (!force && fs::exists(cache)) {
+    try {
+      std::ifstream in(cache);
+      auto m = labkit::limits_from_json(json::parse(in));
+      // Reuse only limits of this machine and build, and never quick ones for a full run.
+      // The facts (sources, unknowns) are re-read: cheap, and the cache may predate them.
+      if (m.info.fingerprint == here.fingerprint && (quick || !m.quick)) {
+        m.info = here;
+        return m;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("ignoring {}: {}", cache.string(), e.what());
+    }
+  }
+  Progress p(quick ? "measuring machine limits (quick)" : "measuring machine limits");
+  static Progress* current = nullptr;
+  current = &p;
+  labkit::MeasureOptions o;
+  o.quick = quick;
+  o.progress = [](const char* step, int done, int total) {
+    if (current) current->update(fmt::format("[{}/{}] {}", done, total, step));
+  };
+  auto m = labkit::measure_machine(o);
+  m.info.git_revision = c.git_revision();
+  current = nullptr;
+  p.finish(fmt::format("{:.1f} GFLOP/s one core, {:.1f} GB/s DRAM", m.peak_one_core.gflops,
+                       m.bandwidth.empty() ? 0.0 : m.bandwidth.back().gbs));
+  write_file(cache, labkit::to_json(m).dump(1) + "\n");
+  return m;
+}
 
 int cmd_list(const Context& c, bool as_json) {
   const auto labs = c.labs();
@@ -412,148 +415,154 @@ int cmd_machine(const Context& c, bool as_json, bool quick) {
   return 0;
 }
 
-int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const std::vector<std::string>& bench_args) {
-  std::vector<Lab> labs;
-  if (ids.empty()) {
-    labs = c.labs();
-  } else {
-    for (const auto& id : ids) labs.push_back(c.find_lab(id));
+namespace {
+
+// One lab through `labctl run`: what its run measured and how it went.
+struct LabRun {
+  labkit::LabResults results;
+  std::map<std::string, std::vector<labkit::TestResult>> tests;  // by implementation
+  std::string bench_error;
+  json hdl_reference;  // HDL labs: the reference testbench's statistics
+};
+
+void run_both_tests(const Context& c, const Lab& lab, const std::string& step, LabRun& run) {
+  for (const std::string impl : {"reference", "student"}) {
+    Progress p(step + ": tests (" + impl + ")");
+    run.tests[impl] = run_tests(c, lab, impl);
+    int failed = 0;
+    for (auto t : run.tests[impl]) {
+      failed += !t.passed && !t.skipped;
+      t.suite = impl + "." + t.suite;
+      run.results.tests.push_back(t);
+    }
+    p.finish(failed ? fmt::format("{} failed", failed) : "passed");
   }
-  auto machine = machine_limits(c, quick, false);
-  machine.info.git_revision = c.git_revision();  // the cache may predate the last commit
-  print_unknown_facts(machine.info);
-  std::vector<labkit::LabResults> all;
-  std::vector<std::pair<std::string, json>> hdl_rows;  // HDL labs: the reference testbench's statistics
+}
+
+void judge_targets(const Lab& lab, const labkit::MachineLimits& machine, labkit::LabResults& r) {
+  r.targets.clear();
+  for (const std::string impl : {"reference", "student"})
+    for (auto& t : evaluate_targets(lab, r, machine, impl)) r.targets.push_back(t);
+}
+
+// Two kinds of miss are not a verdict yet: one whose interval straddles the
+// threshold, and one on several threads (on a VM, how well two threads scale
+// swings from run to run with what the host runs beside it: 1.06x to 1.57x in
+// four runs of tiny-nn's MLP step on an idle 2-core Zen 5 VM). Their rows are
+// measured again (only those: a whole bench again took a minute per lab) with
+// twice, then four times the repetitions; the last measurement is the verdict.
+void remeasure_undecided(const Context& c, const Lab& lab, const labkit::MachineLimits& machine, bool quick,
+                         const std::vector<std::string>& bench_args, const std::string& step, labkit::LabResults& r) {
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    std::string rows;  // --benchmark_filter alternatives: case/(impl|baseline)/size
+    for (const auto& t : r.targets) {
+      if (t.status != "missed") continue;
+      for (const auto& lt : lab.targets)
+        if (lt.name == t.name && (t.interval.straddles(t.threshold) || lt.threads > 1))
+          rows += fmt::format("{}{}/({}{})/{}", rows.empty() ? "" : "|", lt.kase, t.impl,
+                              lt.baseline.empty() ? "" : "|" + lt.baseline, lt.size);
+    }
+    if (rows.empty()) return;
+    Progress p(step + ": re-measuring (a target straddles its threshold or runs on several threads)");
+    try {
+      auto args = bench_args;
+      args.push_back("--benchmark_filter=^(" + rows + ")(/.*)?$");
+      const auto file = run_bench(c, lab, {"", quick, false, (quick ? 5 : 12) * 2 * attempt, args}, false, nullptr, &p);
+      labkit::LabResults again;
+      read_bench_json(file, again);
+      merge_remeasured(r, again);
+      judge_targets(lab, machine, r);
+      p.finish("done");
+    } catch (const std::exception& e) {
+      p.finish(std::string("failed: ") + e.what());
+      return;
+    }
+  }
+}
+
+LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& machine, bool quick,
+               const std::vector<std::string>& bench_args, const std::string& step) {
+  LabRun run;
+  labkit::LabResults& r = run.results;
+  r.lab = lab.id;
+  r.title = lab.title;
+  r.machine = labkit::to_json(machine.info);
+  run_both_tests(c, lab, step, run);
+  if (fs::exists(c.executable(lab.id + "_bench"))) {
+    Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
+    try {
+      const auto file = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, nullptr, &p);
+      read_bench_json(file, r);
+      p.finish(fmt::format("{} measurements", r.benchmarks.size()));
+    } catch (const std::exception& e) {
+      run.bench_error = e.what();
+      p.finish("failed");
+    }
+  }
+  r.machine = labkit::to_json(machine.info);
+  judge_targets(lab, machine, r);
+  if (run.bench_error.empty()) remeasure_undecided(c, lab, machine, quick, bench_args, step, r);
+  mark_busy_misses(lab, r);
+
+  // The lab's own report and plot; HDL labs add their simulation statistics and coverage.
+  json results = labkit::to_json(r);
+  run.hdl_reference = hdl_simulation(c, lab, "reference");
+  if (!run.hdl_reference.is_null())
+    results["hdl"] = {{"reference", run.hdl_reference}, {"student", hdl_simulation(c, lab, "student")}};
+  write_file(c.lab_out(lab) / "results.json", results.dump(1) + "\n");
+  auto roof = machine_roofline(machine, lab.id + " on " + machine.info.cpu_model);
+  add_points(roof, r, false);
+  std::ostringstream svg;
+  roof.write_svg(svg);
+  write_file(c.lab_out(lab) / "roofline.svg", svg.str());
+  return run;
+}
+
+// The lab's block of the terminal report. Returns the problems it shows in
+// the reference implementation or the bench (failed tests, missed targets).
+int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
   int problems = 0;
-  int index = 0;
-  for (const auto& lab : labs) {
-    ++index;
-    const std::string step = fmt::format("[{}/{}] {}", index, labs.size(), lab.id);
-    auto [ok, why] = c.availability(lab);
-    if (!ok) {
-      fmt::print("{}: unavailable: {}\n", step, why);
-      continue;
-    }
-    labkit::LabResults r;
-    r.lab = lab.id;
-    r.title = lab.title;
-    r.machine = labkit::to_json(machine.info);
-    std::map<std::string, std::vector<labkit::TestResult>> by_impl;
-    for (const std::string impl : {"reference", "student"}) {
-      Progress p(step + ": tests (" + impl + ")");
-      by_impl[impl] = run_tests(c, lab, impl);
-      int failed = 0;
-      for (auto& t : by_impl[impl]) {
-        failed += !t.passed && !t.skipped;
-        t.suite = impl + "." + t.suite;
-        r.tests.push_back(t);
-      }
-      p.finish(failed ? fmt::format("{} failed", failed) : "passed");
-    }
-    std::string bench_error;
-    if (fs::exists(c.executable(lab.id + "_bench"))) {
-      Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
-      try {
-        const auto file = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, nullptr, &p);
-        read_bench_json(file, r);
-        p.finish(fmt::format("{} measurements", r.benchmarks.size()));
-      } catch (const std::exception& e) {
-        bench_error = e.what();
-        p.finish("failed");
-      }
-    }
-    r.machine = labkit::to_json(machine.info);
-    auto evaluate = [&] {
-      r.targets.clear();
-      for (const std::string impl : {"reference", "student"})
-        for (auto& t : evaluate_targets(lab, r, machine, impl)) r.targets.push_back(t);
-    };
-    evaluate();
-    // Two kinds of miss are not a verdict yet: one whose interval straddles
-    // the threshold, and one on several threads (on a VM, how well two
-    // threads scale swings from run to run with what the host runs beside
-    // it: 1.06x to 1.57x in four runs of tiny-nn's MLP step on an idle
-    // 2-core Zen 5 VM). Measure their rows again (only those: a whole bench
-    // again took a minute per lab) with twice the repetitions; the last
-    // measurement is the verdict.
-    for (int attempt = 1; attempt <= 2 && bench_error.empty(); ++attempt) {
-      std::string rows;  // --benchmark_filter alternatives: case/(impl|baseline)/size
-      for (const auto& t : r.targets) {
-        if (t.status != "missed") continue;
-        for (const auto& lt : lab.targets)
-          if (lt.name == t.name && (t.interval.straddles(t.threshold) || lt.threads > 1))
-            rows += fmt::format("{}{}/({}{})/{}", rows.empty() ? "" : "|", lt.kase, t.impl,
-                                lt.baseline.empty() ? "" : "|" + lt.baseline, lt.size);
-      }
-      if (rows.empty()) break;
-      Progress p(step + ": re-measuring (a target straddles its threshold or runs on several threads)");
-      try {
-        auto args = bench_args;
-        args.push_back("--benchmark_filter=^(" + rows + ")(/.*)?$");
-        const auto file = run_bench(c, lab, {"", quick, false, (quick ? 5 : 12) * 2 * attempt, args}, false, nullptr, &p);
-        labkit::LabResults again;
-        read_bench_json(file, again);
-        merge_remeasured(r, again);
-        evaluate();
-        p.finish("done");
-      } catch (const std::exception& e) {
-        p.finish(std::string("failed: ") + e.what());
-        break;
-      }
-    }
-
-    mark_busy_misses(lab, r);
-
-    // The lab's own report and plot; HDL labs add their simulation statistics and coverage.
-    json results = labkit::to_json(r);
-    const json hdl_ref = hdl_simulation(c, lab, "reference");
-    if (!hdl_ref.is_null()) hdl_rows.emplace_back(lab.id, hdl_ref);
-    if (!hdl_ref.is_null()) results["hdl"] = {{"reference", hdl_ref}, {"student", hdl_simulation(c, lab, "student")}};
-    write_file(c.lab_out(lab) / "results.json", results.dump(1) + "\n");
-    auto roof = machine_roofline(machine, lab.id + " on " + machine.info.cpu_model);
-    add_points(roof, r, false);
-    std::ostringstream svg;
-    roof.write_svg(svg);
-    write_file(c.lab_out(lab) / "roofline.svg", svg.str());
-
-    // Terminal table.
-    fmt::print("\n{} {}\n", styled(c, lab.id, fmt::color::steel_blue), lab.title);
-    fmt::print("  tests     reference {}\n            student   {}\n", test_summary(c, by_impl["reference"]),
-               test_summary(c, by_impl["student"]));
-    for (const auto& t : by_impl["reference"]) problems += !t.passed && !t.skipped;
-    if (!hdl_ref.is_null()) {
-      if (const auto cov = coverage_text(hdl_ref); !cov.empty()) fmt::print("  coverage  reference {}\n", cov);
-      fmt::print("  simulated reference {:.2f} M cycles/s ({} cycles)\n", hdl_ref.value("cycles_per_second", 0.0) / 1e6,
-                 hdl_ref.value("cycles", 0));
-    }
-    for (const auto& k : r.counts) {
-      // Notes name files by absolute path: from phases/ on is enough here.
-      const std::string note = std::regex_replace(k.note, std::regex(R"(\S*/(phases/\S+))"), "$1").substr(0, 160);
-      fmt::print("  count     {}/{} {} {}: {}\n", k.kase, k.size, k.metric, k.impl,
-                 k.status == "ok" ? fmt::format("{:g}", k.value) : k.status + (note.empty() ? "" : " (" + note + ")"));
-    }
-    if (!bench_error.empty()) {
-      fmt::print("  benchmark failed: {}\n", bench_error);
-      ++problems;
-    }
-    if (!lab.targets.empty()) {
-      fmt::print("  {:<48} {:<22} {:<16} {}\n", "target", "threshold", "reference", "student");
-      for (const auto& t : lab.targets) {
-        const labkit::TargetResult *ref = nullptr, *stu = nullptr;
-        for (const auto& x : r.targets)
-          if (x.name == t.name) (x.impl == "reference" ? ref : stu) = &x;
-        fmt::print("  {:<48} {:<22} {:<16} {}\n", t.name, format_threshold(t), status_cell(c, ref), status_cell(c, stu));
-        if (ref && ref->status == "missed") ++problems;
-      }
-      for (const auto& x : r.targets)
-        if (x.status == "busy" || (x.status == "missed" && !x.detail.empty()))
-          fmt::print("  {} ({}): {}\n", x.name, x.impl, x.detail);
-    }
-    fmt::print("  results   {}\n\n", fs::relative(c.lab_out(lab) / "results.json", fs::current_path()).string());
-    all.push_back(std::move(r));
+  const labkit::LabResults& r = run.results;
+  auto tests = [&](const char* impl) { return run.tests.count(impl) ? run.tests.at(impl) : std::vector<labkit::TestResult>{}; };
+  fmt::print("\n{} {}\n", styled(c, lab.id, fmt::color::steel_blue), lab.title);
+  fmt::print("  tests     reference {}\n            student   {}\n", test_summary(c, tests("reference")),
+             test_summary(c, tests("student")));
+  for (const auto& t : tests("reference")) problems += !t.passed && !t.skipped;
+  if (const json& hdl = run.hdl_reference; !hdl.is_null()) {
+    if (const auto cov = coverage_text(hdl); !cov.empty()) fmt::print("  coverage  reference {}\n", cov);
+    fmt::print("  simulated reference {:.2f} M cycles/s ({} cycles)\n", hdl.value("cycles_per_second", 0.0) / 1e6,
+               hdl.value("cycles", 0));
   }
+  for (const auto& k : r.counts) {
+    // Notes name files by absolute path: from phases/ on is enough here.
+    const std::string note = std::regex_replace(k.note, std::regex(R"(\S*/(phases/\S+))"), "$1").substr(0, 160);
+    fmt::print("  count     {}/{} {} {}: {}\n", k.kase, k.size, k.metric, k.impl,
+               k.status == "ok" ? fmt::format("{:g}", k.value) : k.status + (note.empty() ? "" : " (" + note + ")"));
+  }
+  if (!run.bench_error.empty()) {
+    fmt::print("  benchmark failed: {}\n", run.bench_error);
+    ++problems;
+  }
+  if (!lab.targets.empty()) {
+    fmt::print("  {:<48} {:<22} {:<16} {}\n", "target", "threshold", "reference", "student");
+    for (const auto& t : lab.targets) {
+      const labkit::TargetResult *ref = nullptr, *stu = nullptr;
+      for (const auto& x : r.targets)
+        if (x.name == t.name) (x.impl == "reference" ? ref : stu) = &x;
+      fmt::print("  {:<48} {:<22} {:<16} {}\n", t.name, format_threshold(t), status_cell(c, ref), status_cell(c, stu));
+      if (ref && ref->status == "missed") ++problems;
+    }
+    for (const auto& x : r.targets)
+      if (x.status == "busy" || (x.status == "missed" && !x.detail.empty()))
+        fmt::print("  {} ({}): {}\n", x.name, x.impl, x.detail);
+  }
+  fmt::print("  results   {}\n\n", fs::relative(c.lab_out(lab) / "results.json", fs::current_path()).string());
+  return problems;
+}
 
-  // The combined report and roofline.
+// out/report.md, out/junit.xml and out/roofline.svg for every lab run.
+void write_run_reports(const Context& c, const labkit::MachineLimits& machine, const std::vector<labkit::LabResults>& all,
+                       const std::vector<std::pair<std::string, json>>& hdl_rows) {
   std::ostringstream md, junit, svg;
   labkit::write_markdown(md, all);
   if (!hdl_rows.empty()) {
@@ -575,6 +584,36 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
   write_file(c.out_dir / "report.md", md.str());
   write_file(c.out_dir / "junit.xml", junit.str());
   write_file(c.out_dir / "roofline.svg", svg.str());
+}
+
+}  // namespace
+
+int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const std::vector<std::string>& bench_args) {
+  std::vector<Lab> labs;
+  if (ids.empty()) {
+    labs = c.labs();
+  } else {
+    for (const auto& id : ids) labs.push_back(c.find_lab(id));
+  }
+  auto machine = machine_limits(c, quick, false);
+  machine.info.git_revision = c.git_revision();  // the cache may predate the last commit
+  print_unknown_facts(machine.info);
+  std::vector<labkit::LabResults> all;
+  std::vector<std::pair<std::string, json>> hdl_rows;  // HDL labs: the reference testbench's statistics
+  int problems = 0;
+  int index = 0;
+  for (const auto& lab : labs) {
+    const std::string step = fmt::format("[{}/{}] {}", ++index, labs.size(), lab.id);
+    if (auto [ok, why] = c.availability(lab); !ok) {
+      fmt::print("{}: unavailable: {}\n", step, why);
+      continue;
+    }
+    LabRun run = run_lab(c, lab, machine, quick, bench_args, step);
+    problems += print_lab_run(c, lab, run);
+    if (!run.hdl_reference.is_null()) hdl_rows.emplace_back(lab.id, run.hdl_reference);
+    all.push_back(std::move(run.results));
+  }
+  write_run_reports(c, machine, all, hdl_rows);
   fmt::print("Machine: {}, fp32 peak {:.1f} GFLOP/s (one core), DRAM {:.1f} GB/s (one thread)\n", machine.info.cpu_model,
              machine.peak_one_core.gflops, machine.bandwidth.empty() ? 0.0 : machine.bandwidth.back().gbs);
   const auto rel = [&](const fs::path& p) { return fs::relative(p, fs::current_path()).string(); };

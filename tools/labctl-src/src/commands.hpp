@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include <labkit/machine.hpp>
+
 #include "context.hpp"
 
 namespace labctl {
@@ -13,6 +15,11 @@ struct BenchOptions {
   int repetitions = 0;  // 0: the harness's default
   std::vector<std::string> extra;  // passed to the lab's bench as they are (--bench-arg)
 };
+
+// The machine's measured limits (peaks, bandwidth per working-set size),
+// cached in out/machine.json for this machine and build; `quick` accepts a
+// quick probe's (and makes one when none is cached), `force` measures anew.
+labkit::MachineLimits machine_limits(const Context& c, bool quick, bool force);
 
 int cmd_list(const Context& c, bool json);
 int cmd_info(const Context& c, const std::string& id);

@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
@@ -57,6 +59,24 @@ std::string resolve(const std::string& cmd) {
 }
 }  // namespace
 
+namespace {
+
+// labctl -v: every child, its folder, limits and the environment labctl
+// gives it (the variables it sets, and whether the rest is inherited).
+void log_spawn(const std::vector<std::string>& argv, const RunOptions& o) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  std::string cmd, env;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + (a.find(' ') == std::string::npos ? a : "'" + a + "'");
+  for (const auto& [k, v] : o.env) env += (env.empty() ? "" : " ") + k + "=" + v;
+  spdlog::debug("run: {}", cmd);
+  spdlog::debug("  env: {}{}; cwd: {}; timeout: {}; memory limit: {}", o.clean_env ? "only " : "inherited + ",
+                env.empty() ? "(nothing set)" : env, o.cwd.empty() ? "(inherited)" : o.cwd.string(),
+                o.timeout_s > 0 ? std::to_string(o.timeout_s) + " s" : "none",
+                o.memory_limit_bytes ? std::to_string(o.memory_limit_bytes >> 20) + " MiB" : "none");
+}
+
+}  // namespace
+
 RunResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
   RunResult result;
   if (argv.empty()) return result;
@@ -82,6 +102,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
   for (auto& a : argv_copy) args.push_back(a.data());
   args.push_back(nullptr);
 
+  log_spawn(argv_copy, options);
   const auto t0 = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid < 0) {

@@ -1,5 +1,7 @@
 #include "results.hpp"
 
+#include "measure.hpp"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -83,49 +85,20 @@ std::vector<labkit::TargetResult> evaluate_targets(const Lab& lab, const labkit:
     tr.impl = impl;
     tr.metric = t.metric;
     tr.threshold = t.at_least;
-    const labkit::BenchResult* bench = nullptr;
-    for (const auto& b : r.benchmarks)
-      if (b.kase == t.kase && b.impl == impl && b.size == t.size) bench = &b;
-    if (!bench) {
-      tr.status = "unavailable";
-      tr.detail = "no benchmark " + t.kase + "/" + impl + "/" + std::to_string(t.size) + " in this run";
-      out.push_back(tr);
-      continue;
+    const Measured v = measure({parse_metric(t.metric).value_or(Metric::speedup), t.kase, impl, t.baseline, t.size}, r, &m);
+    switch (v.status) {
+      case Measured::Status::missing: tr.status = "unavailable"; break;
+      case Measured::Status::todo: tr.status = "todo"; break;
+      case Measured::Status::failed: tr.status = "missed"; break;
+      case Measured::Status::ok:
+        tr.value = v.value;
+        tr.interval = v.interval;
+        tr.status = tr.value >= t.at_least ? "met" : "missed";
+        break;
     }
-    if (bench->status != "ok") {
-      tr.status = bench->status == "todo" ? "todo" : "missed";
-      tr.detail = bench->status + ": " + bench->note;
-      out.push_back(tr);
-      continue;
-    }
-    if (t.metric == "speedup") {
-      bool found = false;
-      for (const auto& x : r.ratios)
-        if (x.kase == t.kase && x.size == t.size && x.impl == impl && x.baseline == t.baseline) {
-          tr.value = x.speedup.estimate;
-          tr.interval = x.speedup;
-          found = true;
-        }
-      if (!found) {
-        tr.status = "unavailable";
-        tr.detail = "baseline '" + t.baseline + "' was not measured";
-        out.push_back(tr);
-        continue;
-      }
-      if (tr.interval.straddles(t.at_least)) tr.detail = "the interval straddles the threshold: re-measure";
-    } else if (t.metric == "gflops") {
-      tr.value = bench->gflops();
-    } else if (t.metric == "gbs") {
-      tr.value = bench->gbs();
-    } else if (t.metric == "roofline_fraction") {
-      // The ceiling for this working set: the bandwidth measured at its size.
-      const double gbs = m.bandwidth_for(static_cast<std::uint64_t>(bench->bytes));
-      const double attainable = std::min(m.peak_one_core.gflops, bench->intensity() * gbs);
-      tr.value = attainable > 0 ? bench->gflops() / attainable : 0;
-      tr.detail = "attainable " + std::to_string(attainable).substr(0, 6) + " GFLOP/s at " +
-                  std::to_string(gbs).substr(0, 6) + " GB/s";
-    }
-    tr.status = tr.value >= t.at_least ? "met" : "missed";
+    tr.detail = v.status == Measured::Status::ok ? v.detail : v.note;
+    if (v.status == Measured::Status::ok && t.metric == "speedup" && tr.interval.straddles(t.at_least))
+      tr.detail = "the interval straddles the threshold: re-measure";
     out.push_back(tr);
   }
   return out;
