@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -184,10 +185,46 @@ double measure_read_bandwidth(std::uint64_t bytes, int threads, bool quick) {
   return best;
 }
 
+int runnable_threads(const std::filesystem::path& proc_stat) {
+  std::ifstream in(proc_stat);
+  std::string key;
+  while (in >> key) {
+    if (key == "procs_running") {
+      long long n = -1;
+      in >> n;
+      return in ? static_cast<int>(n) : -1;
+    }
+    in.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
 double cores_free(int threads) {
   const double one = measure_fma_peak(1, 0.02).gflops;
+  // While the probe's `threads` threads run, count the threads other
+  // programs keep runnable (/proc/stat's procs_running, minus the probe's
+  // threads and this sampler). The throughput ratio alone misleads on an
+  // oversubscribed machine: with a spinning neighbour and builds beside it,
+  // the one-thread probe is slowed as much as each of the two, and two
+  // threads still read as 2.0 cores.
+  std::atomic<bool> done{false};
+  std::vector<int> others;
+  std::thread sampler([&] {
+    for (int n; !done && (n = runnable_threads("/proc/stat")) >= 0;) {
+      others.push_back(std::max(0, n - threads - 1));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
   const double all = measure_fma_peak(threads, 0.02).gflops;
-  return one > 0 ? std::min<double>(threads, all / one) : threads;
+  done = true;
+  sampler.join();
+  double free = one > 0 ? std::min<double>(threads, all / one) : threads;
+  if (!others.empty()) {  // no /proc/stat: the ratio is all there is
+    std::nth_element(others.begin(), others.begin() + static_cast<std::ptrdiff_t>(others.size() / 2), others.end());
+    const int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    free = std::min(free, static_cast<double>(std::max(0, cpus - others[others.size() / 2])));
+  }
+  return free;
 }
 
 double MachineLimits::bandwidth_for(std::uint64_t bytes) const {

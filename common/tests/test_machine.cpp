@@ -299,3 +299,20 @@ TEST(Machine, ReadKernelsSumEveryElementOnce) {
     EXPECT_EQ(detail::read_sum_avx512(data.data(), n), expected);
   }
 }
+
+// cores_free() counts other programs' runnable threads from /proc/stat;
+// where that file is missing or has no procs_running line it uses the
+// throughput ratio alone.
+TEST(Machine, RunnableThreadsAreReadFromProcStat) {
+  const auto dir = std::filesystem::temp_directory_path() / ("labkit-proc-stat-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "stat") << "cpu  10 0 10 100 0 0 0 0 0 0\ncpu0 5 0 5 50 0 0 0 0 0 0\nintr 12 0 1\n"
+                                   "ctxt 345\nprocesses 678\nprocs_running 3\nprocs_blocked 0\n";
+    std::ofstream(dir / "no-line") << "cpu  10 0 10 100 0 0 0 0 0 0\nprocs_blocked 0\n";
+  }
+  EXPECT_EQ(runnable_threads(dir / "stat"), 3);
+  EXPECT_EQ(runnable_threads(dir / "no-line"), -1);
+  EXPECT_EQ(runnable_threads(dir / "missing"), -1);
+  std::filesystem::remove_all(dir);
+}

@@ -135,9 +135,15 @@ double measure_read_bandwidth(std::uint64_t bytes, int threads = 1, bool quick =
 double estimate_clock_ghz();
 // How many cores' worth of FMA throughput `threads` threads get right now:
 // about `threads` on an idle machine, less while another program holds a
-// core. Takes about 0.3 s. Threaded measurements are judged only when it is
-// close to `threads` (labctl run's targets, labctl grade's tasks).
+// core: the lower of the throughput ratio (all threads over one) and the
+// cores left by the threads other programs keep runnable meanwhile (from
+// /proc/stat where it exists). Takes about 0.3 s. Threaded measurements are
+// judged only when it is close to `threads` (labctl run's targets, labctl
+// grade's tasks).
 double cores_free(int threads);
+// procs_running in a /proc/stat file: the threads runnable right now,
+// system-wide; -1 when the file or the line is missing.
+int runnable_threads(const std::filesystem::path& proc_stat);
 // The share of its threads' cores a threaded measurement needs free to be judged.
 constexpr double kFreeCoresToJudge = 0.9;
 
