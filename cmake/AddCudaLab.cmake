@@ -1,6 +1,6 @@
 # add_cuda_lab(): add_lab() for labs whose kernels are CUDA.
 #
-#   add_cuda_lab(<id> PHASE <n>
+#   add_cuda_lab(
 #     REFERENCE <sources...>    # .cu kernels with their host wrappers, .cpp helpers
 #     STUDENT   <sources...>    # the starter learners edit (student/)
 #     TESTS     <sources...>    # GoogleTest (.cpp), built once per implementation
@@ -9,7 +9,10 @@
 #     [RESOURCES <sources...>]  # main() of <id>_resources, the resource report
 #     [LINK <targets...>]       # extra libraries for every part
 #     [BENCH_LINK <targets...>] # extra libraries for the bench only (CUDA::cublas)
-#     [REQUIRES <feature...>])  # CUDA is implied
+#     [INCLUDE <dirs...>])      # the interface's include dirs (default: include)
+#
+# As with add_lab(), the id, phase, requires and uses come from lab.toml, whose
+# requires must include "CUDA".
 #
 # Targets, with executables in build/<preset>/bin, as add_lab() makes them:
 #   <id>_reference, <id>_student              static libraries (kernels + wrappers)
@@ -22,7 +25,8 @@
 # Tests skip with "no CUDA device: <reason>" where there is no GPU; the
 # student tests that check for TODO need none, so the starter check passes
 # everywhere. Without nvcc (or with -DLABS_ENABLE_CUDA=OFF) the lab is listed
-# unavailable with the reason, like any add_lab() whose REQUIRES is off.
+# unavailable with the reason, like any lab whose lab.toml requires a feature
+# that is off.
 #
 # GPU architectures: CMAKE_CUDA_ARCHITECTURES, default "75;80;90" (Turing T4,
 # Ampere A100, Hopper H100/H200): SASS for each plus PTX, which newer GPUs
@@ -103,23 +107,11 @@ exit $status
 ]=])
 endif()
 
-function(add_cuda_lab id)
-  cmake_parse_arguments(LAB "" "PHASE"
+function(add_cuda_lab)
+  cmake_parse_arguments(ARG "" "PHASE"
     "REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;RESOURCES;LINK;BENCH_LINK;REQUIRES;INCLUDE" ${ARGN})
-  if(NOT LAB_PHASE)
-    message(FATAL_ERROR "add_cuda_lab(${id}): PHASE is required (see docs/authoring.md)")
-  endif()
-  list(PREPEND LAB_REQUIRES CUDA)
-  list(REMOVE_DUPLICATES LAB_REQUIRES)
-  labs_lab_available(${id} available REQUIRES ${LAB_REQUIRES})
-  if(NOT available)
-    return()
-  endif()
-
-  if(NOT LAB_INCLUDE)
-    set(LAB_INCLUDE include)
-  endif()
-  list(TRANSFORM LAB_INCLUDE PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
+  labs_lab_begin(add_cuda_lab CUDA id phase "${ARG_PHASE}" "${ARG_REQUIRES}" "${ARG_UNPARSED_ARGUMENTS}")
+  labs_lab_paths(ARG_INCLUDE include)
 
   # Host code inside .cu files gets the project's warnings through nvcc.
   string(JOIN "," host_warnings ${LABS_WARNINGS})
@@ -131,9 +123,9 @@ function(add_cuda_lab id)
 
   foreach(impl reference student)
     string(TOUPPER "${impl}" IMPL)
-    add_library(${id}_${impl} STATIC ${LAB_${IMPL}})
-    target_include_directories(${id}_${impl} PUBLIC ${LAB_INCLUDE})
-    target_link_libraries(${id}_${impl} PUBLIC labkit_cuda ${LAB_LINK})
+    add_library(${id}_${impl} STATIC ${ARG_${IMPL}})
+    target_include_directories(${id}_${impl} PUBLIC ${ARG_INCLUDE})
+    target_link_libraries(${id}_${impl} PUBLIC labkit_cuda ${ARG_LINK})
     # .cu files are C++17: CMake 3.25 knows no C++20 flag for nvcc (and would
     # otherwise inherit the project's CXX_STANDARD 20 and fail). Headers a
     # .cu includes (labkit/cuda.hpp, the lab's interface) stay C++17.
@@ -145,32 +137,19 @@ function(add_cuda_lab id)
       "$<$<COMPILE_LANGUAGE:CUDA>:--resource-usage;-Xptxas=-warn-spills;-Xcompiler=${host_warnings}>")
 
     if(LABS_BUILD_TESTS)
-      set(test_sources ${LAB_TESTS})
-      if(impl STREQUAL "reference")
-        list(APPEND test_sources ${LAB_REFERENCE_TESTS})
-      endif()
-      add_executable(${id}_test_${impl} ${test_sources})
-      target_compile_definitions(${id}_test_${impl} PRIVATE LABKIT_IMPL=${impl})
-      target_link_libraries(${id}_test_${impl} PRIVATE ${id}_${impl} GTest::gtest GTest::gtest_main)
-      target_compile_options(${id}_test_${impl} PRIVATE ${LABS_WARNINGS} ${LABS_UNTIMED_OPT})
+      labs_lab_test(${id} ${phase} ${impl} TESTS ${ARG_TESTS} REFERENCE_TESTS ${ARG_REFERENCE_TESTS}
+        LINK ${id}_${impl} GTest::gtest GTest::gtest_main)
       target_link_options(${id}_test_${impl} PRIVATE "${static_runtime}")
-      add_test(NAME ${id}.${impl} COMMAND ${id}_test_${impl} --gtest_brief=1)
-      set_tests_properties(${id}.${impl} PROPERTIES
-        LABELS "lab=${id};phase=${LAB_PHASE};impl=${impl}" TIMEOUT 300)
     endif()
   endforeach()
 
   if(LABS_BUILD_TESTS)
-    # The untouched starter must fail, and its message must point at a TODO.
-    # The student tests that call each wrapper on an empty problem need no GPU,
-    # so this holds on machines without one too.
-    add_test(NAME ${id}.starter_points_at_todo COMMAND ${id}_test_student)
-    set_tests_properties(${id}.starter_points_at_todo PROPERTIES
-      LABELS "lab=${id};phase=${LAB_PHASE};starter" PASS_REGULAR_EXPRESSION "TODO\\([0-9]+\\)"
-      TIMEOUT 120)
+    # The student tests that call each wrapper on an empty problem need no
+    # GPU, so the starter check holds on machines without one too.
+    labs_lab_starter_test(${id} ${phase})
   endif()
 
-  if(LAB_BENCH OR LAB_RESOURCES)
+  if(ARG_BENCH OR ARG_RESOURCES)
     set(generated "${CMAKE_CURRENT_BINARY_DIR}/${id}_resource_usage.cpp")
     add_custom_command(OUTPUT "${generated}"
       COMMAND "${CMAKE_COMMAND}" "-DLABKIT_EMBED_OUT=${generated}"
@@ -181,23 +160,16 @@ function(add_cuda_lab id)
       VERBATIM)
   endif()
 
-  if(LAB_BENCH)
-    add_executable(${id}_bench ${LAB_BENCH} "${generated}")
-    target_link_libraries(${id}_bench PRIVATE ${id}_reference ${id}_student labkit_cuda ${LAB_BENCH_LINK})
-    target_compile_options(${id}_bench PRIVATE ${LABS_WARNINGS})
+  if(ARG_BENCH)
+    # Validates every entry before timing it; without a GPU the smoke run
+    # exits 0 after saying so, with the resource counts in the JSON.
+    labs_lab_bench(${id} ${phase} SOURCES ${ARG_BENCH} "${generated}" LINK labkit_cuda ${ARG_BENCH_LINK})
     target_link_options(${id}_bench PRIVATE "${static_runtime}")
-    if(LABS_BUILD_TESTS)
-      # Validates every entry before timing it; without a GPU it exits 0 after
-      # saying so, with the resource counts in the JSON.
-      add_test(NAME ${id}.bench_smoke COMMAND ${id}_bench --smoke --out ${CMAKE_BINARY_DIR}/smoke/${id}.json)
-      set_tests_properties(${id}.bench_smoke PROPERTIES
-        LABELS "lab=${id};phase=${LAB_PHASE};framework" TIMEOUT 300)
-    endif()
   endif()
 
-  if(LAB_RESOURCES)
-    add_executable(${id}_resources ${LAB_RESOURCES} "${generated}")
-    target_include_directories(${id}_resources PRIVATE ${LAB_INCLUDE})
+  if(ARG_RESOURCES)
+    add_executable(${id}_resources ${ARG_RESOURCES} "${generated}")
+    target_include_directories(${id}_resources PRIVATE ${ARG_INCLUDE})
     target_link_libraries(${id}_resources PRIVATE labkit_cuda)
     target_compile_options(${id}_resources PRIVATE ${LABS_WARNINGS})
     target_link_options(${id}_resources PRIVATE "${static_runtime}")
@@ -206,7 +178,7 @@ function(add_cuda_lab id)
       # kernel of the launch table is missing.
       add_test(NAME ${id}.resources COMMAND ${id}_resources)
       set_tests_properties(${id}.resources PROPERTIES
-        LABELS "lab=${id};phase=${LAB_PHASE};framework" TIMEOUT 60)
+        LABELS "lab=${id};phase=${phase};framework" TIMEOUT 60)
     endif()
   endif()
 endfunction()

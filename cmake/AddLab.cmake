@@ -5,8 +5,9 @@ set(LABS_ALIGN_LOOPS "")
 if(LABS_CC_ALIGN_LOOPS)
   set(LABS_ALIGN_LOOPS -falign-loops=64)
 endif()
+include(LabManifest)  # lab.toml's id, phase, requires and uses; the order of the labs
 #
-#   add_lab(<id> PHASE <n>
+#   add_lab(
 #     REFERENCE <sources...>    # the reference solution and its named baselines
 #     STUDENT   <sources...>    # the starter learners edit (student/)
 #     TESTS     <sources...>    # GoogleTest, built once per implementation
@@ -14,8 +15,14 @@ endif()
 #     [BENCH    <sources...>]   # the harness: baselines, reference and student in one process
 #     [AVX2 <sources...>] [AVX512 <sources...>]   # per-file ISA flags
 #     [LINK <targets...>]       # extra libraries for every part
-#     [REQUIRES <feature...>])  # e.g. Verilator, CUDA, Eigen3: the lab is listed as
-#                               # unavailable (with the reason) when one is off
+#     [INCLUDE <dirs...>])      # the interface's include dirs (default: include)
+#
+# The lab's id, phase, requires and uses come from its lab.toml, and nowhere
+# else (cmake/LabManifest.cmake). phases/CMakeLists.txt adds a lab's folder
+# only when the lab is available: every feature in `requires` is on and every
+# lab in `uses` is available; otherwise build/labs/<id>.status says why and
+# labctl lists the lab unavailable with that reason. In the lab's
+# CMakeLists.txt, LAB_ID and LAB_PHASE hold its id and phase.
 #
 # Reference and student code is compiled with every loop aligned to 64 bytes
 # (-falign-loops=64 where the compiler has it). A short hot loop can run up to
@@ -33,86 +40,143 @@ endif()
 #
 # CTest entries carry labels lab=<id>, phase=<n>, impl=<reference|student>;
 # `tools/labctl selftest` runs the reference side and the framework checks.
-# labs_lab_available(<id> <out-var> REQUIRES <feature...>): writes
-# build/labs/<id>.status ("available", or "unavailable" and the reason from the
-# feature summary), which labctl reads, and sets <out-var> TRUE or FALSE.
-function(labs_lab_available id out_var)
-  cmake_parse_arguments(ARG "" "" "REQUIRES" ${ARGN})
-  set(status_file "${CMAKE_BINARY_DIR}/labs/${id}.status")
-  foreach(req IN LISTS ARG_REQUIRES)
-    if(NOT LABS_HAVE_${req})
-      get_property(features GLOBAL PROPERTY LABS_FEATURES)
-      set(why "${req} is off")
-      foreach(entry IN LISTS features)
-        if(entry MATCHES "^${req}\\|[^|]*\\|(.*)$")
-          set(why "${req}: ${CMAKE_MATCH_1}")
-        endif()
-      endforeach()
-      file(WRITE "${status_file}" "unavailable\n${why}\n")
-      message(STATUS "Lab ${id}: unavailable (${why})")
-      set(${out_var} FALSE PARENT_SCOPE)
-      return()
+#
+# add_cuda_lab() (AddCudaLab.cmake) and add_hdl_lab() (AddHdlLab.cmake) make
+# the same targets and tests from other sources; the parts all three share
+# are the labs_lab_*() functions below.
+
+# labs_lab_begin(<caller> <implied feature> <out-id> <out-phase> <PHASE value>
+#                <REQUIRES values> <unparsed arguments>): the start of every
+# add_*_lab(). Finds which lab this folder is (the registry that
+# phases/CMakeLists.txt filled from lab.toml) and refuses what only lab.toml
+# may say: a positional id, PHASE, REQUIRES. <implied feature> (Verilator,
+# CUDA, or "") must be in the lab's `requires`, so that the lab is never
+# added without it.
+function(labs_lab_begin caller implied out_id out_phase phase_arg requires_arg unparsed)
+  set(id "${LAB_ID}")  # set by phases/CMakeLists.txt for the lab's folder
+  if(id)
+    get_property(dir GLOBAL PROPERTY LABS_LAB_${id}_DIR)
+  endif()
+  if(NOT id OR NOT dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+    file(RELATIVE_PATH rel "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_SOURCE_DIR}")
+    message(FATAL_ERROR "${caller}() in ${rel}/CMakeLists.txt: this folder is not a lab that "
+      "phases/CMakeLists.txt added. A lab is a folder phases/NN-name/<id>/ with a lab.toml and a "
+      "CMakeLists.txt that calls ${caller}() once (docs/authoring.md).")
+  endif()
+  get_property(toml GLOBAL PROPERTY LABS_LAB_${id}_TOML)
+  get_filename_component(lists "${toml}" DIRECTORY)
+  set(lists "${lists}/CMakeLists.txt")
+  get_property(phase GLOBAL PROPERTY LABS_LAB_${id}_PHASE)
+  get_property(requires GLOBAL PROPERTY LABS_LAB_${id}_REQUIRES)
+  if(NOT "${phase_arg}${requires_arg}" STREQUAL "")
+    string(JOIN "\", \"" listed ${requires})
+    if(NOT listed STREQUAL "")
+      set(listed "\"${listed}\"")
     endif()
-  endforeach()
-  file(WRITE "${status_file}" "available\n\n")
-  set(${out_var} TRUE PARENT_SCOPE)
+    message(FATAL_ERROR "${caller}(${id}): PHASE and REQUIRES are read from ${toml} "
+      "(phase = ${phase}, requires = [${listed}]).\n"
+      "  fix: remove them from ${lists}; change lab.toml instead.")
+  endif()
+  if(NOT "${unparsed}" STREQUAL "")
+    message(FATAL_ERROR "${caller}(): unexpected '${unparsed}' in ${lists}. "
+      "The lab's id comes from its lab.toml (\"${id}\").\n"
+      "  fix: start with the first keyword, e.g. ${caller}(REFERENCE ...).")
+  endif()
+  if(implied AND NOT implied IN_LIST requires)
+    message(FATAL_ERROR "${toml}: ${caller}() needs ${implied}, and lab.toml does not require it.\n"
+      "  fix: add \"${implied}\" to requires, so that the lab is listed unavailable where ${implied} is off.")
+  endif()
+  get_property(added GLOBAL PROPERTY LABS_LAB_${id}_ADDED)
+  if(added)
+    message(FATAL_ERROR "${lists}: a second ${caller}() for ${id}; a lab folder makes one lab.")
+  endif()
+  set_property(GLOBAL PROPERTY LABS_LAB_${id}_ADDED TRUE)
+  set(${out_id} "${id}" PARENT_SCOPE)
+  set(${out_phase} "${phase}" PARENT_SCOPE)
 endfunction()
 
-function(add_lab id)
-  cmake_parse_arguments(LAB "" "PHASE" "REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;AVX2;AVX512;LINK;REQUIRES;INCLUDE" ${ARGN})
-  if(NOT LAB_PHASE)
-    message(FATAL_ERROR "add_lab(${id}): PHASE is required (see docs/authoring.md)")
+# labs_lab_paths(<var> <default...>): <var>'s paths (or the default when it
+# is empty) made absolute, relative to the lab folder.
+function(labs_lab_paths var)
+  set(paths ${${var}})
+  if(NOT paths)
+    set(paths ${ARGN})
   endif()
-  labs_lab_available(${id} available REQUIRES ${LAB_REQUIRES})
-  if(NOT available)
-    return()
-  endif()
+  set(absolute "")
+  foreach(path IN LISTS paths)
+    get_filename_component(path "${path}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND absolute "${path}")
+  endforeach()
+  set(${var} ${absolute} PARENT_SCOPE)
+endfunction()
 
-  if(NOT LAB_INCLUDE)
-    set(LAB_INCLUDE include)
+# labs_lab_test(<id> <phase> <impl> TESTS <sources...> [REFERENCE_TESTS <sources...>]
+#               LINK <libraries...>): <id>_test_<impl>, compiled with
+# LABKIT_IMPL=<impl> (REFERENCE_TESTS only into the reference's), and the
+# CTest entry <id>.<impl> labelled lab=<id>;phase=<phase>;impl=<impl>.
+function(labs_lab_test id phase impl)
+  cmake_parse_arguments(ARG "" "" "TESTS;REFERENCE_TESTS;LINK" ${ARGN})
+  set(exe ${id}_test_${impl})
+  set(sources ${ARG_TESTS})
+  if(impl STREQUAL "reference")
+    list(APPEND sources ${ARG_REFERENCE_TESTS})
   endif()
-  list(TRANSFORM LAB_INCLUDE PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
-  labs_simd_sources(AVX2 ${LAB_AVX2} AVX512 ${LAB_AVX512})
+  add_executable(${exe} ${sources})
+  target_compile_definitions(${exe} PRIVATE LABKIT_IMPL=${impl})
+  target_link_libraries(${exe} PRIVATE ${ARG_LINK})
+  target_compile_options(${exe} PRIVATE ${LABS_WARNINGS} ${LABS_UNTIMED_OPT})
+  add_test(NAME ${id}.${impl} COMMAND ${exe} --gtest_brief=1)
+  set_tests_properties(${id}.${impl} PROPERTIES
+    LABELS "lab=${id};phase=${phase};impl=${impl}" TIMEOUT 300)
+endfunction()
+
+# labs_lab_starter_test(<id> <phase>): <id>.starter_points_at_todo, the
+# untouched starter's tests must fail, and their message must point at a TODO.
+function(labs_lab_starter_test id phase)
+  add_test(NAME ${id}.starter_points_at_todo COMMAND ${id}_test_student)
+  set_tests_properties(${id}.starter_points_at_todo PROPERTIES
+    LABELS "lab=${id};phase=${phase};starter" PASS_REGULAR_EXPRESSION "TODO\\([0-9]+\\)"
+    TIMEOUT 120)
+endfunction()
+
+# labs_lab_bench(<id> <phase> SOURCES <sources...> [LINK <libraries...>]):
+# <id>_bench, linking <id>_reference, <id>_student and LINK, and (with tests
+# on) <id>.bench_smoke, which validates every implementation before timing
+# it, at tiny sizes (--smoke).
+function(labs_lab_bench id phase)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  add_executable(${id}_bench ${ARG_SOURCES})
+  target_link_libraries(${id}_bench PRIVATE ${id}_reference ${id}_student ${ARG_LINK})
+  target_compile_options(${id}_bench PRIVATE ${LABS_WARNINGS})
+  if(LABS_BUILD_TESTS)
+    add_test(NAME ${id}.bench_smoke COMMAND ${id}_bench --smoke --out ${CMAKE_BINARY_DIR}/smoke/${id}.json)
+    set_tests_properties(${id}.bench_smoke PROPERTIES
+      LABELS "lab=${id};phase=${phase};framework" TIMEOUT 300)
+  endif()
+endfunction()
+
+function(add_lab)
+  cmake_parse_arguments(ARG "" "PHASE"
+    "REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;AVX2;AVX512;LINK;REQUIRES;INCLUDE" ${ARGN})
+  labs_lab_begin(add_lab "" id phase "${ARG_PHASE}" "${ARG_REQUIRES}" "${ARG_UNPARSED_ARGUMENTS}")
+  labs_lab_paths(ARG_INCLUDE include)
+  labs_simd_sources(AVX2 ${ARG_AVX2} AVX512 ${ARG_AVX512})
 
   foreach(impl reference student)
     string(TOUPPER "${impl}" IMPL)
-    add_library(${id}_${impl} STATIC ${LAB_${IMPL}})
-    target_include_directories(${id}_${impl} PUBLIC ${LAB_INCLUDE})
-    target_link_libraries(${id}_${impl} PUBLIC labkit ${LAB_LINK})
+    add_library(${id}_${impl} STATIC ${ARG_${IMPL}})
+    target_include_directories(${id}_${impl} PUBLIC ${ARG_INCLUDE})
+    target_link_libraries(${id}_${impl} PUBLIC labkit ${ARG_LINK})
     target_compile_options(${id}_${impl} PRIVATE ${LABS_WARNINGS} ${LABS_ALIGN_LOOPS})
-
     if(LABS_BUILD_TESTS)
-      set(test_sources ${LAB_TESTS})
-      if(impl STREQUAL "reference")
-        list(APPEND test_sources ${LAB_REFERENCE_TESTS})
-      endif()
-      add_executable(${id}_test_${impl} ${test_sources})
-      target_compile_definitions(${id}_test_${impl} PRIVATE LABKIT_IMPL=${impl})
-      target_link_libraries(${id}_test_${impl} PRIVATE ${id}_${impl} labkit_gtest)
-      target_compile_options(${id}_test_${impl} PRIVATE ${LABS_WARNINGS} ${LABS_UNTIMED_OPT})
-      add_test(NAME ${id}.${impl} COMMAND ${id}_test_${impl} --gtest_brief=1)
-      set_tests_properties(${id}.${impl} PROPERTIES
-        LABELS "lab=${id};phase=${LAB_PHASE};impl=${impl}" TIMEOUT 300)
+      labs_lab_test(${id} ${phase} ${impl} TESTS ${ARG_TESTS} REFERENCE_TESTS ${ARG_REFERENCE_TESTS}
+        LINK ${id}_${impl} labkit_gtest)
     endif()
   endforeach()
-
   if(LABS_BUILD_TESTS)
-    # The untouched starter must fail, and its message must point at a TODO.
-    add_test(NAME ${id}.starter_points_at_todo COMMAND ${id}_test_student)
-    set_tests_properties(${id}.starter_points_at_todo PROPERTIES
-      LABELS "lab=${id};phase=${LAB_PHASE};starter" PASS_REGULAR_EXPRESSION "TODO\\([0-9]+\\)"
-      TIMEOUT 120)
+    labs_lab_starter_test(${id} ${phase})
   endif()
-
-  if(LAB_BENCH)
-    add_executable(${id}_bench ${LAB_BENCH})
-    target_link_libraries(${id}_bench PRIVATE ${id}_reference ${id}_student labkit_harness)
-    target_compile_options(${id}_bench PRIVATE ${LABS_WARNINGS})
-    if(LABS_BUILD_TESTS)
-      # Every implementation is validated before it is timed; --smoke uses tiny sizes.
-      add_test(NAME ${id}.bench_smoke COMMAND ${id}_bench --smoke --out ${CMAKE_BINARY_DIR}/smoke/${id}.json)
-      set_tests_properties(${id}.bench_smoke PROPERTIES
-        LABELS "lab=${id};phase=${LAB_PHASE};framework" TIMEOUT 300)
-    endif()
+  if(ARG_BENCH)
+    labs_lab_bench(${id} ${phase} SOURCES ${ARG_BENCH} LINK labkit_harness)
   endif()
 endfunction()

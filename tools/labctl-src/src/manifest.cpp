@@ -1,6 +1,8 @@
 #include "manifest.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <regex>
 #include <set>
 #include <toml++/toml.h>
@@ -26,7 +28,7 @@ const std::vector<Phase>& phases() {
 
 namespace {
 
-const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires",
+const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires", "uses",
                                           "summary", "targets", "tasks", "grading"};
 const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
                                          "baseline", "full", "zero", "curve", "points", "visibility", "threads"};
@@ -108,7 +110,33 @@ Lab parse_manifest(const fs::path& path) {
       const auto s = r.value<std::string>();
       if (!s || !kFeatures.count(*s))
         throw FileError(path, line_of(&r), "unknown requirement", "use names from the configure summary: " + join(kFeatures));
+      if (std::find(lab.requires_features.begin(), lab.requires_features.end(), *s) != lab.requires_features.end())
+        throw FileError(path, line_of(&r), "'" + *s + "' is listed twice in 'requires'", "list it once");
       lab.requires_features.push_back(*s);
+    }
+  }
+  // The build reads requires and uses too (cmake/LabManifest.cmake), each
+  // only as an array on one line: say so here rather than at configure.
+  for (const char* key : {"requires", "uses"}) {
+    const auto* n = t.get(key);
+    if (n && n->is_array() && !n->as_array()->empty() &&
+        n->as_array()->back().source().begin.line != n->source().begin.line)
+      throw FileError(path, line_of(n), std::string("'") + key + "' spans several lines",
+                      std::string("write it on one line, e.g. ") + key + " = [\"a\", \"b\"]: the build reads it line by line");
+  }
+  if (const auto* uses = t.get("uses")) {
+    lab.uses_line = line_of(uses);
+    if (!uses->is_array())
+      throw FileError(path, line_of(uses), "'uses' must be an array of lab ids", "write uses = [\"sgemm\"]");
+    for (const auto& u : *uses->as_array()) {
+      const auto s = u.value<std::string>();
+      if (!s || !std::regex_match(*s, std::regex("[a-z][a-z0-9-]*")))
+        throw FileError(path, line_of(&u), "'uses' lists lab ids: a-z, 0-9 and '-', in double quotes",
+                        "write uses = [\"sgemm\"]");
+      if (*s == lab.id) throw FileError(path, line_of(&u), "the lab uses itself", "list only other labs in 'uses'");
+      if (std::find(lab.uses.begin(), lab.uses.end(), *s) != lab.uses.end())
+        throw FileError(path, line_of(&u), "'" + *s + "' is listed twice in 'uses'", "list it once");
+      lab.uses.push_back(*s);
     }
   }
   if (const auto* targets = t.get("targets")) {
@@ -283,7 +311,41 @@ std::vector<Lab> discover_labs(const fs::path& root) {
   std::sort(labs.begin(), labs.end(), [](const Lab& a, const Lab& b) {
     return std::tie(a.phase, a.id) < std::tie(b.phase, b.id);
   });
+  check_uses(labs);
   return labs;
+}
+
+void check_uses(const std::vector<Lab>& labs) {
+  std::map<std::string, const Lab*> by_id;
+  std::string known;
+  for (const auto& l : labs) {
+    by_id[l.id] = &l;
+    known += (known.empty() ? "" : ", ") + l.id;
+  }
+  for (const auto& l : labs)
+    for (const auto& u : l.uses)
+      if (!by_id.count(u))
+        throw FileError(l.manifest, l.uses_line, "uses '" + u + "', but no lab has that id", "use the id of a lab under phases/: " + known);
+  // Depth-first search; a lab met again while still on the path closes a cycle.
+  std::map<std::string, int> state;  // 0 unvisited, 1 on the path, 2 done
+  std::vector<std::string> path;
+  std::function<void(const Lab&)> visit = [&](const Lab& l) {
+    state[l.id] = 1;
+    path.push_back(l.id);
+    for (const auto& u : l.uses) {
+      if (state[u] == 1) {
+        std::string cycle;
+        for (auto it = std::find(path.begin(), path.end(), u); it != path.end(); ++it) cycle += *it + " -> ";
+        throw FileError(l.manifest, l.uses_line, "the labs' 'uses' form a cycle: " + cycle + u,
+                        "a lab can use only labs that do not use it back; move the shared code into one of them or into common/");
+      }
+      if (state[u] == 0) visit(*by_id.at(u));
+    }
+    path.pop_back();
+    state[l.id] = 2;
+  };
+  for (const auto& l : labs)
+    if (state[l.id] == 0) visit(l);
 }
 
 }  // namespace labctl

@@ -59,6 +59,11 @@ struct Lab {
   int phase = 0;
   std::vector<std::string> layers;
   std::vector<std::string> requires_features;
+  // Labs whose code this one links (`uses = ["sgemm"]`): configured first,
+  // and where one is unavailable, so is this lab. discover_labs() checks
+  // that each exists and that they form no cycle.
+  std::vector<std::string> uses;
+  int uses_line = 0;
   std::vector<Target> targets;
   std::vector<Task> tasks;
   double time_limit_s = 120;        // [grading] per test or bench process
@@ -83,7 +88,11 @@ Task parse_task(const fs::path& file, const toml::table& table, int line, Task b
 // Shared by lab.toml [[tasks]] and track overrides: checks a task's fields.
 void validate_task(const fs::path& file, const Task& t);
 // Every lab under root/phases, sorted by phase then id. Throws FileError on
-// the first malformed manifest.
+// the first malformed manifest, and on a `uses` that names no lab or closes
+// a cycle.
 std::vector<Lab> discover_labs(const fs::path& root);
+// Checks every lab's `uses` against the others: each names a lab in `labs`,
+// and no chain of uses leads back to where it started. Throws FileError.
+void check_uses(const std::vector<Lab>& labs);
 
 }  // namespace labctl

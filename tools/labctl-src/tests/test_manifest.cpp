@@ -140,3 +140,96 @@ TEST(Manifest, DiscoversTheRealLabs) {
   EXPECT_TRUE(found);
   for (std::size_t i = 1; i < labs.size(); ++i) EXPECT_LE(labs[i - 1].phase, labs[i].phase);
 }
+
+namespace {
+
+// kGood with its requires line replaced by `lines` (e.g. requires and uses).
+std::string with_top(const std::string& lines, const std::string& id = "demo") {
+  std::string text = kGood;
+  const std::string requires_line = "requires = [\"Eigen3\"]\n";
+  text.replace(text.find(requires_line), requires_line.size(), lines);
+  text.replace(text.find("id = \"demo\""), std::string("id = \"demo\"").size(), "id = \"" + id + "\"");
+  return text;
+}
+
+// A tree of several labs in phases/01-foundations: id -> its top-level lines.
+struct TempTree {
+  fs::path root;
+  explicit TempTree(const std::vector<std::pair<std::string, std::string>>& labs) {
+    root = fs::temp_directory_path() / ("labctl-manifest-tree-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                                        "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root);
+    for (const auto& [id, lines] : labs) {
+      const auto manifest = root / "phases/01-foundations" / id / "lab.toml";
+      fs::create_directories(manifest.parent_path());
+      std::ofstream(manifest) << with_top(lines, id);
+    }
+  }
+  ~TempTree() { fs::remove_all(root); }
+  std::string error() const {
+    try {
+      discover_labs(root);
+    } catch (const FileError& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+TEST(Manifest, UsesListsOtherLabs) {
+  TempLab t(with_top("requires = [\"OpenMP\"]\nuses = [\"sgemm\", \"simd-dot\"]  # the GEMM\n"));
+  const Lab lab = parse_manifest(t.manifest);
+  EXPECT_EQ(lab.requires_features, (std::vector<std::string>{"OpenMP"}));
+  EXPECT_EQ(lab.uses, (std::vector<std::string>{"sgemm", "simd-dot"}));
+  EXPECT_EQ(lab.uses_line, 7);
+}
+
+TEST(Manifest, UsesMayBeEmptyOrAbsent) {
+  TempLab empty(with_top("uses = []\n"));
+  EXPECT_TRUE(parse_manifest(empty.manifest).uses.empty());
+  EXPECT_EQ(error_of(kGood), "");
+}
+
+TEST(Manifest, UsesAndRequiresMistakesAreExplained) {
+  struct Case {
+    std::string lines, expect_in_message;
+  };
+  const std::vector<Case> cases = {
+      {"uses = \"sgemm\"\n", "lab.toml:6: 'uses' must be an array of lab ids"},
+      {"uses = [\"demo\"]\n", "lab.toml:6: the lab uses itself"},
+      {"uses = [\"Big_Lab\"]\n", "lab.toml:6: 'uses' lists lab ids"},
+      {"uses = [3]\n", "lab.toml:6: 'uses' lists lab ids"},
+      {"uses = [\"sgemm\", \"sgemm\"]\n", "lab.toml:6: 'sgemm' is listed twice in 'uses'"},
+      {"requires = [\"TBB\", \"TBB\"]\n", "lab.toml:6: 'TBB' is listed twice in 'requires'"},
+      {"uses = [\n  \"sgemm\",\n]\n", "lab.toml:6: 'uses' spans several lines"},
+      {"requires = [\n  \"TBB\"]\n", "lab.toml:6: 'requires' spans several lines"},
+  };
+  for (const auto& c : cases) {
+    const auto e = error_of(with_top(c.lines));
+    EXPECT_NE(e.find(c.expect_in_message), std::string::npos) << "with '" << c.lines << "' the error was: " << e;
+    EXPECT_NE(e.find("fix:"), std::string::npos) << e;
+  }
+}
+
+TEST(Manifest, UsesMustNameALabAndFormNoCycle) {
+  EXPECT_EQ(TempTree({{"base", ""}, {"user", "uses = [\"base\"]\n"}}).error(), "");
+
+  const auto unknown = TempTree({{"base", ""}, {"user", "uses = [\"nope\"]\n"}}).error();
+  EXPECT_NE(unknown.find("user/lab.toml:6: uses 'nope', but no lab has that id"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("base"), std::string::npos) << "the fix should list the labs: " << unknown;
+
+  const auto cycle = TempTree({{"a", "uses = [\"b\"]\n"}, {"b", "uses = [\"c\"]\n"}, {"c", "uses = [\"a\"]\n"}}).error();
+  EXPECT_NE(cycle.find("form a cycle: "), std::string::npos) << cycle;
+  for (const char* step : {"a -> b", "b -> c", "c -> a"}) EXPECT_NE(cycle.find(step), std::string::npos) << cycle;
+  EXPECT_NE(cycle.find("fix:"), std::string::npos) << cycle;
+}
+
+TEST(Manifest, TheRealLabsDeclareWhatTheyUse) {
+  for (const auto& l : discover_labs(LABS_SOURCE_DIR)) {
+    if (l.id == "tiny-nn" || l.id == "quantization") {
+      EXPECT_EQ(l.uses, (std::vector<std::string>{"sgemm"})) << l.id << " links the sgemm lab's GEMM";
+    }
+  }
+}

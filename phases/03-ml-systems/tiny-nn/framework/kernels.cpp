@@ -8,9 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#ifdef TINY_NN_HAVE_SGEMM
-#include "sgemm.hpp"
-#endif
+#include "sgemm.hpp"  // the sgemm lab's kernel: lab.toml says uses = ["sgemm"]
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -78,24 +76,11 @@ void gemm_block(bool trans_a, bool trans_b, int M, int N, int K, const float* A,
     ldb = cols;
   }
   float* c = C + static_cast<std::ptrdiff_t>(i0) * N + j0;
-#ifdef TINY_NN_HAVE_SGEMM
   if (!accumulate) return sgemm::reference::sgemm(rows, cols, K, a, K, b, ldb, c, N);
   float* tmp = scratch(c_acc, static_cast<std::size_t>(rows) * cols);
   sgemm::reference::sgemm(rows, cols, K, a, K, b, ldb, tmp, cols);
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < cols; ++j) c[static_cast<std::ptrdiff_t>(i) * N + j] += tmp[static_cast<std::ptrdiff_t>(i) * cols + j];
-#else
-  // Portable fallback (the sgemm lab is not built): i-k-j loops.
-  for (int i = 0; i < rows; ++i) {
-    float* ci = c + static_cast<std::ptrdiff_t>(i) * N;
-    if (!accumulate) std::fill(ci, ci + cols, 0.0f);
-    for (int k = 0; k < K; ++k) {
-      const float aik = a[static_cast<std::ptrdiff_t>(i) * K + k];
-      const float* bk = b + static_cast<std::ptrdiff_t>(k) * ldb;
-      for (int j = 0; j < cols; ++j) ci[j] += aik * bk[j];
-    }
-  }
-#endif
 }
 
 // How C is cut among threads: into `threads` slabs of whole rows or of whole

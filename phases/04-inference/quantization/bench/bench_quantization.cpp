@@ -30,9 +30,7 @@
 
 #include "quantization.hpp"
 
-#if defined(QUANT_HAVE_SGEMM)
-#include "sgemm.hpp"
-#endif
+#include "sgemm.hpp"  // the fp32 baseline, the sgemm lab's kernel: lab.toml says uses = ["sgemm"]
 #if defined(QUANT_HAVE_ONEDNN)
 #include "onednn_baseline.hpp"
 #endif
@@ -100,13 +98,7 @@ int main(int argc, char** argv) {
               stu::dot_u8s8_path());
 
   // ---- gemm ----------------------------------------------------------------
-#if defined(QUANT_HAVE_SGEMM)
-  const std::string gemm_baseline = "fp32";
-#else
-  const std::string gemm_baseline = "portable";
-  std::printf("quantization: the sgemm lab is not built, so the gemm case has no fp32 baseline\n");
-#endif
-  h.set_baseline("gemm", gemm_baseline);
+  h.set_baseline("gemm", "fp32");
   h.set_baseline("gemm_vs_onednn", "onednn");
   using PackedGemm = void (*)(int, const std::uint8_t*, int, const PackedB&, std::int32_t*, int);
   for (auto n64 : h.sizes({256, 512, 1024}, {33, 64})) {
@@ -123,7 +115,6 @@ int main(int argc, char** argv) {
               return p->check(C);
             });
     };
-#if defined(QUANT_HAVE_SGEMM)
     h.add("gemm", n, "fp32", Role::baseline, fp32_work,
           [p, n] {
             sgemm::reference::sgemm(n, n, n, p->Af.data(), n, p->Bf.data(), n, p->Cf.data(), n);
@@ -142,7 +133,6 @@ int main(int argc, char** argv) {
               }
             return std::string();
           });
-#endif
     if (n <= 256)
       h.add("gemm", n, "scalar", Role::baseline, int8_work,
             [p, n] { ref::gemm_u8s8s32_scalar(n, n, n, p->A.data(), n, p->B.data(), n, p->C.data(), n); labkit::clobber_memory(); },
@@ -151,7 +141,7 @@ int main(int argc, char** argv) {
               ref::gemm_u8s8s32_scalar(n, n, n, p->A.data(), n, p->B.data(), n, C.data(), n);
               return p->check(C);
             });
-    add_packed("gemm", "portable", gemm_baseline == "portable" ? Role::baseline : Role::reference, ref::gemm_u8s8s32_portable);
+    add_packed("gemm", "portable", Role::reference, ref::gemm_u8s8s32_portable);
     if (ref::has_avx2()) add_packed("gemm", "avx2", Role::reference, ref::gemm_u8s8s32_avx2);
     if (ref::has_avx512_vnni()) add_packed("gemm", "vnni", Role::reference, ref::gemm_u8s8s32_vnni);
     auto add_reference = [&](const std::string& kase) {

@@ -10,9 +10,7 @@
 #include <random>
 #include <stdexcept>
 
-#if defined(QUANT_HAVE_SGEMM)
-#include "sgemm.hpp"
-#endif
+#include "sgemm.hpp"  // the sgemm lab's kernel: lab.toml says uses = ["sgemm"]
 
 namespace quant::e2e {
 namespace {
@@ -42,15 +40,9 @@ QUANT_CLONES void dense_f32(int M, int N, int K, const float* x, const float* W,
   }
 }
 
-// C (M x N) = A (M x K) * B (K x N), for training: the sgemm lab's kernel
-// where it is built, else the same loops as above.
+// C (M x N) = A (M x K) * B (K x N), for training: the sgemm lab's kernel.
 void matmul(int M, int N, int K, const float* A, const float* B, float* C) {
-#if defined(QUANT_HAVE_SGEMM)
   sgemm::reference::sgemm(M, N, K, A, K, B, N, C, N);
-#else
-  std::vector<float> zero(N, 0.0f);
-  dense_f32(M, N, K, A, B, zero.data(), C, false);
-#endif
 }
 
 void transpose(int rows, int cols, const float* a, float* t) {
