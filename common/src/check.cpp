@@ -1,12 +1,66 @@
 #include "labkit/check.hpp"
 
 #include <bit>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <type_traits>
 
 namespace labkit {
+
+// ------------------------------------------------------------------ the seed
+
+std::uint64_t seed() {
+  const char* s = std::getenv("LABKIT_SEED");
+  if (s == nullptr || *s == '\0') return kDefaultSeed;
+  const std::string text(s);
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  // Digits only (strtoull alone would accept "-1", " 7" and "7abc").
+  const std::size_t first = hex ? 2 : 0;
+  bool digits = first < text.size();
+  for (std::size_t i = first; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    digits = digits && (hex ? std::isxdigit(c) != 0 : std::isdigit(c) != 0);
+  }
+  errno = 0;
+  const unsigned long long v = digits ? std::strtoull(text.c_str() + first, nullptr, hex ? 16 : 10) : 0;
+  if (!digits || errno == ERANGE)
+    throw std::invalid_argument("LABKIT_SEED=\"" + text +
+                                "\" is not a seed: give an unsigned 64-bit number (decimal, or hexadecimal "
+                                "with 0x), or unset it for the default " +
+                                std::to_string(kDefaultSeed));
+  return v;
+}
+
+// --------------------------------------------------------- rounding-error bounds
+
+double gamma_n(std::size_t n, double u) {
+  const double nu = static_cast<double>(n) * u;
+  return nu < 1 ? nu / (1 - nu) : std::numeric_limits<double>::infinity();
+}
+
+double dot_error_bound(std::size_t n, double sum_abs_products, double u) { return gamma_n(n, u) * sum_abs_products; }
+
+double gemm_error_bound(std::size_t K, double sum_abs_products, double u) {
+  return dot_error_bound(K, sum_abs_products, u);
+}
+
+double sum_error_bound(std::size_t n, double sum_abs, double u) { return gamma_n(n ? n - 1 : 0, u) * sum_abs; }
+
+double tree_sum_error_bound(std::size_t depth, double sum_abs, double u) { return gamma_n(depth, u) * sum_abs; }
+
+double axpy_error_bound(double ax, double y, double u) { return gamma_n(2, u) * (std::abs(ax) + std::abs(y)); }
+
+double dot_error_bound_probabilistic(std::size_t n, double sum_abs_products, double lambda, double u) {
+  return lambda * std::sqrt(static_cast<double>(n) + 1) * u * sum_abs_products;
+}
+
+// ------------------------------------------------------------- the comparison
+
 namespace {
 
 // Maps a float's bits onto a line where neighbouring floats are neighbouring
@@ -24,67 +78,94 @@ std::uint64_t ulp_distance_impl(F a, F b) {
                  : static_cast<std::uint64_t>(static_cast<U>(ib) - static_cast<U>(ia));
 }
 
-template <class T>
-CloseReport allclose_impl(std::span<const T> actual, std::span<const T> expected, double rtol,
-                          double atol) {
-  CloseReport r;
-  if (actual.size() != expected.size()) {
-    r.ok = false;
-    std::ostringstream os;
-    os << "size mismatch: actual has " << actual.size() << " elements, expected "
-       << expected.size();
-    r.message = os.str();
-    return r;
-  }
-  r.count = actual.size();
-  double worst_excess = -std::numeric_limits<double>::infinity();
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    const double a = actual[i], e = expected[i];
-    const double err = std::abs(a - e);
-    const double tol = atol + rtol * std::abs(e);
-    const bool bad = !(err <= tol);  // NaN compares false, so NaN is bad
-    if (bad) ++r.mismatches;
-    const double excess = std::isnan(err) ? std::numeric_limits<double>::infinity() : err - tol;
-    if (excess > worst_excess) {
-      worst_excess = excess;
-      r.worst_index = i;
-      r.worst_actual = a;
-      r.worst_expected = e;
-    }
-    if (err > r.max_abs_error || std::isnan(err)) r.max_abs_error = err;
-    if (e != 0 && err / std::abs(e) > r.max_rel_error) r.max_rel_error = err / std::abs(e);
-    const auto ulp = ulp_distance(actual[i], expected[i]);
-    if (ulp > r.max_ulp) r.max_ulp = ulp;
-  }
-  r.ok = r.mismatches == 0;
-  if (!r.ok) {
-    std::ostringstream os;
-    os.precision(9);
-    os << r.mismatches << " of " << r.count << " elements outside atol=" << atol
-       << " + rtol=" << rtol << " * |expected|; worst at index " << r.worst_index
-       << ": actual " << r.worst_actual << ", expected " << r.worst_expected
-       << " (abs error " << std::abs(r.worst_actual - r.worst_expected) << ")";
-    r.message = os.str();
-  }
-  return r;
-}
-
 }  // namespace
 
 std::uint64_t ulp_distance(float a, float b) { return ulp_distance_impl<float, std::uint32_t>(a, b); }
 std::uint64_t ulp_distance(double a, double b) { return ulp_distance_impl<double, std::uint64_t>(a, b); }
 
-CloseReport allclose(std::span<const float> actual, std::span<const float> expected, double rtol,
-                     double atol) {
-  return allclose_impl<float>(actual, expected, rtol, atol);
+std::string element_name(const Where& where, std::size_t i) {
+  if (where.cols == Where::kScalar) return where.name;
+  if (where.cols == 0) return where.name + "[" + std::to_string(i) + "]";
+  return where.name + "[" + std::to_string(i / where.cols) + "][" + std::to_string(i % where.cols) + "]";
 }
-CloseReport allclose(std::span<const double> actual, std::span<const double> expected,
-                     double rtol, double atol) {
-  return allclose_impl<double>(actual, expected, rtol, atol);
+
+namespace detail {
+
+void describe(CloseReport& r, const Where& where, const std::string& rule) {
+  std::ostringstream os;
+  os.precision(9);
+  if (where.cols == Where::kScalar && r.count == 1) {
+    os << where.name << (rule == "exact" ? " differs from the expected value" : " outside its bound");
+  } else {
+    os << r.mismatches << " of " << r.count << " elements of " << where.name << " "
+       << (rule == "exact" ? "differ from the expected values" : "outside their bound");
+  }
+  if (!rule.empty() && rule != "exact") os << " (" << rule << ")";
+  os << "; " << (r.count == 1 ? "" : "first ") << element_name(where, r.first_index) << ": actual " << r.first_actual << ", expected "
+     << r.first_expected;
+  if (std::isnan(r.first_actual)) {
+    os << " (NaN)";
+  } else if (rule == "exact") {
+    os << " (must be exact)";
+  } else {
+    os << ", |error| " << std::abs(r.first_actual - r.first_expected) << " > bound " << r.first_bound;
+  }
+  if (r.mismatches > 1 && r.worst_index != r.first_index)
+    os << "; largest excess at " << element_name(where, r.worst_index) << " (actual " << r.worst_actual
+       << ", expected " << r.worst_expected << ")";
+  r.message = os.str();
+}
+
+CloseReport size_mismatch(std::size_t actual, std::size_t expected, const Where& where) {
+  CloseReport r;
+  r.ok = false;
+  r.message = "size mismatch: " + where.name + " has " + std::to_string(actual) + " elements, expected " +
+              std::to_string(expected);
+  return r;
+}
+
+std::string allclose_rule(double rtol, double atol) {
+  std::ostringstream os;
+  os << "atol=" << atol << " + rtol=" << rtol << " * |expected|";
+  return os.str();
+}
+
+std::string describe_overwrites(const std::vector<std::size_t>& overwritten, std::size_t before, std::size_t rows,
+                                std::size_t cols, std::size_t ld, std::size_t element_bytes) {
+  if (overwritten.empty()) return "";
+  const std::size_t x = overwritten.front();
+  const std::size_t end = before + rows * ld;  // one past the last row (its padding included)
+  std::ostringstream os;
+  os << overwritten.size() << " canar" << (overwritten.size() == 1 ? "y" : "ies") << " overwritten; first ";
+  if (x < before) {
+    os << before - x << " element(s) before the first element (" << (before - x) * element_bytes
+       << " bytes before it)";
+  } else if (x >= end) {
+    os << x - end + 1 << " element(s) past the end of the " << (rows > 1 ? "last row" : "buffer");
+    if (rows > 1 && ld > cols) os << " (its padding included)";
+  } else {
+    const std::size_t off = x - before;
+    os << "row " << off / ld << ", column " << off % ld << ": padding (only columns 0.." << cols - 1
+       << " belong to the matrix, ld = " << ld << ")";
+  }
+  return os.str();
+}
+
+}  // namespace detail
+
+CloseReport allclose(std::span<const float> actual, std::span<const float> expected, double rtol, double atol) {
+  return allclose(actual, expected, rtol, atol, Where{});
+}
+CloseReport allclose(std::span<const double> actual, std::span<const double> expected, double rtol, double atol) {
+  return allclose(actual, expected, rtol, atol, Where{});
 }
 CloseReport allclose(double actual, double expected, double rtol, double atol) {
-  return allclose_impl<double>(std::span<const double>(&actual, 1),
-                               std::span<const double>(&expected, 1), rtol, atol);
+  return allclose(std::span<const double>(&actual, 1), std::span<const double>(&expected, 1), rtol, atol,
+                  Where{"value", Where::kScalar});
+}
+CloseReport within(double actual, double expected, double bound, const Where& where) {
+  return within(std::span<const double>(&actual, 1), std::span<const double>(&expected, 1),
+                [bound](std::size_t) { return bound; }, where);
 }
 
 }  // namespace labkit

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "labkit/check.hpp"
 #include "labkit/cuda.hpp"
 #include "labkit/todo.hpp"
 
@@ -49,6 +50,19 @@ TEST(EventTimer, TimesWorkOnAStream) {
   LABKIT_CUDA_CHECK(cudaMemsetAsync(buf.get(), 0, buf.size() * sizeof(float)));
   t.stop();
   EXPECT_GT(t.elapsed_ms(), 0.0f);
+}
+
+TEST(DeviceGuarded, CanariesTravelToTheDeviceAndBack) {
+  LABKIT_CUDA_REQUIRE_DEVICE();
+  labkit::GuardedBuffer<float> host(10);
+  DeviceGuarded<labkit::GuardedBuffer<float>> dev(host);
+  LABKIT_CUDA_CHECK(cudaMemset(dev.data(), 0, 10 * sizeof(float)));  // the payload: allowed
+  dev.download();
+  EXPECT_EQ(host.canaries_report(), "");
+  EXPECT_EQ(host[9], 0.0f);
+  LABKIT_CUDA_CHECK(cudaMemset(dev.data() + 10, 0, sizeof(float)));  // one past the end
+  dev.download();
+  EXPECT_EQ(host.canaries_report(), "1 canary overwritten; first 1 element(s) past the end of the buffer");
 }
 
 TEST(CudaCheck, ThrowsWithTheCallAndCudasMessage) {

@@ -1,6 +1,8 @@
 // The testbench library of the HDL labs: settings, scoreboard, TODO hints,
 // failure replay with waveforms, coverage merging and simulation statistics.
 #include "labkit/hdl.hpp"
+
+#include "labkit/check.hpp"
 #include "labkit/hdl_binary.hpp"
 
 #include <gtest/gtest-spi.h>
@@ -97,7 +99,7 @@ const Settings& settings() {
     if (const auto n = env("LABKIT_TRACE_CYCLES"); !n.empty()) r.trace_cycles = std::strtoull(n.c_str(), nullptr, 10);
     r.coverage = s.info.coverage;
     r.rtl_sources = s.info.rtl_sources;
-    if (const auto seed = env("LABKIT_SEED"); !seed.empty()) r.seed = std::strtoull(seed.c_str(), nullptr, 0);
+    r.seed = labkit::seed();
     s.settings = r;
   }
   return *s.settings;

@@ -1,14 +1,26 @@
-// labkit/check_gtest.hpp: GoogleTest assertions built on labkit::allclose.
+// labkit/check_gtest.hpp: GoogleTest assertions built on labkit/check.hpp.
 //
+//   EXPECT_CLOSE(labkit::within(got, want, bound_of, {"C", N})) << "M N K = " << ...;
+//   EXPECT_CLOSE(labkit::exactly_equal(bins, expected, {"bins"}));
 //   EXPECT_ALLCLOSE(actual_span, expected_span, rtol, atol);
 //
-// On failure the message names the worst element and its error.
+// On failure the message is the report's one line: the first wrong element,
+// both values, its bound, and how many elements are wrong in all.
 #pragma once
 #include <gtest/gtest.h>
 
 #include "labkit/check.hpp"
 
 namespace labkit {
+
+// A report as a GoogleTest result (for a helper that returns AssertionResult).
+inline ::testing::AssertionResult to_assertion(const CloseReport& r) {
+  if (r.ok) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << r.message;
+}
+
+// The predicate-formatter behind EXPECT_CLOSE: prints the report, not the expression.
+inline ::testing::AssertionResult ReportOk(const char*, const CloseReport& r) { return to_assertion(r); }
 
 template <class A, class E>
 ::testing::AssertionResult AllClose(const char* actual_expr, const char* expected_expr,
@@ -21,6 +33,9 @@ template <class A, class E>
 }
 
 }  // namespace labkit
+
+#define EXPECT_CLOSE(report) EXPECT_PRED_FORMAT1(::labkit::ReportOk, report)
+#define ASSERT_CLOSE(report) ASSERT_PRED_FORMAT1(::labkit::ReportOk, report)
 
 #define EXPECT_ALLCLOSE(actual, expected, rtol, atol) \
   EXPECT_PRED_FORMAT4(::labkit::AllClose, actual, expected, rtol, atol)

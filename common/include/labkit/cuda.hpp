@@ -8,6 +8,8 @@
 //   query      query_device(): SMs, memory, clocks, and the peak DRAM bandwidth
 //              computed from the memory clock and bus width.
 //   memory     DeviceBuffer<T>: cudaMalloc'd storage that frees itself.
+//              DeviceGuarded<G>: a guarded host buffer (labkit::GuardedBuffer,
+//              labkit/check.hpp) mirrored on the device, canaries included.
 //   timing     EventTimer: CUDA events around work queued on a stream.
 //   resources  parse_resource_usage() reads what ptxas (nvcc --resource-usage,
 //              -Xptxas -v) or `cuobjdump --dump-resource-usage` print, and
@@ -30,6 +32,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -147,6 +150,30 @@ class DeviceBuffer {
  private:
   T* p_ = nullptr;
   std::size_t n_ = 0;
+};
+
+// A guarded host buffer (labkit::GuardedBuffer or GuardedMatrix, from
+// labkit/check.hpp) mirrored on the device whole, canaries and all: a kernel
+// writes data(), download() copies every element back, and the host buffer's
+// canaries_report() says whether the kernel wrote outside its output. (This
+// header stays C++17 for nvcc, so it takes the host buffer as a template.)
+template <class Guarded>
+class DeviceGuarded {
+ public:
+  using T = std::remove_cv_t<std::remove_reference_t<decltype(*std::declval<Guarded&>().data())>>;
+  explicit DeviceGuarded(Guarded& host) : host_(host), dev_(host.storage().size()) { upload(); }
+  T* data() const { return dev_.get() + host_.payload_offset(); }
+  void upload() {
+    if (dev_.size()) LABKIT_CUDA_CHECK(cudaMemcpy(dev_.get(), host_.storage().data(), dev_.size() * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  Guarded& download() {
+    if (dev_.size()) LABKIT_CUDA_CHECK(cudaMemcpy(host_.storage().data(), dev_.get(), dev_.size() * sizeof(T), cudaMemcpyDeviceToHost));
+    return host_;
+  }
+
+ private:
+  Guarded& host_;
+  DeviceBuffer<T> dev_;
 };
 
 // ---------------------------------------------------------------- timing

@@ -33,7 +33,8 @@
 // Environment: LABKIT_TRACE=1 traces everything (the first LABKIT_TRACE_CYCLES
 // cycles of each simulation, default 100000); LABKIT_OUT=<dir> is the out/
 // root (files go to <dir>/<lab>/; default: the repository's out/);
-// LABKIT_SEED=<n> changes the random stimulus.
+// LABKIT_SEED=<n> changes the random stimulus (labkit::seed(), labkit/check.hpp:
+// the default is labkit::kDefaultSeed, as for every lab).
 //
 // Port names are a convention: clocked designs have `clk` and `rst` (active
 // high, synchronous). Combinational designs call step() instead of tick().
@@ -77,7 +78,7 @@ struct Settings {
   std::uint64_t trace_cycles = 100000; // LABKIT_TRACE_CYCLES: longest waveform per simulation
   bool coverage = false;
   std::vector<std::string> rtl_sources;
-  std::uint64_t seed = 1;              // LABKIT_SEED, default 1
+  std::uint64_t seed = 0;              // labkit::seed(): LABKIT_SEED, else labkit::kDefaultSeed
 };
 
 // The settings of this process (the first BinaryInfo configured wins; the

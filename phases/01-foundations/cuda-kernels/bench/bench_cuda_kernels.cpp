@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <labkit/check.hpp>
 #include <labkit/cuda.hpp>
 #include <labkit/todo.hpp>
 #include <map>
@@ -59,9 +60,8 @@ void check(cublasStatus_t s, const char* what) {
   if (s != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + " failed: cuBLAS status " + std::to_string(s));
 }
 
-std::string mismatch(const std::string& what, std::size_t i, double got, double expected) {
-  return what + "[" + std::to_string(i) + "] = " + std::to_string(got) + ", expected " + std::to_string(expected);
-}
+// The tests' bounds (tests/test_support.hpp explains each; labkit/check.hpp
+// cites them), and labkit's one-line report of the first wrong element.
 
 // ---------------------------------------------------------------- resources
 
@@ -147,12 +147,11 @@ void add_saxpy(labkit::cuda::Bench& b, const std::shared_ptr<CopyBuffers>& copy,
           d->dy.upload(d->y);
           ref::saxpy(a, d->dx.get(), d->dy.get(), n);
           const auto got = d->dy.download();
-          for (int i = 0; i < n; ++i) {
-            const double exact = static_cast<double>(a) * d->x[i] + d->y[i];
-            if (std::abs(got[i] - exact) > 2 * kUnit * (std::abs(a * d->x[i]) + std::abs(d->y[i])) + 1e-30)
-              return mismatch("y", i, got[i], exact);
-          }
-          return std::string();
+          std::vector<double> exact(got.size());
+          for (int i = 0; i < n; ++i) exact[i] = static_cast<double>(a) * d->x[i] + d->y[i];
+          return labkit::within(got, exact, [&](std::size_t i) {
+            return labkit::axpy_error_bound(static_cast<double>(a) * d->x[i], d->y[i]) + labkit::kUnderflowSlack;
+          }, {"y"}).message;
         });
   add_copy(b, copy, "saxpy", size, 12.0 * n);
 }
@@ -190,11 +189,8 @@ void add_reduce(labkit::cuda::Bench& b, const std::shared_ptr<CopyBuffers>& copy
             d->out.upload({-12345.0f});
             fn(d->x.get(), n, d->out.get(), d->workspace.get(), nullptr);
             const double got = d->out.download()[0];
-            const double tol = 4.0 * std::sqrt(n + 1.0) * kUnit * d->sum_abs + 1e-30;
-            if (std::abs(got - d->exact) > tol)
-              return "sum = " + std::to_string(got) + ", exact " + std::to_string(d->exact) + " (tolerance " +
-                     std::to_string(tol) + ")";
-            return std::string();
+            const double bound = labkit::dot_error_bound_probabilistic(n, d->sum_abs) + labkit::kUnderflowSlack;
+            return labkit::within(got, d->exact, bound, {"sum", labkit::Where::kScalar}).message;
           });
   }
   add_copy(b, copy, "reduce", size, 4.0 * n);
@@ -234,9 +230,7 @@ void add_transpose(labkit::cuda::Bench& b, const std::shared_ptr<CopyBuffers>& c
             LABKIT_CUDA_CHECK(cudaMemset(d->out.get(), 0xFF, nn * sizeof(float)));  // NaN: unwritten shows
             fn(d->in.get(), d->out.get(), n, n, nullptr);
             const auto got = d->out.download();
-            for (std::size_t i = 0; i < nn; ++i)
-              if (got[i] != d->expected[i]) return mismatch("out", i, got[i], d->expected[i]);
-            return std::string();
+            return labkit::exactly_equal(got, d->expected, {"out", static_cast<std::size_t>(n)}).message;
           });
   }
   add_copy(b, copy, "transpose", size, 8.0 * nn);
@@ -303,11 +297,17 @@ void add_sgemm(labkit::cuda::Bench& b, cublasHandle_t handle, std::int64_t size)
       run(nullptr);
       LABKIT_CUDA_CHECK(cudaDeviceSynchronize());
       const auto got = d->C.download();
+      std::vector<float> sampled;
+      std::vector<double> exact, bound;
       for (const auto& s : d->samples) {
-        const double tol = 4.0 * std::sqrt(n + 1.0) * kUnit * s.scale + 1e-30;
-        if (!(std::abs(got[s.index] - s.exact) <= tol)) return mismatch("C", s.index, got[s.index], s.exact);
+        sampled.push_back(got[s.index]);
+        exact.push_back(s.exact);
+        bound.push_back(labkit::dot_error_bound_probabilistic(n, s.scale) + labkit::kUnderflowSlack);
       }
-      return std::string();
+      const auto r = labkit::within(sampled, exact, bound, {"C's checked elements"});
+      if (r.ok) return std::string();
+      const std::size_t at = d->samples[r.first_index].index;
+      return r.message + " (the first wrong one is C[" + std::to_string(at / n) + "][" + std::to_string(at % n) + "])";
     });
   }
 }
@@ -343,10 +343,9 @@ void add_softmax(labkit::cuda::Bench& b, const std::shared_ptr<CopyBuffers>& cop
             fn(d->x.get(), d->y.get(), rows, cols, nullptr);
             const auto got = d->y.download();
             const double rel = (4.0 * (cols / 32 + 1 + 5) + 32) * kUnit;  // tests/test_support.hpp explains it
-            for (std::size_t i = 0; i < n; ++i)
-              if (!(std::abs(got[i] - d->expected[i]) <= rel * d->expected[i] + 1e-38))
-                return mismatch("y", i, got[i], d->expected[i]);
-            return std::string();
+            return labkit::within(got, d->expected, [&](std::size_t i) { return rel * d->expected[i] + 1e-38; },
+                                  {"y", static_cast<std::size_t>(cols)})
+                .message;
           });
   }
   add_copy(b, copy, "softmax", size, 8.0 * n);
@@ -381,9 +380,7 @@ void add_histogram(labkit::cuda::Bench& b, const std::shared_ptr<CopyBuffers>& c
             LABKIT_CUDA_CHECK(cudaMemset(d->bins.get(), 0xFF, d->bins.size() * sizeof(unsigned int)));
             fn(d->data.get(), n, d->bins.get(), nullptr);
             const auto got = d->bins.download();
-            for (std::size_t i = 0; i < got.size(); ++i)
-              if (got[i] != d->expected[i]) return mismatch("bins", i, got[i], d->expected[i]);
-            return std::string();
+            return labkit::exactly_equal(got, d->expected, {"bins"}).message;
           });
   }
   add_copy(b, copy, "histogram", size, 1.0 * n);
@@ -407,17 +404,16 @@ void add_scan(labkit::cuda::Bench& b, const std::shared_ptr<CopyBuffers>& copy, 
   }
   d->y = DeviceBuffer<float>(n);
   d->workspace = DeviceBuffer<float>(cuda_kernels::scan_workspace_floats(n));
-  const double L = 19.0 * cuda_kernels::test::scan_levels(n);
+  const std::size_t depth = 19 * static_cast<std::size_t>(cuda_kernels::test::scan_levels(n));
   b.add("scan", size, "reference", Role::reference, {2.0 * n, 8.0 * n},
         [d, n](cudaStream_t s) { ref::scan_blelloch(d->x.get(), d->y.get(), n, d->workspace.get(), s); },
-        [d, n, L] {
+        [d, n, depth] {
           LABKIT_CUDA_CHECK(cudaMemset(d->y.get(), 0xFF, static_cast<std::size_t>(n) * sizeof(float)));
           ref::scan_blelloch(d->x.get(), d->y.get(), n, d->workspace.get(), nullptr);
           const auto got = d->y.download();
-          for (int i = 0; i < n; ++i)
-            if (!(std::abs(got[i] - d->expected[i]) <= L * kUnit * d->prefix_abs[i] + 1e-30))
-              return mismatch("y", static_cast<std::size_t>(i), got[i], d->expected[i]);
-          return std::string();
+          return labkit::within(got, d->expected, [&](std::size_t i) {
+            return labkit::tree_sum_error_bound(depth, d->prefix_abs[i]) + labkit::kUnderflowSlack;
+          }, {"y"}).message;
         });
   add_copy(b, copy, "scan", size, 8.0 * n);
 }

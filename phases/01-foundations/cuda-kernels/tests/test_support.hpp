@@ -11,13 +11,14 @@
 //   sums of random floats   |got - exact| <= 4 sqrt(n + 1) u sum|x_i|, with
 //      u = 2^-24 the unit roundoff of float: the probabilistic bound of Higham
 //      and Mary (2019), which holds for any summation order (tree, shuffles,
-//      atomics in any order). It is generous: it catches a lost precision
-//      (say, a half-precision accumulator), not an off-by-one; the integer
-//      tests do that.
-//   scan of random floats   element i: |got - exact| <= L u sum_{j<i} |x_j|,
+//      atomics in any order): labkit::dot_error_bound_probabilistic(). It is
+//      generous: it catches a lost precision (say, a half-precision
+//      accumulator), not an off-by-one; the integer tests do that.
+//   scan of random floats   element i: |got - exact| <= gamma_L sum_{j<i} |x_j|,
 //      L = 19 per level of the multi-level scan: each 512-element block adds
 //      at most 2 log2(512) = 18 times along any path, plus one add of the
-//      block's offset (the deterministic bound for a summation tree of depth L).
+//      block's offset (the deterministic bound for a summation tree of depth
+//      L, Higham section 4.2: labkit::tree_sum_error_bound()).
 //   softmax                 relative, |got - exact| <= r u exact with
 //      r = 4 (ceil(cols / 32) + 5) + 32: each lane adds ceil(cols / 32)
 //      positive terms (and the online step may rescale its sum as often),
@@ -30,6 +31,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <labkit/check.hpp>
+#include <labkit/check_gtest.hpp>
 #include <labkit/cuda.hpp>
 #include <sstream>
 #include <string>
@@ -45,28 +48,18 @@ using labkit::cuda::DeviceBuffer;
 
 inline void synchronize() { LABKIT_CUDA_CHECK(cudaDeviceSynchronize()); }
 
-// A device array with `guard` sentinel elements on both sides of the payload;
-// after a kernel ran, guards_intact() says whether it wrote outside.
-template <class T>
-struct GuardedOutput {
-  static constexpr std::size_t kGuard = 64;
-  T sentinel;
-  std::size_t n;
-  DeviceBuffer<T> buf;
-  GuardedOutput(std::size_t n_, T sentinel_) : sentinel(sentinel_), n(n_), buf(n_ + 2 * kGuard) {
-    buf.upload(std::vector<T>(n + 2 * kGuard, sentinel));
-  }
-  T* data() { return buf.get() + kGuard; }
-  std::vector<T> download(bool* guards_ok) const {
-    const auto all = buf.download();
-    *guards_ok = true;
-    for (std::size_t i = 0; i < kGuard; ++i)
-      if (all[i] != sentinel || all[kGuard + n + i] != sentinel) *guards_ok = false;
-    return std::vector<T>(all.begin() + kGuard, all.begin() + kGuard + static_cast<std::ptrdiff_t>(n));
-  }
-};
+// An output with canaries on both sides of the payload, in host memory
+// (labkit::GuardedBuffer) and mirrored on the device (labkit::cuda::DeviceGuarded):
+// the kernel writes device.data(); after device.download(), host.canaries_report()
+// says whether it wrote outside, and host.span() holds the result.
+using labkit::GuardedBuffer;
+using Mirror = labkit::cuda::DeviceGuarded<GuardedBuffer<float>>;
 
-inline constexpr float kSentinel = -12345.0f;
+inline constexpr float kSentinel = -12345.0f;  // the canary, and what an output holds before it is written
+
+inline std::string never_written(const labkit::CloseReport& r) {
+  return !r.ok && r.first_actual == kSentinel ? " (never written)" : "";
+}
 
 // ---------------------------------------------------------------- transpose
 
@@ -78,20 +71,15 @@ inline void expect_transpose(TransposeFn fn, int rows, int cols) {
   std::vector<float> expected(n);
   cpu::transpose(in.data(), expected.data(), rows, cols);
   DeviceBuffer<float> d_in(in);
-  GuardedOutput<float> out(n, kSentinel);
-  fn(d_in.get(), out.data(), rows, cols, nullptr);
+  GuardedBuffer<float> out(n, 0, kSentinel);
+  Mirror d_out(out);
+  fn(d_in.get(), d_out.data(), rows, cols, nullptr);
   synchronize();
-  bool guards = false;
-  const auto got = out.download(&guards);
-  EXPECT_TRUE(guards) << rows << " x " << cols << ": wrote outside out[0, rows x cols)";
-  for (std::size_t i = 0; i < n; ++i) {
-    if (got[i] != expected[i]) {
-      ADD_FAILURE() << rows << " x " << cols << ": out[" << i / rows << "][" << i % rows << "] = " << got[i]
-                    << ", expected in[" << i % rows << "][" << i / rows << "] = " << expected[i]
-                    << (got[i] == kSentinel ? " (never written)" : "");
-      return;
-    }
-  }
+  d_out.download();
+  EXPECT_EQ(out.canaries_report(), "") << rows << " x " << cols << ": wrote outside out[0, rows x cols)";
+  // out is cols x rows: out[i][j] must be in[j][i].
+  const auto r = labkit::exactly_equal(out.span(), expected, {"out", static_cast<std::size_t>(rows)});
+  EXPECT_CLOSE(r) << rows << " x " << cols << never_written(r);
 }
 
 // ---------------------------------------------------------------- reduction
@@ -125,8 +113,8 @@ inline void expect_reduce_random(ReduceFn fn, int n) {
   double sum_abs = 0;
   const double expected = cpu::reduce_sum(x.data(), x.size(), &sum_abs);
   const float got = run_reduce(fn, x, 0);
-  const double tol = 4.0 * std::sqrt(n + 1.0) * kUnit * sum_abs + 1e-30;
-  EXPECT_LE(std::abs(got - expected), tol) << "n = " << n << ": got " << got << ", exact " << expected;
+  const double bound = labkit::dot_error_bound_probabilistic(n, sum_abs) + labkit::kUnderflowSlack;
+  EXPECT_CLOSE(labkit::within(got, expected, bound, {"sum", labkit::Where::kScalar})) << "n = " << n;
 }
 
 // ---------------------------------------------------------------- sgemm
@@ -143,22 +131,20 @@ inline void expect_sgemm(SgemmFn fn, int M, int N, int K, bool integers) {
   std::vector<double> expected(mn), scale(mn);
   cpu::sgemm(M, N, K, A.data(), B.data(), expected.data(), scale.data());
   DeviceBuffer<float> d_a(A), d_b(B);
-  GuardedOutput<float> C(mn, kSentinel);
-  fn(M, N, K, d_a.get(), d_b.get(), C.data(), nullptr);
+  GuardedBuffer<float> C(mn, 0, kSentinel);
+  Mirror d_c(C);
+  fn(M, N, K, d_a.get(), d_b.get(), d_c.data(), nullptr);
   synchronize();
-  bool guards = false;
-  const auto got = C.download(&guards);
-  EXPECT_TRUE(guards) << M << " x " << N << " x " << K << ": wrote outside C";
-  for (std::size_t i = 0; i < mn; ++i) {
-    // Integers: exact. Random: each entry is a dot product of length K.
-    const double tol = integers ? 0.0 : 4.0 * std::sqrt(K + 1.0) * kUnit * scale[i] + 1e-30;
-    if (!(std::abs(got[i] - expected[i]) <= tol)) {
-      ADD_FAILURE() << "M N K = " << M << " " << N << " " << K << (integers ? " (integer data: exact)" : "") << ": C["
-                    << i / N << "][" << i % N << "] = " << got[i] << ", expected " << expected[i] << " (tolerance "
-                    << tol << ")" << (got[i] == kSentinel ? ", never written" : "");
-      return;
-    }
-  }
+  d_c.download();
+  EXPECT_EQ(C.canaries_report(), "") << M << " x " << N << " x " << K << ": wrote outside C";
+  // Integers: exact. Random: each entry is a dot product of length K.
+  const labkit::Where where{"C", static_cast<std::size_t>(N)};
+  const auto r = integers ? labkit::exactly_equal(C.span(), expected, where)
+                          : labkit::within(C.span(), expected, [&](std::size_t i) {
+                              return labkit::dot_error_bound_probabilistic(K, scale[i]) + labkit::kUnderflowSlack;
+                            }, where);
+  EXPECT_CLOSE(r) << "M N K = " << M << " " << N << " " << K << (integers ? " (integer data: exact)" : "")
+                  << never_written(r);
 }
 
 // ---------------------------------------------------------------- softmax
@@ -172,21 +158,17 @@ inline void expect_softmax(SoftmaxFn fn, int rows, int cols, float shift) {
   std::vector<double> expected(n);
   cpu::softmax_rows(x.data(), expected.data(), rows, cols);
   DeviceBuffer<float> d_x(x);
-  GuardedOutput<float> y(n, kSentinel);
-  fn(d_x.get(), y.data(), rows, cols, nullptr);
+  GuardedBuffer<float> y(n, 0, kSentinel);
+  Mirror d_y(y);
+  fn(d_x.get(), d_y.data(), rows, cols, nullptr);
   synchronize();
-  bool guards = false;
-  const auto got = y.download(&guards);
-  EXPECT_TRUE(guards) << rows << " x " << cols << ": wrote outside y";
+  d_y.download();
+  EXPECT_EQ(y.canaries_report(), "") << rows << " x " << cols << ": wrote outside y";
   const double rel = (4.0 * (cols / 32 + 1 + 5) + 32) * kUnit;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!(std::abs(got[i] - expected[i]) <= rel * expected[i] + 1e-38)) {
-      ADD_FAILURE() << rows << " x " << cols << " (inputs shifted by " << shift << "): y[" << i / cols << "]["
-                    << i % cols << "] = " << got[i] << ", expected " << expected[i] << " (relative tolerance " << rel
-                    << ")";
-      return;
-    }
-  }
+  const auto r = labkit::within(y.span(), expected, [&](std::size_t i) { return rel * expected[i] + 1e-38; },
+                                {"y", static_cast<std::size_t>(cols)});
+  EXPECT_CLOSE(r) << rows << " x " << cols << " (inputs shifted by " << shift << "; relative tolerance " << rel << ")"
+                  << never_written(r);
 }
 
 // ---------------------------------------------------------------- histogram
@@ -211,13 +193,7 @@ inline void expect_histogram(HistogramFn fn, int n, int offset, Bytes kind) {
   fn(d_data.get() + offset, n, bins.get(), nullptr);
   synchronize();
   const auto got = bins.download();
-  for (int b = 0; b < kHistogramBins; ++b) {
-    if (got[b] != expected[b]) {
-      ADD_FAILURE() << "n = " << n << ", data at offset " << offset << ": bin " << b << " = " << got[b]
-                    << ", expected " << expected[b];
-      return;
-    }
-  }
+  EXPECT_CLOSE(labkit::exactly_equal(got, expected, {"bins"})) << "n = " << n << ", data at offset " << offset;
 }
 
 // ---------------------------------------------------------------- scan
@@ -231,28 +207,25 @@ inline void expect_scan(ScanFn fn, int n, bool integers, bool in_place) {
   cpu::exclusive_scan(x.data(), expected.data(), n, prefix_abs.data());
   DeviceBuffer<float> d_x(x);
   DeviceBuffer<float> workspace(scan_workspace_floats(n));
-  GuardedOutput<float> y(n, kSentinel);
+  GuardedBuffer<float> y(static_cast<std::size_t>(n), 0, kSentinel);
+  Mirror d_y(y);
   std::vector<float> got;
-  bool guards = true;
   if (in_place) {
     fn(d_x.get(), d_x.get(), n, workspace.get(), nullptr);
     synchronize();
     got = d_x.download();
   } else {
-    fn(d_x.get(), y.data(), n, workspace.get(), nullptr);
+    fn(d_x.get(), d_y.data(), n, workspace.get(), nullptr);
     synchronize();
-    got = y.download(&guards);
+    d_y.download();
+    got = y.payload();
   }
-  EXPECT_TRUE(guards) << "n = " << n << ": wrote outside y";
-  const double L = 19.0 * scan_levels(n);
-  for (int i = 0; i < n; ++i) {
-    const double tol = integers ? 0.0 : L * kUnit * prefix_abs[i] + 1e-30;
-    if (!(std::abs(got[i] - expected[i]) <= tol)) {
-      ADD_FAILURE() << "n = " << n << (in_place ? " (in place)" : "") << ": y[" << i << "] = " << got[i]
-                    << ", expected " << expected[i] << " (tolerance " << tol << ")";
-      return;
-    }
-  }
+  EXPECT_EQ(y.canaries_report(), "") << "n = " << n << ": wrote outside y";
+  const std::size_t depth = 19 * static_cast<std::size_t>(scan_levels(n));
+  const auto r = labkit::within(got, expected, [&](std::size_t i) {
+    return integers ? 0.0 : labkit::tree_sum_error_bound(depth, prefix_abs[i]) + labkit::kUnderflowSlack;
+  }, {"y"});
+  EXPECT_CLOSE(r) << "n = " << n << (in_place ? " (in place)" : "") << (integers ? " (integer data: exact)" : "");
 }
 
 }  // namespace cuda_kernels::test

@@ -4,14 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdint>
-#include <cstdlib>
+#include <cstddef>
 #include <functional>
 #include <limits>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <labkit/check.hpp>
 
 namespace sgemm::test {
 
@@ -75,50 +76,26 @@ inline std::vector<Case> cases(const std::string& entry, const Gemm& gemm) {
 
 inline std::string case_name(const ::testing::TestParamInfo<Case>& info) { return shape_name(info.param.shape); }
 
-// Graders set LABKIT_SEED so inputs differ from the ones you tested with.
-inline std::uint64_t seed() {
-  const char* s = std::getenv("LABKIT_SEED");
-  return s && *s ? std::strtoull(s, nullptr, 10) : 20261126u;
-}
+// The inputs' seed: labkit::seed() reads LABKIT_SEED (graders set it, so
+// inputs differ from the ones you tested with), else labkit::kDefaultSeed.
+using labkit::seed;
 
 // A rows x cols matrix with leading dimension ld inside a larger buffer: the
 // payload starts one float past a 64-byte boundary (misaligned on purpose),
-// and everything that is not payload (row padding, and a slack before and
-// after) holds a guard value that must survive every call.
-struct Matrix {
-  static constexpr float kGuard = -7777.0f;
-  static constexpr int kSlack = 17;
-  int rows, cols, ld;
-  std::vector<float> storage;
-  Matrix(int rows_, int cols_, int pad)
-      : rows(rows_), cols(cols_), ld(cols_ + pad),
-        storage(static_cast<std::size_t>(rows_) * (cols_ + pad) + 2 * kSlack, kGuard) {}
-  float* data() { return storage.data() + kSlack; }
-  const float* data() const { return storage.data() + kSlack; }
-  float& at(int i, int j) { return data()[static_cast<std::ptrdiff_t>(i) * ld + j]; }
-  float at(int i, int j) const { return data()[static_cast<std::ptrdiff_t>(i) * ld + j]; }
-  // "" when every guard is intact, else where the first overwritten one is.
-  std::string guards_report() const {
-    for (std::size_t x = 0; x < storage.size(); ++x) {
-      const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(x) - kSlack;
-      const bool payload = off >= 0 && off < static_cast<std::ptrdiff_t>(rows) * ld && off % ld < cols;
-      if (!payload && storage[x] != kGuard) {
-        std::ostringstream out;
-        if (off < 0) out << (-off) << " floats before the first element";
-        else if (off >= static_cast<std::ptrdiff_t>(rows) * ld) out << (off - static_cast<std::ptrdiff_t>(rows) * ld) + 1 << " floats past the end";
-        else out << "row " << off / ld << ", column " << off % ld << " (padding: only columns 0.." << cols - 1 << " belong to the matrix)";
-        return out.str();
-      }
-    }
-    return "";
-  }
-};
+// and everything that is not payload (row padding, and canaries before and
+// after) must survive every call; canaries_report() says where one did not.
+using Matrix = labkit::GuardedMatrix<float>;
+
+inline Matrix make_matrix(int rows, int cols, int pad) {
+  return Matrix(static_cast<std::size_t>(rows), static_cast<std::size_t>(cols), static_cast<std::size_t>(cols + pad),
+                /*misalign=*/1);
+}
 
 // Random values in [-1, 1).
 inline void fill_random(Matrix& m, std::mt19937_64& rng) {
   std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  for (int i = 0; i < m.rows; ++i)
-    for (int j = 0; j < m.cols; ++j) m.at(i, j) = d(rng);
+  for (std::size_t i = 0; i < m.rows(); ++i)
+    for (std::size_t j = 0; j < m.cols(); ++j) m.at(i, j) = d(rng);
 }
 
 // Small integers, |v| <= span: every product and every partial sum of a
@@ -127,27 +104,27 @@ inline void fill_random(Matrix& m, std::mt19937_64& rng) {
 // product dropped or counted twice shows.
 inline void fill_integers(Matrix& m, int span, std::mt19937_64& rng) {
   std::uniform_int_distribution<int> d(-span, span);
-  for (int i = 0; i < m.rows; ++i)
-    for (int j = 0; j < m.cols; ++j) m.at(i, j) = static_cast<float>(d(rng));
+  for (std::size_t i = 0; i < m.rows(); ++i)
+    for (std::size_t j = 0; j < m.cols(); ++j) m.at(i, j) = static_cast<float>(d(rng));
 }
 
 struct Expected {
-  std::vector<double> value;    // C computed in double
+  std::vector<double> value;    // C computed in double, row-major, N per row
   std::vector<double> abs_sum;  // sum over k of |A[i][k] * B[k][j]|
 };
 
 inline Expected multiply_double(const Matrix& A, const Matrix& B) {
   Expected e;
-  const int M = A.rows, N = B.cols, K = A.cols;
-  e.value.assign(static_cast<std::size_t>(M) * N, 0.0);
+  const std::size_t M = A.rows(), N = B.cols(), K = A.cols();
+  e.value.assign(M * N, 0.0);
   e.abs_sum.assign(e.value.size(), 0.0);
-  for (int i = 0; i < M; ++i)
-    for (int k = 0; k < K; ++k) {
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t k = 0; k < K; ++k) {
       const double a = A.at(i, k);
-      for (int j = 0; j < N; ++j) {
+      for (std::size_t j = 0; j < N; ++j) {
         const double p = a * B.at(k, j);
-        e.value[static_cast<std::size_t>(i) * N + j] += p;
-        e.abs_sum[static_cast<std::size_t>(i) * N + j] += std::abs(p);
+        e.value[i * N + j] += p;
+        e.abs_sum[i * N + j] += std::abs(p);
       }
     }
   return e;
@@ -157,24 +134,22 @@ inline Expected multiply_double(const Matrix& A, const Matrix& B) {
 // in (blocked, vectorized, split over threads) and with or without FMA:
 //   |computed - exact| <= gamma_K * sum_k |A[i][k] * B[k][j]|,
 //   gamma_K = K u / (1 - K u),  u = 2^-24 (half an ulp of 1.0f)
-// (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., eq. 3.5).
-// It is a theorem, not a guess, so a correct implementation never fails it;
-// a wrong one (a dropped or repeated product, a stale element of C, padding
-// read as data) misses it by orders of magnitude. The double-precision
-// reference itself is off by at most K 2^-53 of the same sum: 2^-29 of the
-// tolerance, accounted for by the factor 1.01.
-inline double tolerance(int K, double abs_sum) {
-  const double ku = K * std::ldexp(1.0, -24);
-  return 1.01 * ku / (1.0 - ku) * abs_sum;
-}
+// (labkit::gemm_error_bound(); Higham, "Accuracy and Stability of Numerical
+// Algorithms", 2nd ed., section 3.5). It is a theorem, not a guess, so a
+// correct implementation never fails it; a wrong one (a dropped or repeated
+// product, a stale element of C, padding read as data) misses it by orders
+// of magnitude. The double-precision reference itself is off by at most
+// K 2^-53 of the same sum: 2^-29 of the tolerance, accounted for by the
+// factor 1.01.
+inline double tolerance(int K, double abs_sum) { return 1.01 * labkit::gemm_error_bound(K, abs_sum); }
 
 // Runs `gemm` on A and B into a C whose elements start as NaN (C is
 // overwritten, its old contents must never be read) and checks every
-// element (exactly when `exact`, else within tolerance()), the guards
-// around C, and that A and B are unchanged.
+// element (exactly when `exact`, else within tolerance()), the canaries
+// around C and in its padding, and that A and B are unchanged.
 inline ::testing::AssertionResult run_and_check(const Gemm& gemm, const Shape& s, bool exact) {
   std::mt19937_64 rng(seed() + 1000003u * s.m + 1009u * s.n + s.k + (exact ? 7u : 0u));
-  Matrix A(s.m, s.k, s.pad_a), B(s.k, s.n, s.pad_b), C(s.m, s.n, s.pad_c);
+  Matrix A = make_matrix(s.m, s.k, s.pad_a), B = make_matrix(s.k, s.n, s.pad_b), C = make_matrix(s.m, s.n, s.pad_c);
   if (exact) {
     fill_integers(A, 3, rng);
     fill_integers(B, 2, rng);
@@ -182,35 +157,28 @@ inline ::testing::AssertionResult run_and_check(const Gemm& gemm, const Shape& s
     fill_random(A, rng);
     fill_random(B, rng);
   }
-  for (int i = 0; i < s.m; ++i)
-    for (int j = 0; j < s.n; ++j) C.at(i, j) = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t i = 0; i < C.rows(); ++i)
+    for (std::size_t j = 0; j < C.cols(); ++j) C.at(i, j) = std::numeric_limits<float>::quiet_NaN();
   const Matrix A0 = A, B0 = B;
   const Expected e = multiply_double(A, B);
-  gemm(s.m, s.n, s.k, A.data(), A.ld, B.data(), B.ld, C.data(), C.ld);
+  const int lda = static_cast<int>(A.ld()), ldb = static_cast<int>(B.ld()), ldc = static_cast<int>(C.ld());
+  gemm(s.m, s.n, s.k, A.data(), lda, B.data(), ldb, C.data(), ldc);
+  std::ostringstream lds;
+  lds << " (lda=" << lda << ", ldb=" << ldb << ", ldc=" << ldc << ")";
 
-  if (A.storage != A0.storage || B.storage != B0.storage)
+  if (!(A == A0) || !(B == B0))
     return ::testing::AssertionFailure() << "the inputs A or B were modified (or their padding was written)";
-  if (const std::string where = C.guards_report(); !where.empty())
-    return ::testing::AssertionFailure() << "wrote outside C: at " << where << " (lda=" << A.ld << ", ldb=" << B.ld
-                                         << ", ldc=" << C.ld << ")";
-  int wrong = 0;
-  std::ostringstream first;
-  for (int i = 0; i < s.m; ++i)
-    for (int j = 0; j < s.n; ++j) {
-      const std::size_t x = static_cast<std::size_t>(i) * s.n + j;
-      const double got = C.at(i, j), want = e.value[x];
-      const double allowed = exact ? 0.0 : tolerance(s.k, e.abs_sum[x]);
-      if (!(std::abs(got - want) <= allowed)) {  // also catches NaN
-        if (wrong++ == 0)
-          first << "C[" << i << "][" << j << "] = " << got << ", expected " << want
-                << (exact ? " exactly (small integers: every sum is exact in float)"
-                          : ", allowed error " + std::to_string(allowed))
-                << (std::isnan(got) ? " (NaN: an element never written, or C read before it was written)" : "");
-      }
-    }
-  if (wrong)
-    return ::testing::AssertionFailure() << wrong << " of " << s.m * s.n << " elements wrong; first: " << first.str()
-                                         << " (lda=" << A.ld << ", ldb=" << B.ld << ", ldc=" << C.ld << ")";
+  if (const std::string where = C.canaries_report(); !where.empty())
+    return ::testing::AssertionFailure() << "wrote outside C: " << where << lds.str();
+  const labkit::Where where{"C", static_cast<std::size_t>(s.n)};
+  const labkit::CloseReport r =
+      exact ? labkit::exactly_equal(C.payload(), e.value, where)
+            : labkit::within(C.payload(), e.value, [&](std::size_t x) { return tolerance(s.k, e.abs_sum[x]); }, where);
+  if (!r.ok)
+    return ::testing::AssertionFailure()
+           << r.message << (exact ? " (small integers: every sum is exact in float)" : "")
+           << (std::isnan(r.first_actual) ? " (NaN: an element never written, or C read before it was written)" : "")
+           << lds.str();
   return ::testing::AssertionSuccess();
 }
 

@@ -2,6 +2,8 @@
 // interface (built into the reference tests only).
 #include <gtest/gtest.h>
 
+#include <labkit/check.hpp>
+#include <labkit/check_gtest.hpp>
 #include <labkit/cpu.hpp>
 #include <string>
 
@@ -35,8 +37,8 @@ TEST_P(Ladder, ExactOnIntegersForEveryLengthAndAlignment) {
       std::vector<float> expected(n);
       for (std::size_t i = 0; i < n; ++i) expected[i] = -3.0f * x.data()[i] + y.data()[i];
       s.saxpy(-3.0f, x.data(), y.data(), n);
-      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(y.data()[i], expected[i]) << s.name << " n=" << n << " i=" << i;
-      ASSERT_TRUE(y.guards_intact()) << s.name << " n=" << n << " wrote outside y";
+      ASSERT_CLOSE(labkit::exactly_equal(y.span(), expected, {"y"})) << s.name << " n=" << n << " offset=" << offset;
+      ASSERT_EQ(y.canaries_report(), "") << s.name << " n=" << n << " wrote outside y";
     }
   }
 }
@@ -51,7 +53,9 @@ TEST_P(Ladder, RandomWithinBound) {
     fill_random(y.data(), n, rng);
     double sum_abs = 0;
     const double expected = dot_double(x.data(), y.data(), n, &sum_abs);
-    EXPECT_LE(std::abs(s.dot(x.data(), y.data(), n) - expected), dot_tolerance(n, sum_abs)) << s.name << " n=" << n;
+    const double bound = labkit::dot_error_bound_probabilistic(n, sum_abs) + labkit::kUnderflowSlack;
+    EXPECT_CLOSE(labkit::within(s.dot(x.data(), y.data(), n), expected, bound, {"dot", labkit::Where::kScalar}))
+        << s.name << " n=" << n;
   }
 }
 

@@ -2,6 +2,9 @@
 // against student/ (LABKIT_IMPL selects the namespace).
 #include <gtest/gtest.h>
 
+#include <labkit/check.hpp>
+#include <labkit/check_gtest.hpp>
+
 #include "simd_dot.hpp"
 #include "test_support.hpp"
 
@@ -31,9 +34,10 @@ TEST_P(DotLengths, RandomDataWithinRoundingBound) {
   double sum_abs = 0;
   const double expected = dot_double(x.data(), y.data(), n, &sum_abs);
   const double got = impl::dot(x.data(), y.data(), n);
-  EXPECT_LE(std::abs(got - expected), dot_tolerance(n, sum_abs))
-      << "n=" << n << ": got " << got << ", double-precision reference " << expected;
-  EXPECT_TRUE(x.guards_intact() && y.guards_intact()) << "dot must not write to its inputs";
+  const double bound = labkit::dot_error_bound_probabilistic(n, sum_abs) + labkit::kUnderflowSlack;
+  EXPECT_CLOSE(labkit::within(got, expected, bound, {"dot", labkit::Where::kScalar})) << "n=" << n;
+  EXPECT_EQ(x.canaries_report(), "") << "n=" << n << ": dot must not write to x";
+  EXPECT_EQ(y.canaries_report(), "") << "n=" << n << ": dot must not write to y";
 }
 
 TEST_P(DotLengths, SaxpyExactForSmallIntegersAndNoWritesOutsideY) {
@@ -45,11 +49,9 @@ TEST_P(DotLengths, SaxpyExactForSmallIntegersAndNoWritesOutsideY) {
     std::vector<float> expected(n);
     for (std::size_t i = 0; i < n; ++i) expected[i] = 2.0f * x.data()[i] + y.data()[i];
     impl::saxpy(2.0f, x.data(), y.data(), n);
-    for (std::size_t i = 0; i < n; ++i) {
-      ASSERT_EQ(y.data()[i], expected[i]) << "n=" << n << ", offset " << offset << ": first wrong element y[" << i << "]";
-    }
-    EXPECT_TRUE(y.guards_intact()) << "n=" << n << ": saxpy wrote outside y[0.." << n << ")";
-    EXPECT_TRUE(x.guards_intact()) << "n=" << n << ": saxpy wrote to x";
+    ASSERT_CLOSE(labkit::exactly_equal(y.span(), expected, {"y"})) << "n=" << n << ", offset " << offset;
+    EXPECT_EQ(y.canaries_report(), "") << "n=" << n << ": saxpy wrote outside y[0.." << n << ")";
+    EXPECT_EQ(x.canaries_report(), "") << "n=" << n << ": saxpy wrote to x";
   }
 }
 
@@ -64,12 +66,11 @@ TEST_P(DotLengths, SaxpyRandomWithinOneRoundingPerOperation) {
   for (std::size_t i = 0; i < n; ++i) {
     const double ax = static_cast<double>(a) * x.data()[i];
     expected[i] = ax + y.data()[i];
-    // mul then add rounds twice; an FMA rounds once: 2u(|ax| + |y|) covers both.
-    bound[i] = 2 * std::ldexp(1.0, -24) * (std::abs(ax) + std::abs(y.data()[i])) + 1e-30;
+    // mul then add rounds twice; an FMA rounds once: gamma_2 (|ax| + |y|) covers both.
+    bound[i] = labkit::axpy_error_bound(ax, y.data()[i]) + labkit::kUnderflowSlack;
   }
   impl::saxpy(a, x.data(), y.data(), n);
-  for (std::size_t i = 0; i < n; ++i)
-    ASSERT_LE(std::abs(y.data()[i] - expected[i]), bound[i]) << "n=" << n << ", element " << i;
+  EXPECT_CLOSE(labkit::within(y.span(), expected, bound, {"y"})) << "n=" << n;
 }
 
 INSTANTIATE_TEST_SUITE_P(Lengths, DotLengths, ::testing::ValuesIn(kLengths),

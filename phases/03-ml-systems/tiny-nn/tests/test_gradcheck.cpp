@@ -15,6 +15,9 @@
 #include <cmath>
 #include <vector>
 
+#include <labkit/check.hpp>
+#include <labkit/check_gtest.hpp>
+
 #include "gradcheck.hpp"
 #include "tiny_nn.hpp"
 #include "tiny_nn/kernels.hpp"
@@ -39,14 +42,10 @@ std::vector<float> random_values(std::size_t n, Rng& rng, float lo = -1.0f, floa
   return v;
 }
 
+// labkit::allclose: the first wrong element, both values, its bound, and how many are wrong.
 ::testing::AssertionResult close(const std::vector<float>& got, const std::vector<double>& want, double rtol = 1e-4,
                                  double atol = 1e-5) {
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << "size " << got.size() << " != " << want.size();
-  for (std::size_t i = 0; i < got.size(); ++i)
-    if (!(std::abs(got[i] - want[i]) <= atol + rtol * std::abs(want[i])))
-      return ::testing::AssertionFailure() << "element " << i << ": " << got[i] << ", expected " << want[i]
-                                           << " (rtol " << rtol << ", atol " << atol << ")";
-  return ::testing::AssertionSuccess();
+  return labkit::to_assertion(labkit::allclose(got, want, rtol, atol, {"gradient"}));
 }
 
 // `twice` started at 1.0 and `once` at 0.0 before the same call: a kernel

@@ -3,6 +3,7 @@
 // version (bit for bit), the integer GEMM, the schemes and calibration.
 #include <gtest/gtest.h>
 
+#include <labkit/check.hpp>
 #include <labkit/cpu.hpp>
 
 #include <algorithm>
@@ -276,6 +277,7 @@ std::string gemm_name(const GemmShape& s) {
 using PackedGemm = void (*)(int, const std::uint8_t*, int, const PackedB&, std::int32_t*, int);
 
 // "" or what is wrong. extremes: A = 255, B = -128 / 127 (no saturation allowed).
+// C has canaries before and after it and in its padding columns (ldc > N).
 std::string check_gemm(PackedGemm gemm, const GemmShape& s, bool extremes, std::uint64_t salt) {
   const int lda = s.K + s.pad_a, ldb = s.N + s.pad_b, ldc = s.N + s.pad_c;
   std::mt19937_64 rng(seed(salt));
@@ -283,27 +285,17 @@ std::string check_gemm(PackedGemm gemm, const GemmShape& s, bool extremes, std::
   std::vector<std::int8_t> B(static_cast<std::size_t>(std::max(s.K, 1)) * std::max(ldb, 1));
   for (auto& v : A) v = extremes ? 255 : static_cast<std::uint8_t>(rng());
   for (std::size_t i = 0; i < B.size(); ++i) B[i] = extremes ? (i % 3 ? -128 : 127) : static_cast<std::int8_t>(rng());
-  const std::int32_t guard = 0x5EADBEEF;
-  std::vector<std::int32_t> C(static_cast<std::size_t>(std::max(s.M, 1)) * std::max(ldc, 1) + 16, guard);
+  labkit::GuardedMatrix<std::int32_t> C(s.M, s.N, ldc);
   const PackedB packed = ref::pack_b(s.K, s.N, B.data(), ldb);
   gemm(s.M, A.data(), lda, packed, C.data(), ldc);
+  if (const std::string where = C.canaries_report(); !where.empty()) return "wrote outside C: " + where;
+  std::vector<std::int64_t> want(static_cast<std::size_t>(s.M) * s.N, 0);
   for (int i = 0; i < s.M; ++i)
-    for (int j = 0; j < ldc; ++j) {
-      const std::int32_t got = C[static_cast<std::size_t>(i) * ldc + j];
-      if (j >= s.N) {
-        if (got != guard) return "wrote C[" + std::to_string(i) + "][" + std::to_string(j) + "], in the padding";
-        continue;
-      }
-      std::int64_t want = 0;
+    for (int j = 0; j < s.N; ++j)
       for (int k = 0; k < s.K; ++k)
-        want += std::int64_t{A[static_cast<std::size_t>(i) * lda + k]} * B[static_cast<std::size_t>(k) * ldb + j];
-      if (got != want)
-        return "C[" + std::to_string(i) + "][" + std::to_string(j) + "] = " + std::to_string(got) + ", expected " +
-               std::to_string(want);
-    }
-  for (std::size_t t = static_cast<std::size_t>(s.M) * ldc; t < C.size(); ++t)
-    if (C[t] != guard) return "wrote past the end of C";
-  return "";
+        want[static_cast<std::size_t>(i) * s.N + j] +=
+            std::int64_t{A[static_cast<std::size_t>(i) * lda + k]} * B[static_cast<std::size_t>(k) * ldb + j];
+  return labkit::exactly_equal(C.payload(), want, {"C", static_cast<std::size_t>(s.N)}).message;
 }
 
 const std::vector<GemmShape>& gemm_shapes() {
