@@ -237,13 +237,17 @@ struct GradeSession {
   std::optional<labkit::MachineLimits> limits;      // measured the first time a roofline task needs them
 };
 
+RunResult run_configure(const GradeSession& s) {
+  return run_process({"cmake", "-S", s.tree.string(), "-B", s.build.string(), "-G", "Ninja",
+                      "-DCMAKE_BUILD_TYPE=Release", "-DLABS_ALLOW_FETCH=OFF", "-DLABS_BUILD_TESTS=ON"},
+                     s.quiet);
+}
+
 // Configures the build of the pristine tree once (incremental afterwards).
 void configure_build(GradeSession& s, const Track& track) {
   if (fs::exists(s.build / "build.ninja")) return;
   Progress p("grade: configuring");
-  const auto r = run_process({"cmake", "-S", s.tree.string(), "-B", s.build.string(), "-G", "Ninja",
-                              "-DCMAKE_BUILD_TYPE=Release", "-DLABS_ALLOW_FETCH=OFF", "-DLABS_BUILD_TESTS=ON"},
-                             s.quiet);
+  const auto r = run_configure(s);
   p.finish(r.ok() ? "done" : "failed");
   if (!r.ok())
     for (const auto& tl : track.labs) s.lab_failure.emplace(tl.lab.id, "configure failed:\n" + tail_lines(r.output, 20));
@@ -334,7 +338,17 @@ class LabGrader {
     if (targets.empty() || failed("test")) return;
     std::vector<std::string> argv = {"cmake", "--build", s_.build.string()};
     for (const auto& t : targets) argv.insert(argv.end(), {"--target", t});
-    const auto r = run_process(argv, s_.quiet);
+    auto r = run_process(argv, s_.quiet);
+    if (!r.ok() && r.output.find("rebuilding 'build.ninja'") != std::string::npos) {
+      // A course update can change what the build files themselves need
+      // (Verilator's model lists are made by targets that link labkit_hdl,
+      // built with the old flags before build.ninja is regenerated):
+      // configure from scratch and try once more.
+      std::ofstream(out_ / "build.log", std::ios::app) << r.output << "\n[grader: reconfiguring]\n";
+      const auto again = run_configure(s_);
+      std::ofstream(out_ / "build.log", std::ios::app) << again.output;
+      if (again.ok()) r = run_process(argv, s_.quiet);
+    }
     std::ofstream(out_ / "build.log", std::ios::app) << r.output;
     if (!r.ok()) fail("compile error:\n" + compile_errors(r.output));
   }
