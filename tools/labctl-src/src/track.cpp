@@ -16,8 +16,10 @@ const std::set<std::string> kThresholdKeys = {"full", "zero", "curve", "baseline
 
 // The course folder `p` sits in: the nearest folder at or above it that holds phases/.
 std::optional<fs::path> enclosing_tree(const fs::path& p) {
-  std::error_code ec;
-  for (fs::path dir = fs::weakly_canonical(p, ec); !ec && !dir.empty(); dir = dir.parent_path()) {
+  std::error_code ec;  // a folder that is not there is no tree: checks do not throw
+  const fs::path start = fs::weakly_canonical(p, ec);
+  if (ec) return std::nullopt;
+  for (fs::path dir = start; !dir.empty(); dir = dir.parent_path()) {
     if (fs::is_directory(dir / "phases", ec)) return dir;
     if (dir == dir.parent_path()) break;
   }
@@ -47,9 +49,9 @@ std::optional<fs::path> lab_folder_in(const fs::path& tree, const std::string& i
   for (const auto& tree : trees)
     if (const auto folder = lab_folder_in(tree, id))
       throw FileError(file, line,
-                      "no lab '" + id + "' in the committed course, though the working tree has it (" + folder->string() +
-                          "): labctl grade builds the course as committed (git archive of HEAD, or of --base)",
-                      "commit the lab (git add " + folder->string() + " && git commit), or pass --base a commit that has it");
+                      "lab '" + id + "' is in the working tree (" + folder->string() +
+                          ") but not committed; labctl grade builds the course as committed (git archive of HEAD or --base)",
+                      "commit it: git add " + folder->string() + " && git commit (or pass --base a commit that has it)");
   throw FileError(file, line, "no lab '" + id + "' in this tree", "use one of: " + known);
 }
 }  // namespace

@@ -82,7 +82,9 @@ TEST(TrackCheck, ALabOnlyInTheWorkingTreeIsReportedAsNotCommitted) {
   fs::remove_all(checkout);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("relu.toml:3"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("the working tree has it (phases/01-foundations/relu-vec)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lab 'relu-vec' is in the working tree (phases/01-foundations/relu-vec) but not committed"),
+            std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("git add phases/01-foundations/relu-vec && git commit"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("--base"), std::string::npos) << r.output;
 
