@@ -198,13 +198,13 @@ std::vector<std::string> parse(int argc, char** argv, Options& o) {
   bool help = false;
   app.add_flag("-h,--help", help, "print this help, then the harness's flags, and exit");
   app.add_flag("--cnn", o.cnn, "also train the CNN (count cnn_fashion_mnist)");
-  app.add_option("--epochs", o.epochs, "MLP training epochs (default 10, --quick 2)")->type_name("N")->check(CLI::PositiveNumber);
+  app.add_option("--epochs", o.epochs, "MLP training epochs (default 10, --quick 2)")->type_name("N")->check(CLI::Range(1, 1000));
   app.add_option("--cnn-epochs", o.cnn_epochs, "CNN training epochs, with --cnn (default 6, --quick 1)")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000));
   app.add_flag("--no-train", o.no_train, "skip the training runs: timed cases only");
   app.add_option("--threads", o.threads, "threads of the two-thread cases")->type_name("N")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1024));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -62,16 +62,15 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"mlp", "cnn", "transformer"}));
   auto* epochs_opt = app.add_option("--epochs", cfg.epochs, "passes over the training set (mlp: 10, cnn: 6)")
-                         ->check(CLI::PositiveNumber);
-  app.add_option("--steps", tcfg.steps, "transformer: optimizer steps")->capture_default_str()->check(CLI::PositiveNumber);
+                         ->check(CLI::Range(1, 1000));
+  app.add_option("--steps", tcfg.steps, "transformer: optimizer steps")->capture_default_str()->check(CLI::Range(1, 1000000));
   auto* batch_opt = app.add_option("--batch", batch, "mini-batch size (mlp: 128, cnn: 64, transformer: 64)")
-                        ->check(CLI::PositiveNumber);
-  auto* lr_opt = app.add_option("--lr", lr, "learning rate (adam: mlp 1e-3, cnn 1e-3, transformer 3e-3; sgd: 0.05)")
-                     ->check(CLI::PositiveNumber);
+                        ->check(CLI::Range(1, 65536));
+  auto* lr_opt = app.add_option("--lr", lr, "learning rate (adam: mlp 1e-3, cnn 1e-3, transformer 3e-3; sgd: 0.05)");
   app.add_option("--optimizer", cfg.optimizer, "mlp and cnn")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
-  app.add_option("--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::Range(1, 1024));
   auto* seed_opt = app.add_option("--seed", seed, "initialization and shuffling seed (mlp, cnn: 1; transformer: 7)");
-  app.add_option("--limit", limit, "train on the first N images only")->type_name("N")->check(CLI::NonNegativeNumber);
+  app.add_option("--limit", limit, "train on the first N images only")->type_name("N")->check(CLI::Range(0, 1000000000));
   app.add_flag("--student", student_kernels, "use your backward passes (student/backward.cpp)");
   app.add_option("--svg", svg, "loss curve (default out/tiny-nn/<model>-loss.svg)")->type_name("FILE");
   app.add_option("--save", save, "weights, safetensors (default out/tiny-nn/<model>.safetensors)")->type_name("FILE");

@@ -257,13 +257,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--weights", weights, "the fp32 model, cached as safetensors")->type_name("FILE")->capture_default_str();
   app.add_flag("--retrain", o.retrain, "train again, even when --weights exists");
-  app.add_option("--epochs", o.epochs, "training epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--epochs", o.epochs, "training epochs")->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_option("--calibration", o.calibration, "images to calibrate the activations on")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--latency-images", o.latency_images, "images per latency measurement")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));
   app.add_flag("--synthetic", o.synthetic, "a tiny generated dataset, no files: a smoke test");
   try {
     app.parse(argc, argv);
