@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -329,7 +330,7 @@ const RatioResult* ratio_for(const std::vector<RatioResult>& ratios, const Bench
 
 nlohmann::json bench_json(const std::string& lab, const Flags& flags, nlohmann::json machine,
                           const std::vector<BenchResult>& rows, const std::vector<RatioResult>& ratios,
-                          const std::vector<Count>& counts) {
+                          const std::vector<Count>& counts, const std::vector<std::string>& warnings) {
   nlohmann::json j = {{"schema", kBenchSchema}, {"lab", lab}, {"machine", std::move(machine)},
                       {"mode", flags.mode()}, {"repetitions", flags.reps()}};  // per round
   j["benchmarks"] = nlohmann::json::array();
@@ -338,14 +339,15 @@ nlohmann::json bench_json(const std::string& lab, const Flags& flags, nlohmann::
   for (const auto& x : ratios) j["ratios"].push_back(to_json(x));
   j["counts"] = nlohmann::json::array();
   for (const auto& c : counts) j["counts"].push_back(to_json(c.result));
+  j["warnings"] = warnings;  // added in place: readers of labkit.bench/1 that do not know it ignore it
   return j;
 }
 
 int write_bench_json(const std::string& lab, const Flags& flags, nlohmann::json machine,
                      const std::vector<BenchResult>& rows, const std::vector<RatioResult>& ratios,
-                     const std::vector<Count>& counts) {
+                     const std::vector<Count>& counts, const std::vector<std::string>& warnings) {
   if (flags.out_path.empty()) return 0;
-  const auto j = bench_json(lab, flags, std::move(machine), rows, ratios, counts);
+  const auto j = bench_json(lab, flags, std::move(machine), rows, ratios, counts, warnings);
   const std::filesystem::path out(flags.out_path);
   if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
   std::ofstream f(out);
@@ -356,6 +358,36 @@ int write_bench_json(const std::string& lab, const Flags& flags, nlohmann::json 
   }
   std::printf("\nwrote %s\n", flags.out_path.c_str());
   return 0;
+}
+
+// ---------------------------------------------------------------- warnings
+
+std::vector<std::string> measurement_warnings(const std::string& build_type, const std::string& cpu_governor) {
+  std::vector<std::string> out;
+  std::string type = build_type;
+  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (type != "release")
+    out.push_back((build_type.empty() ? std::string("built without a build type (no optimization flags)")
+                                      : "built as " + build_type) +
+                  ", not Release: every time is slower than a Release build's and speedups can differ; "
+                  "measure a Release build (tools/labctl build, the default preset)");
+  // "unknown" (no cpufreq: VMs, containers) is no warning; machine.unknown says it.
+  if (!cpu_governor.empty() && cpu_governor != "unknown" && cpu_governor != "performance")
+    out.push_back("the CPU frequency governor is '" + cpu_governor +
+                  "', not 'performance': the clock can change between repetitions and widen the intervals; "
+                  "where you may, sudo cpupower frequency-set -g performance, and set it back afterwards "
+                  "(docs/measurement.md, \"Reducing noise on your own machine\")");
+  return out;
+}
+
+std::vector<std::string> warn_about_machine(const std::string& lab, const nlohmann::json& machine) {
+  const auto get = [&](const char* key) {
+    return machine.is_object() && machine.contains(key) && machine[key].is_string() ? machine[key].get<std::string>()
+                                                                                      : std::string();
+  };
+  const auto warnings = measurement_warnings(get("build_type"), get("cpu_governor"));
+  for (const auto& w : warnings) std::fprintf(stderr, "%s: warning: %s\n", lab.c_str(), w.c_str());
+  return warnings;
 }
 
 }  // namespace labkit::bench

@@ -91,6 +91,10 @@ void Harness::add_count(const std::string& kase, std::int64_t size, const std::s
 }
 
 int Harness::run() {
+  // What would make every time below unrepresentative (a Debug build, a
+  // powersave governor): said once, before anything runs, and kept in the JSON.
+  nlohmann::json machine = to_json(describe_machine());
+  const std::vector<std::string> warnings = bench::warn_about_machine(lab_, machine);
   // Deterministic counts first: no timing, so no noise.
   int exit_code = bench::compute_counts(counts_);
   // 1. Correctness before speed.
@@ -162,7 +166,7 @@ int Harness::run() {
                 "programs, or raise --repetitions; the speedup intervals already account for it.\n",
                 ratios_.empty() ? "\n" : "");
 
-  if (const int rc = bench::write_bench_json(lab_, flags_, to_json(describe_machine()), results_, ratios_, counts_))
+  if (const int rc = bench::write_bench_json(lab_, flags_, std::move(machine), results_, ratios_, counts_, warnings))
     return rc;
   return exit_code;
 }

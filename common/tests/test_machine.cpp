@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labkit/bench_core.hpp"
 #include "labkit/cpu.hpp"
 #include "labkit/machine.hpp"
 #include "../src/peak_kernels.hpp"
@@ -234,6 +235,63 @@ TEST(MachineSources, SysconfIsTheLastFallback) {
     EXPECT_EQ(m.sources.at("caches").rfind("unknown: ", 0), 0u);
     EXPECT_NE(m.sources.at("caches").find("sysconf"), std::string::npos);
   }
+}
+
+// ---- The bench's warnings, from what describe_machine() read ----
+// google/benchmark and nanobench warn when a debug build or frequency scaling
+// would skew the numbers; labkit's benches say it once per run (stderr) and
+// keep it in labkit.bench/1's "warnings".
+
+namespace {
+MachineInfo machine_with_governor(const FakeRoot& root, const std::string& governor, const std::string& build_type) {
+  if (!governor.empty()) root.write("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", governor);
+  MachineInfo m = describe_machine(no_cpu_sources(root.dir));
+  m.build_type = build_type;  // LABKIT_BUILD_TYPE is compiled in: stand in for another build
+  return m;
+}
+}  // namespace
+
+TEST(MeasurementWarnings, ADebugBuildAndAPowersaveGovernorAreEachSaidOnce) {
+  FakeRoot root;
+  const MachineInfo m = machine_with_governor(root, "powersave", "Debug");
+  ASSERT_EQ(m.cpu_governor, "powersave");
+  const auto w = bench::measurement_warnings(m.build_type, m.cpu_governor);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[0].find("built as Debug, not Release"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("tools/labctl build"), std::string::npos) << w[0];  // the remedy
+  EXPECT_NE(w[1].find("governor is 'powersave', not 'performance'"), std::string::npos) << w[1];
+  EXPECT_NE(w[1].find("cpupower frequency-set -g performance"), std::string::npos) << w[1];
+
+  // The runners' call: from the machine JSON, one stderr line each, and the same strings in the bench JSON.
+  testing::internal::CaptureStderr();
+  const auto said = bench::warn_about_machine("demo", to_json(m));
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(said, w);
+  EXPECT_NE(err.find("demo: warning: built as Debug, not Release"), std::string::npos) << err;
+  EXPECT_NE(err.find("demo: warning: the CPU frequency governor is 'powersave'"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 2) << err;
+  const auto j = bench::bench_json("demo", bench::Flags{}, to_json(m), {}, {}, {}, said);
+  EXPECT_EQ(j.at("warnings"), nlohmann::json(w));
+}
+
+TEST(MeasurementWarnings, NoneForReleaseAndPerformanceNorForAnUnreadableGovernor) {
+  FakeRoot root;
+  const MachineInfo tuned = machine_with_governor(root, "performance", "Release");
+  EXPECT_TRUE(bench::measurement_warnings(tuned.build_type, tuned.cpu_governor).empty());
+  // A VM without cpufreq: the governor is "unknown", which machine.unknown
+  // already reports; the bench adds nothing.
+  FakeRoot vm;
+  const MachineInfo hidden = machine_with_governor(vm, "", "Release");
+  ASSERT_EQ(hidden.cpu_governor, "unknown");
+  EXPECT_TRUE(bench::measurement_warnings(hidden.build_type, hidden.cpu_governor).empty());
+  testing::internal::CaptureStderr();
+  EXPECT_TRUE(bench::warn_about_machine("demo", to_json(hidden)).empty());
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  // Only the build type: RelWithDebInfo (the asan preset) is not Release either.
+  EXPECT_EQ(bench::measurement_warnings("RelWithDebInfo", "unknown").size(), 1u);
+  EXPECT_TRUE(bench::measurement_warnings("release", "performance").empty());
+  // A runner that passes no warnings writes an empty list: the field is always there.
+  EXPECT_EQ(bench::bench_json("demo", bench::Flags{}, to_json(tuned), {}, {}, {}).at("warnings"), nlohmann::json::array());
 }
 
 TEST(Machine, JsonRoundTrip) {

@@ -89,6 +89,10 @@ int Bench::run() {
   int exit_code = bench::compute_counts(counts_);
 
   nlohmann::json machine = to_json(describe_machine());
+  // A Debug build or a powersave governor slows the host side of every launch:
+  // said once, when something is timed, and kept in the JSON.
+  const std::vector<std::string> warnings = has_device_ ? bench::warn_about_machine(lab_, machine)
+                                                        : std::vector<std::string>{};
   std::vector<BenchResult> results;
   std::vector<RatioResult> ratios;
   if (!has_device_) {
@@ -210,7 +214,8 @@ int Bench::run() {
                   "share the GPU, or its clocks changed; raise --repetitions.\n");
   }
 
-  if (const int rc = bench::write_bench_json(lab_, flags_, std::move(machine), results, ratios, counts_)) return rc;
+  if (const int rc = bench::write_bench_json(lab_, flags_, std::move(machine), results, ratios, counts_, warnings))
+    return rc;
   return exit_code;
 }
 

@@ -14,6 +14,8 @@
 //                whose interval is still wide (docs/measurement.md)
 //   results      summaries, speedups over each case's baseline, the unstable
 //                mark, and the labkit.bench/1 JSON
+//   warnings     a build that is not Release, a CPU governor that is not
+//                "performance": printed once per run, kept in the JSON
 // Labs use Harness or Bench; this header is for those two and their tests.
 #pragma once
 #include <cstdint>
@@ -204,14 +206,30 @@ inline bool unstable(const BenchResult& row, const Flags& flags) {
 }
 
 // labkit.bench/1: `machine` is to_json(describe_machine()), plus whatever the
-// runner adds (the GPU bench's "gpu" object); "repetitions" is per round.
+// runner adds (the GPU bench's "gpu" object); "repetitions" is per round;
+// "warnings" is `warnings` (measurement_warnings(), as printed), [] when none.
 nlohmann::json bench_json(const std::string& lab, const Flags& flags, nlohmann::json machine,
                           const std::vector<BenchResult>& rows, const std::vector<RatioResult>& ratios,
-                          const std::vector<Count>& counts);
+                          const std::vector<Count>& counts, const std::vector<std::string>& warnings = {});
 // Writes bench_json() to flags.out_path (nothing without --out) and prints
 // "wrote FILE". Returns 0, or 2 when the file cannot be written.
 int write_bench_json(const std::string& lab, const Flags& flags, nlohmann::json machine,
                      const std::vector<BenchResult>& rows, const std::vector<RatioResult>& ratios,
-                     const std::vector<Count>& counts);
+                     const std::vector<Count>& counts, const std::vector<std::string>& warnings = {});
+
+// ---------------------------------------------------------------- warnings
+
+// What makes this run's times unlike a tuned machine's, each with its remedy,
+// as google/benchmark and nanobench warn: a build type other than Release
+// (asserts on, less optimization: every time is slower, and speedups can
+// differ), and a CPU frequency governor other than "performance" (the clock
+// changes between repetitions). A governor of "unknown" or "" (VMs and
+// containers hide cpufreq) gives no warning: machine.unknown already lists it.
+std::vector<std::string> measurement_warnings(const std::string& build_type, const std::string& cpu_governor);
+// measurement_warnings() of `machine` (a to_json(describe_machine()) object:
+// its "build_type" and "cpu_governor"), each printed once to stderr as
+// "<lab>: warning: <text>". Returns them, for the JSON. Runners call it once,
+// before they measure.
+std::vector<std::string> warn_about_machine(const std::string& lab, const nlohmann::json& machine);
 
 }  // namespace labkit::bench

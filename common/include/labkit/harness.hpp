@@ -4,6 +4,9 @@
 // reference and its steps, the student's), each with its work per call (flops
 // and bytes) and a validation that runs it once against the plain reference.
 // Then run():
+//   0. warns once on stderr when the numbers will not be representative: a
+//      build that is not Release, a CPU governor that is not "performance"
+//      (where cpufreq is readable); the warnings go into the JSON too;
 //   1. validates every implementation before timing it (a wrong answer is
 //      reported as "wrong" and never timed; a starter stub as "TODO");
 //   2. times the valid ones with Google Benchmark, repetitions randomly

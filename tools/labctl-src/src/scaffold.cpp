@@ -46,8 +46,11 @@ int cmd_new(const Context& c, const std::string& id, int phase, const std::strin
   }
   fmt::print("created {} ({} files)\n", fs::relative(dest, c.root).string(), files);
   fmt::print("next: tools/labctl build, then tools/labctl test {} --impl reference\n", id);
-  fmt::print("      edit {}/README.md and lab.toml (docs/authoring.md explains every field)\n",
+  fmt::print("      edit {}/README.md and lab.toml (docs/authoring.md explains every field; [[tasks]]: \"Grading tasks\")\n",
              fs::relative(dest, c.root).string());
+  // labctl grade builds the course from git (git archive of HEAD or --base):
+  // a lab only in the working tree is not there.
+  fmt::print("      commit the lab before grading it: labctl grade builds the committed course\n");
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -12,9 +13,50 @@ namespace {
 int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
 const std::set<std::string> kTestOnlyKeys = {"filter", "partial"};
 const std::set<std::string> kThresholdKeys = {"full", "zero", "curve", "baseline"};
+
+// The course folder `p` sits in: the nearest folder at or above it that holds phases/.
+std::optional<fs::path> enclosing_tree(const fs::path& p) {
+  std::error_code ec;  // a folder that is not there is no tree: checks do not throw
+  const fs::path start = fs::weakly_canonical(p, ec);
+  if (ec) return std::nullopt;
+  for (fs::path dir = start; !dir.empty(); dir = dir.parent_path()) {
+    if (fs::is_directory(dir / "phases", ec)) return dir;
+    if (dir == dir.parent_path()) break;
+  }
+  return std::nullopt;
+}
+
+// phases/<NN-name>/<id>, relative to `tree`, when that folder has a lab.toml
+// (where discover_labs() would find lab `id`).
+std::optional<fs::path> lab_folder_in(const fs::path& tree, const std::string& id) {
+  std::error_code ec;
+  for (const auto& phase : fs::directory_iterator(tree / "phases", ec))
+    if (fs::exists(phase.path() / id / "lab.toml", ec)) return fs::relative(phase.path() / id, tree, ec);
+  return std::nullopt;
+}
+
+// The track names a lab the parsed tree lacks. When the checkout has it, the
+// parsed tree is the grader's copy of the committed course (git archive of
+// HEAD or --base), and the lab is new and not committed yet: say that, since
+// `labctl list` shows the lab and "no lab in this tree" reads as a typo.
+[[noreturn]] void throw_no_such_lab(const fs::path& file, int line, const std::string& id, const std::string& known,
+                                    const fs::path& checkout) {
+  std::vector<fs::path> trees;
+  if (!checkout.empty()) trees.push_back(checkout);
+  std::error_code ec;
+  for (const auto& from : {fs::absolute(file, ec).parent_path(), fs::current_path(ec)})
+    if (auto tree = enclosing_tree(from)) trees.push_back(*tree);
+  for (const auto& tree : trees)
+    if (const auto folder = lab_folder_in(tree, id))
+      throw FileError(file, line,
+                      "lab '" + id + "' is in the working tree (" + folder->string() +
+                          ") but not committed; labctl grade builds the course as committed (git archive of HEAD or --base)",
+                      "commit it: git add " + folder->string() + " && git commit (or pass --base a commit that has it)");
+  throw FileError(file, line, "no lab '" + id + "' in this tree", "use one of: " + known);
+}
 }  // namespace
 
-Track parse_track(const fs::path& file, const std::vector<Lab>& labs) {
+Track parse_track(const fs::path& file, const std::vector<Lab>& labs, const fs::path& checkout) {
   if (!fs::exists(file)) throw FileError(file, 0, "no such track file", "pass a file from labs/tracks/, e.g. --track labs/tracks/software-ml.toml");
   toml::table t;
   try {
@@ -74,7 +116,7 @@ Track parse_track(const fs::path& file, const std::vector<Lab>& labs) {
       if (l.id == lab_id) found = &l;
       known += (known.empty() ? "" : ", ") + l.id;
     }
-    if (!found) throw FileError(file, line_of(id), "no lab '" + lab_id + "' in this tree", "use one of: " + known);
+    if (!found) throw_no_such_lab(file, line_of(id), lab_id, known, checkout);
     if (!seen.insert(lab_id).second) throw FileError(file, line_of(id), "lab '" + lab_id + "' listed twice", "list each lab once");
     if (found->tasks.empty())
       throw FileError(file, line_of(id), "lab '" + lab_id + "' has no [[tasks]] to grade",

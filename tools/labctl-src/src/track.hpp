@@ -28,7 +28,11 @@ struct Track {
 // (file, line, fix) on any mistake.
 // The same validation `labctl grade` applies (thresholds only on perf and
 // count tasks, 0 <= zero < full on a proportional curve, no unknown key).
-Track parse_track(const fs::path& file, const std::vector<Lab>& labs);
+// A lab the labs lack but the course checkout has (a new lab not committed
+// yet, when `labs` come from the grader's git archive of the course) is
+// reported as such, with "commit it" as the fix. `checkout` is that checkout;
+// empty: the tree holding the track file, else the current folder's.
+Track parse_track(const fs::path& file, const std::vector<Lab>& labs, const fs::path& checkout = {});
 
 // labctl track check FILE: validates without building, prints every task's
 // points, visibility and thresholds. Throws FileError like parse_track.

@@ -25,7 +25,22 @@ cmake -S "$work/tree" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLABS_ENA
 cmake --build "$build" --target scaffold-check_test_reference scaffold-check_test_student scaffold-check_bench \
   > "$work/build.log" 2>&1 || { tail -50 "$work/build.log"; exit 1; }
 
+# The template compiles without a warning of its own (it warned -Wvolatile once):
+# a new lab starts clean, so its author sees their own warnings.
+if grep -E "scaffold-check/.*warning:" "$work/build.log"; then
+  echo "FAIL: the scaffolded lab's sources warn"; exit 1
+fi
 "$build/bin/scaffold-check_test_reference" --gtest_brief=1
+# Every test task's filter names tests of the lab, and not every test ("*"):
+# a test the author adds must not join a task unasked.
+lab=$work/tree/phases/03-ml-systems/scaffold-check
+filters=$(sed -n 's/^filter *= *"\(.*\)".*/\1/p' "$lab/lab.toml")
+[ -n "$filters" ] || { echo "FAIL: the template's lab.toml has no test task with a filter"; exit 1; }
+for f in $filters; do
+  [ "$f" != "*" ] || { echo "FAIL: a template task has filter = \"*\""; exit 1; }
+  "$build/bin/scaffold-check_test_reference" --gtest_list_tests --gtest_filter="$f" | grep -q "^  " ||
+    { echo "FAIL: the template's filter '$f' matches no test"; exit 1; }
+done
 if "$build/bin/scaffold-check_test_student" > "$work/student.log" 2>&1; then
   echo "FAIL: the untouched starter passed its tests"; exit 1
 fi

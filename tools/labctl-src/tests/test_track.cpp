@@ -65,3 +65,32 @@ TEST(TrackCheck, RefusesUnknownKeysAtEveryLevel) {
   // A filter belongs to test tasks only.
   EXPECT_EQ(check_track("filter.toml", "name = \"T\"\n[[labs]]\nid = \"simd-dot\"\n[labs.tasks.dot-speedup-l1]\nfilter = \"*\"\n").exit_code, 2);
 }
+
+// Issue 27: an instructor's new lab, not committed yet. `labctl list` shows it,
+// but the grader builds the course as committed (git archive), so the lab is
+// absent there; "no lab 'relu-vec' in this tree" read as a typo. The track is
+// checked against the source tree (which lacks the lab, like the grader's
+// archive) and sits in a checkout that has it.
+TEST(TrackCheck, ALabOnlyInTheWorkingTreeIsReportedAsNotCommitted) {
+  const auto checkout = fs::temp_directory_path() / ("labctl-uncommitted-" + std::to_string(getpid()));
+  fs::create_directories(checkout / "phases" / "01-foundations" / "relu-vec");
+  std::ofstream(checkout / "phases" / "01-foundations" / "relu-vec" / "lab.toml") << "id = \"relu-vec\"\n";
+  fs::create_directories(checkout / "labs" / "tracks");
+  const auto file = checkout / "labs" / "tracks" / "relu.toml";
+  std::ofstream(file) << "name = \"T\"\n[[labs]]\nid = \"relu-vec\"\n";
+  const auto r = run_process({LABCTL_EXE, "--root", LABS_SOURCE_DIR, "track", "check", file.string()});
+  fs::remove_all(checkout);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("relu.toml:3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lab 'relu-vec' is in the working tree (phases/01-foundations/relu-vec) but not committed"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("git add phases/01-foundations/relu-vec && git commit"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--base"), std::string::npos) << r.output;
+
+  // A lab that exists nowhere is still a plain unknown id, with the known ones.
+  const auto typo = check_track("typo.toml", "name = \"T\"\n[[labs]]\nid = \"relu-vecc\"\n");
+  EXPECT_EQ(typo.exit_code, 2) << typo.output;
+  EXPECT_NE(typo.output.find("no lab 'relu-vecc' in this tree"), std::string::npos) << typo.output;
+  EXPECT_NE(typo.output.find("use one of: "), std::string::npos) << typo.output;
+}

@@ -22,6 +22,7 @@
 //   cnn_fashion_mnist  with --cnn: test accuracy after --cnn-epochs (default 6, --quick 1)
 // Extra flags (this bench's own): --cnn, --epochs N, --cnn-epochs N, --no-train,
 // --threads N (default 2).
+#include <CLI/CLI.hpp>
 #include <labkit/harness.hpp>
 #include <labkit/idx.hpp>
 #include <labkit/plot.hpp>
@@ -35,7 +36,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -185,37 +185,47 @@ struct Options {
   int epochs = 0, cnn_epochs = 0, threads = 2;
 };
 
-// Splits this bench's own flags from the harness's.
-std::vector<char*> parse(int argc, char** argv, Options& o) {
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto num = [&](int& into) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "tiny-nn_bench: %s needs a number\n", a.c_str());
-        std::exit(2);
-      }
-      into = std::atoi(argv[++i]);
-    };
-    if (a == "--cnn") o.cnn = true;
-    else if (a == "--no-train") o.no_train = true;
-    else if (a == "--epochs") num(o.epochs);
-    else if (a == "--cnn-epochs") num(o.cnn_epochs);
-    else if (a == "--threads") num(o.threads);
-    else {
-      if (a.rfind("--benchmark_filter=", 0) == 0) o.filtered = true;
-      if (a == "--help" || a == "-h")
-        std::printf("tiny-nn_bench's own flags: [--cnn] [--epochs N] [--cnn-epochs N] [--no-train] [--threads N]\n");
-      rest.push_back(argv[i]);
-    }
+// Splits this bench's own flags from the harness's: CLI11 takes ours, and
+// every other argument (--smoke, --out FILE, --benchmark_*, ...) goes on to
+// labkit::Harness, in its order. --help prints ours, then the harness's.
+std::vector<std::string> parse(int argc, char** argv, Options& o) {
+  CLI::App app{"tiny-nn_bench: training-step throughput of the MLP and the CNN, the GEMM under them, and a\n"
+               "training run on Fashion-MNIST. This bench's own flags are below; every other flag goes to\n"
+               "labkit's harness (listed after them).",
+               "tiny-nn_bench"};
+  app.allow_extras();
+  app.set_help_flag();  // --help reaches the harness too: see below
+  bool help = false;
+  app.add_flag("-h,--help", help, "print this help, then the harness's flags, and exit");
+  app.add_flag("--cnn", o.cnn, "also train the CNN (count cnn_fashion_mnist)");
+  app.add_option("--epochs", o.epochs, "MLP training epochs (default 10, --quick 2)")->type_name("N")->check(CLI::Range(1, 1000));
+  app.add_option("--cnn-epochs", o.cnn_epochs, "CNN training epochs, with --cnn (default 6, --quick 1)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+  app.add_flag("--no-train", o.no_train, "skip the training runs: timed cases only");
+  app.add_option("--threads", o.threads, "threads of the two-thread cases")->type_name("N")->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e) == 0 ? 0 : 2);  // bad input: CLI11's message, 2
+  }
+  std::vector<std::string> rest = {argc > 0 ? argv[0] : "tiny-nn_bench"};
+  for (const auto& a : app.remaining()) {
+    if (a.rfind("--benchmark_filter=", 0) == 0) o.filtered = true;
+    rest.push_back(a);
+  }
+  if (help) {
+    std::printf("%s\n", app.help().c_str());
+    rest.push_back("--help");  // the harness prints its usage and exits 0
   }
   return rest;
 }
 
-std::string out_dir(int argc, char** argv) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], "--out") == 0) {
-      const fs::path p(argv[i + 1]);
+std::string out_dir(const std::vector<std::string>& args) {
+  for (std::size_t i = 1; i + 1 < args.size(); ++i)
+    if (args[i] == "--out") {
+      const fs::path p(args[i + 1]);
       return p.has_parent_path() ? p.parent_path().string() : ".";
     }
   return "out/tiny-nn";
@@ -231,8 +241,10 @@ struct Curves {
 
 int main(int argc, char** argv) {
   Options o;
-  std::vector<char*> args = parse(argc, argv, o);
-  labkit::Harness h("tiny-nn", static_cast<int>(args.size()), args.data());
+  std::vector<std::string> args = parse(argc, argv, o);
+  std::vector<char*> harness_argv;
+  for (auto& a : args) harness_argv.push_back(a.data());
+  labkit::Harness h("tiny-nn", static_cast<int>(harness_argv.size()), harness_argv.data());
   const int T = std::max(1, o.threads);
   std::printf("tiny-nn: %d threads; GEMM: %s\n", T,
 #ifdef LABKIT_HAVE_EIGEN
@@ -245,7 +257,7 @@ int main(int argc, char** argv) {
   // ---- Training runs, recorded as counts (they run first, before the timing).
   const bool smoke = h.smoke(), quick = h.quick();
   auto curves = std::make_shared<Curves>();
-  const std::string dir = out_dir(static_cast<int>(args.size()), args.data());
+  const std::string dir = out_dir(args);
   if (!o.no_train && !o.filtered) {
     auto train_count = [&, curves](bool cnn, const std::string& impl, Role role, BackwardKernels table) {
       const std::string kase = std::string(cnn ? "cnn" : "mlp") + (smoke ? "_generated" : "_fashion_mnist");

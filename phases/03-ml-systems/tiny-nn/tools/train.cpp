@@ -8,6 +8,7 @@
 //
 // Writes the loss curve (--svg, default out/tiny-nn/<model>-loss.svg) and the
 // trained weights as safetensors (--save, default out/tiny-nn/<model>.safetensors).
+#include <CLI/CLI.hpp>
 #include <labkit/idx.hpp>
 #include <labkit/plot.hpp>
 
@@ -28,26 +29,6 @@ using namespace tiny_nn;
 
 namespace {
 
-void usage(const char* argv0) {
-  std::printf(
-      "usage: %s mlp|cnn|transformer [options]\n"
-      "  --epochs N        passes over the training set (mlp: 10, cnn: 6)\n"
-      "  --steps N         transformer: optimizer steps (600)\n"
-      "  --batch N         mini-batch size (mlp: 128, cnn: 64, transformer: 64)\n"
-      "  --lr X            learning rate (adam: mlp 1e-3, cnn 1e-3, transformer 3e-3)\n"
-      "  --optimizer NAME  adam or sgd (mlp and cnn)\n"
-      "  --threads N       OpenMP threads (default: all cores)\n"
-      "  --seed N          initialization and shuffling seed (1)\n"
-      "  --limit N         train on the first N images only\n"
-      "  --student         use your backward passes (student/backward.cpp)\n"
-      "  --svg FILE        loss curve (default out/tiny-nn/<model>-loss.svg)\n"
-      "  --save FILE       weights, safetensors (default out/tiny-nn/<model>.safetensors)\n"
-      "  --load FILE       mlp and cnn: evaluate saved weights on the test set, no training\n"
-      "Fashion-MNIST comes from $LABKIT_FASHION_MNIST or /usr/share/datasets/fashion-mnist\n"
-      "(sudo apt-get install dataset-fashion-mnist).\n",
-      argv0);
-}
-
 void write_curve(const fs::path& file, const std::string& title, const std::vector<double>& x,
                  const std::vector<double>& y) {
   if (file.has_parent_path()) fs::create_directories(file.parent_path());
@@ -65,51 +46,53 @@ void write_curve(const fs::path& file, const std::string& title, const std::vect
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    usage(argv[0]);
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string model_name = argv[1];
-  if (model_name != "mlp" && model_name != "cnn" && model_name != "transformer") {
-    std::fprintf(stderr, "tiny-nn_train: unknown model '%s': choose mlp, cnn or transformer\n", model_name.c_str());
-    return 2;
+  CLI::App app{"tiny-nn_train: trains one of the lab's models and reports what it reached", "tiny-nn_train"};
+  app.footer("Fashion-MNIST comes from $LABKIT_FASHION_MNIST or /usr/share/datasets/fashion-mnist\n"
+             "(sudo apt-get install dataset-fashion-mnist).");
+  std::string model_name;
+  TrainConfig cfg;
+  TransformerTrainConfig tcfg;
+  int threads = 0, batch = 0;
+  float lr = 0;
+  std::uint64_t seed = 1;
+  std::int64_t limit = 0;
+  bool student_kernels = false;
+  std::string svg, save, load;
+  app.add_option("model", model_name, "mlp (Fashion-MNIST, 784-256-128-10), cnn, or transformer (the reversal task)")
+      ->required()
+      ->check(CLI::IsMember({"mlp", "cnn", "transformer"}));
+  auto* epochs_opt = app.add_option("--epochs", cfg.epochs, "passes over the training set (mlp: 10, cnn: 6)")
+                         ->check(CLI::Range(1, 1000));
+  app.add_option("--steps", tcfg.steps, "transformer: optimizer steps")->capture_default_str()->check(CLI::Range(1, 1000000));
+  auto* batch_opt = app.add_option("--batch", batch, "mini-batch size (mlp: 128, cnn: 64, transformer: 64)")
+                        ->check(CLI::Range(1, 65536));
+  auto* lr_opt = app.add_option("--lr", lr, "learning rate (adam: mlp 1e-3, cnn 1e-3, transformer 3e-3; sgd: 0.05)");
+  app.add_option("--optimizer", cfg.optimizer, "mlp and cnn")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
+  app.add_option("--threads", threads, "OpenMP threads (default: all cores)")->check(CLI::Range(1, 1024));
+  auto* seed_opt = app.add_option("--seed", seed, "initialization and shuffling seed (mlp, cnn: 1; transformer: 7)");
+  app.add_option("--limit", limit, "train on the first N images only")->type_name("N")->check(CLI::Range(0, 1000000000));
+  app.add_flag("--student", student_kernels, "use your backward passes (student/backward.cpp)");
+  app.add_option("--svg", svg, "loss curve (default out/tiny-nn/<model>-loss.svg)")->type_name("FILE");
+  app.add_option("--save", save, "weights, safetensors (default out/tiny-nn/<model>.safetensors)")->type_name("FILE");
+  app.add_option("--load", load, "mlp and cnn: evaluate saved weights on the test set, no training")->type_name("FILE");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; bad input: CLI11's message, 2
   }
   const bool is_cnn = model_name == "cnn", is_tf = model_name == "transformer";
-  TrainConfig cfg;
-  cfg.epochs = is_cnn ? 6 : 10;
-  cfg.batch = is_cnn ? 64 : 128;
-  cfg.lr = 1e-3f;
-  TransformerTrainConfig tcfg;
-  std::int64_t limit = 0;
-  bool lr_set = false;
-  std::string svg = "out/tiny-nn/" + model_name + "-loss.svg", save = "out/tiny-nn/" + model_name + ".safetensors",
-              load;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "tiny-nn_train: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--epochs") cfg.epochs = std::atoi(value().c_str());
-    else if (a == "--steps") tcfg.steps = std::atoi(value().c_str());
-    else if (a == "--batch") cfg.batch = tcfg.batch = std::atoi(value().c_str());
-    else if (a == "--lr") cfg.lr = tcfg.lr = std::strtof(value().c_str(), nullptr), lr_set = true;
-    else if (a == "--optimizer") cfg.optimizer = value();
-    else if (a == "--threads") set_num_threads(std::atoi(value().c_str()));
-    else if (a == "--seed") cfg.seed = tcfg.seed = std::strtoull(value().c_str(), nullptr, 10);
-    else if (a == "--limit") limit = std::atoll(value().c_str());
-    else if (a == "--student") use_kernels(student::kernels());
-    else if (a == "--svg") svg = value();
-    else if (a == "--save") save = value();
-    else if (a == "--load") load = value();
-    else {
-      std::fprintf(stderr, "tiny-nn_train: unknown option '%s' (try --help)\n", a.c_str());
-      return 2;
-    }
-  }
+  // The defaults that depend on the model, where the flag was not given.
+  if (!epochs_opt->count()) cfg.epochs = is_cnn ? 6 : 10;
+  cfg.batch = batch_opt->count() ? batch : is_cnn ? 64 : 128;
+  if (batch_opt->count()) tcfg.batch = batch;
+  const bool lr_set = lr_opt->count() > 0;
+  cfg.lr = lr_set ? lr : 1e-3f;
+  if (lr_set) tcfg.lr = lr;
+  if (seed_opt->count()) cfg.seed = tcfg.seed = seed;
+  if (threads > 0) set_num_threads(threads);
+  if (student_kernels) use_kernels(student::kernels());
+  if (svg.empty()) svg = "out/tiny-nn/" + model_name + "-loss.svg";
+  if (save.empty()) save = "out/tiny-nn/" + model_name + ".safetensors";
   if (cfg.optimizer == "sgd" && !lr_set) cfg.lr = 0.05f;
   std::printf("tiny-nn_train: %s, %d threads, backward kernels: %s\n", model_name.c_str(), num_threads(),
               kernels().name);

@@ -11,6 +11,7 @@
 // Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist, or
 // $LABKIT_FASHION_MNIST). Weights are cached as safetensors in
 // out/quantization/mlp-784-256-10.safetensors (--weights to change).
+#include <CLI/CLI.hpp>
 #include <labkit/clock.hpp>
 #include <labkit/idx.hpp>
 #include <labkit/machine.hpp>
@@ -35,10 +36,6 @@ namespace ref = quant::reference;
 using namespace quant::e2e;
 
 namespace {
-
-const char* kUsage =
-    "usage: quantization_e2e [--data DIR] [--weights FILE] [--retrain] [--epochs N]\n"
-    "                        [--calibration N] [--latency-images N] [--synthetic]\n";
 
 struct Options {
   fs::path data_dir = labkit::default_fashion_mnist_dir();
@@ -121,27 +118,7 @@ double test_accuracy(const std::function<void(const float*, int, float*)>& forwa
   return accuracy(logits, test.labels, test.count, 10);
 }
 
-int run(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value\n" + kUsage);
-      return argv[++i];
-    };
-    if (a == "--data") o.data_dir = value();
-    else if (a == "--weights") o.weights = value();
-    else if (a == "--retrain") o.retrain = true;
-    else if (a == "--synthetic") o.synthetic = true;
-    else if (a == "--epochs") o.epochs = std::stoi(value());
-    else if (a == "--calibration") o.calibration = std::stoul(value());
-    else if (a == "--latency-images") o.latency_images = std::stoul(value());
-    else if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else throw std::invalid_argument("unknown option '" + a + "'\n" + kUsage);
-  }
-
+int run(Options o) {
   labkit::Dataset train, test;
   if (o.synthetic) {
     train = synthetic_dataset(2000, 1);
@@ -270,8 +247,33 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"quantization_e2e: post-training quantization of a Fashion-MNIST MLP, end to end: trains (or loads)\n"
+               "a 784-256-10 fp32 model, calibrates, quantizes with every scheme, prints two Markdown tables.",
+               "quantization_e2e"};
+  Options o;
+  std::string data_dir = o.data_dir.string(), weights = o.weights.string();
+  app.add_option("--data", data_dir, "Fashion-MNIST folder (default $LABKIT_FASHION_MNIST, else Debian's)")
+      ->type_name("DIR")
+      ->capture_default_str();
+  app.add_option("--weights", weights, "the fp32 model, cached as safetensors")->type_name("FILE")->capture_default_str();
+  app.add_flag("--retrain", o.retrain, "train again, even when --weights exists");
+  app.add_option("--epochs", o.epochs, "training epochs")->capture_default_str()->check(CLI::Range(1, 1000));
+  app.add_option("--calibration", o.calibration, "images to calibrate the activations on")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--latency-images", o.latency_images, "images per latency measurement")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_flag("--synthetic", o.synthetic, "a tiny generated dataset, no files: a smoke test");
   try {
-    return run(argc, argv);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; bad input: CLI11's message, 2
+  }
+  o.data_dir = data_dir;
+  o.weights = weights;
+  try {
+    return run(o);
   } catch (const labkit::DataError& e) {
     std::fprintf(stderr, "quantization_e2e: %s\n", e.what());
     return 2;

@@ -9,6 +9,8 @@
 // The blocks are byte for byte what ggml's quantize_row_q8_0_ref /
 // quantize_row_q4_0_ref write, so a tensor quantized here can be placed in a
 // GGUF file as is. The input length must be a multiple of 32 values.
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -26,13 +28,6 @@
 namespace ref = quant::reference;
 
 namespace {
-
-const char* kUsage =
-    "usage: quantize --type q8_0|q4_0 IN OUT\n"
-    "       quantize --dequantize --type q8_0|q4_0 IN OUT\n"
-    "  IN (quantizing): raw little-endian float32, a multiple of 32 values\n"
-    "  OUT: raw ggml blocks (q8_0: 34 bytes per 32 values; q4_0: 18 bytes)\n"
-    "  --dequantize: IN is such blocks, OUT is float32\n";
 
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -61,27 +56,7 @@ void from_little_endian(T* v, std::size_t n) {
     }
 }
 
-int run(int argc, char** argv) {
-  bool dequantize = false;
-  std::string type;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--dequantize") dequantize = true;
-    else if (a == "--type" && i + 1 < argc) type = argv[++i];
-    else if (a.rfind("--type=", 0) == 0) type = a.substr(7);
-    else if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (!a.empty() && a[0] == '-') throw Error("unknown option '" + a + "'\n" + kUsage);
-    else files.push_back(a);
-  }
-  if (type != "q8_0" && type != "q4_0")
-    throw Error((type.empty() ? std::string("--type is required") : "unknown type '" + type + "'") +
-                ": use --type q8_0 or --type q4_0\n" + kUsage);
-  if (files.size() != 2) throw Error(std::string("need IN and OUT files\n") + kUsage);
-  const std::string& in = files[0];
-  const std::string& out = files[1];
+int run(const std::string& type, bool dequantize, const std::string& in, const std::string& out) {
   const std::size_t block = type == "q8_0" ? sizeof(quant::BlockQ8_0) : sizeof(quant::BlockQ4_0);
   const std::vector<char> bytes = read_file(in);
 
@@ -144,8 +119,25 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"quantize: float32 files to ggml's Q8_0 / Q4_0 blocks and back", "quantize"};
+  std::string type, in, out;
+  bool dequantize = false;
+  app.add_option("--type", type, "q8_0 (34 bytes per 32 values) or q4_0 (18 bytes per 32 values)")
+      ->required()
+      ->type_name("q8_0|q4_0")
+      ->check([](const std::string& t) {
+        return t == "q8_0" || t == "q4_0" ? std::string() : "unknown type '" + t + "': use --type q8_0 or --type q4_0";
+      });
+  app.add_flag("--dequantize", dequantize, "IN is such blocks, OUT is float32");
+  app.add_option("IN", in, "quantizing: raw little-endian float32, a multiple of 32 values")->required();
+  app.add_option("OUT", out, "raw ggml blocks (float32 with --dequantize)")->required();
   try {
-    return run(argc, argv);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; bad input: CLI11's message, 2
+  }
+  try {
+    return run(type, dequantize, in, out);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "quantize: error: %s\n", e.what());
     return 2;

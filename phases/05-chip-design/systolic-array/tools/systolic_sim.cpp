@@ -7,6 +7,8 @@
 //   systolic-sim sweep -c CFG -t TOPOLOGY [-i conv|gemm] [--shapes 8x8,16x16,...]
 //                      [--csv FILE] [--svg FILE] [--mode cycle|analytical]
 //       Every array shape x dataflow: cycles, utilization, SRAM and DRAM traffic.
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -33,19 +35,6 @@ std::ofstream open_out(const std::string& path) {
   return f;
 }
 
-int usage(const char* msg = nullptr) {
-  if (msg) std::fprintf(stderr, "systolic-sim: %s\n\n", msg);
-  std::fprintf(stderr,
-               "usage: systolic-sim -c CFG [-t TOPOLOGY] [-p OUTDIR] [-i conv|gemm] [--mode cycle|analytical|both] [-q]\n"
-               "       systolic-sim sweep -c CFG [-t TOPOLOGY] [-i conv|gemm] [--shapes 8x8,16x16,32x32]\n"
-               "                          [--csv FILE] [--svg FILE] [--mode cycle|analytical]\n"
-               "  -c CFG       a SCALE-Sim .cfg file (see phases/05-chip-design/systolic-array/data/)\n"
-               "  -t TOPOLOGY  a topology CSV; default: the cfg's TopologyCsvLoc\n"
-               "  -p OUTDIR    where the reports go (OUTDIR/<run_name>/); default: .\n"
-               "  -i conv|gemm the topology's form (default conv)\n");
-  return 2;
-}
-
 struct Args {
   bool sweep = false, quiet = false, both = false;
   std::string cfg, topo, outdir = ".", csv, svg, shapes = "8x8,16x16,32x32,64x64,128x128,256x256,32x128,128x32";
@@ -53,62 +42,46 @@ struct Args {
   sa::Mode mode = sa::Mode::cycle;
 };
 
-bool parse(int argc, char** argv, Args& a, std::string& err) {
-  int i = 1;
-  if (i < argc && std::string(argv[i]) == "sweep") {
-    a.sweep = true;
-    ++i;
-  }
-  for (; i < argc; ++i) {
-    const std::string f = argv[i];
-    auto val = [&](std::string& out) {
-      if (i + 1 >= argc) {
-        err = f + " needs a value";
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (f == "-c") {
-      if (!val(a.cfg)) return false;
-    } else if (f == "-t") {
-      if (!val(a.topo)) return false;
-    } else if (f == "-p") {
-      if (!val(a.outdir)) return false;
-    } else if (f == "--csv") {
-      if (!val(a.csv)) return false;
-    } else if (f == "--svg") {
-      if (!val(a.svg)) return false;
-    } else if (f == "--shapes") {
-      if (!val(a.shapes)) return false;
-    } else if (f == "-i") {
-      if (!val(v)) return false;
-      if (v == "conv") a.form = sa::TopologyForm::conv;
-      else if (v == "gemm") a.form = sa::TopologyForm::gemm;
-      else { err = "-i takes conv or gemm, not '" + v + "'"; return false; }
-    } else if (f == "--mode") {
-      if (!val(v)) return false;
-      if (v == "cycle") a.mode = sa::Mode::cycle;
-      else if (v == "analytical") a.mode = sa::Mode::analytical;
-      else if (v == "both" && !a.sweep) a.both = true;
-      else { err = "--mode takes cycle, analytical" + std::string(a.sweep ? "" : " or both") + ", not '" + v + "'"; return false; }
-    } else if (f == "-q" || f == "--quiet") {
-      a.quiet = true;
-    } else if (f == "-h" || f == "--help") {
-      err = "";
-      return false;
-    } else {
-      err = "unknown argument '" + f + "'";
-      return false;
+// The command line: a run (the default) or `sweep`, each with its own flags
+// (-p and -q belong to a run; --shapes, --csv and --svg to a sweep).
+struct Cli {
+  CLI::App app{"systolic-sim: SCALE-Sim v2 compatible runs of the systolic-array model.\n"
+               "Simulates every layer; writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and\n"
+               "DETAILED_ACCESS_REPORT.csv into OUTDIR/<run_name>/, like SCALE-Sim.",
+               "systolic-sim"};
+  CLI::App* sweep = nullptr;
+  std::string form = "conv", mode = "cycle";
+
+  explicit Cli(Args& a) {
+    sweep = app.add_subcommand("sweep", "every array shape x dataflow: cycles, utilization, SRAM and DRAM traffic");
+    for (CLI::App* c : {&app, sweep}) {
+      const bool run = c == &app;
+      c->add_option("-c", a.cfg, "a SCALE-Sim .cfg file (see phases/05-chip-design/systolic-array/data/)")
+          ->type_name("CFG");
+      c->add_option("-t", a.topo, "a topology CSV; default: the cfg's TopologyCsvLoc")->type_name("TOPOLOGY");
+      c->add_option("-i", form, "the topology's form")->check(CLI::IsMember({"conv", "gemm"}))->capture_default_str();
+      c->add_option("--mode", mode, run ? "cycle, analytical, or both (runs the two and reports where they differ)"
+                                        : "cycle or analytical")
+          ->check(run ? CLI::IsMember({"cycle", "analytical", "both"}) : CLI::IsMember({"cycle", "analytical"}))
+          ->capture_default_str();
     }
+    app.add_option("-p", a.outdir, "where the reports go (OUTDIR/<run_name>/)")->type_name("OUTDIR")->capture_default_str();
+    app.add_flag("-q,--quiet", a.quiet, "no table on stdout (the reports are still written)");
+    sweep->add_option("--shapes", a.shapes, "array shapes, ROWSxCOLS, comma-separated")->capture_default_str();
+    sweep->add_option("--csv", a.csv, "the table as CSV (default: stdout)")->type_name("FILE");
+    sweep->add_option("--svg", a.svg, "a plot of the sweep")->type_name("FILE");
   }
-  if (a.cfg.empty()) {
-    err = "-c CFG is required";
-    return false;
+
+  // Parses argv into `a`; throws CLI::ParseError (--help included).
+  void parse(int argc, char** argv, Args& a) {
+    app.parse(argc, argv);
+    a.sweep = sweep->parsed();
+    if (a.cfg.empty()) throw CLI::RequiredError("-c CFG");
+    a.form = form == "gemm" ? sa::TopologyForm::gemm : sa::TopologyForm::conv;
+    a.mode = mode == "analytical" ? sa::Mode::analytical : sa::Mode::cycle;
+    a.both = mode == "both";
   }
-  return true;
-}
+};
 
 std::vector<sa::ArrayShape> parse_shapes(const std::string& s) {
   std::vector<sa::ArrayShape> out;
@@ -128,8 +101,12 @@ std::vector<sa::ArrayShape> parse_shapes(const std::string& s) {
 
 int main(int argc, char** argv) {
   Args a;
-  std::string err;
-  if (!parse(argc, argv, a, err)) return usage(err.empty() ? nullptr : err.c_str());
+  Cli cli(a);
+  try {
+    cli.parse(argc, argv, a);
+  } catch (const CLI::ParseError& e) {
+    return cli.app.exit(e) == 0 ? 0 : 2;  // --help: 0; bad input: CLI11's message, 2
+  }
   try {
     sa::Config cfg = sa::read_config(a.cfg);
     if (!cfg.calc_bandwidth) {
@@ -142,7 +119,10 @@ int main(int argc, char** argv) {
       cfg.calc_bandwidth = true;
     }
     if (a.topo.empty()) a.topo = cfg.topology_path;
-    if (a.topo.empty()) return usage("no topology: pass -t TOPOLOGY (the cfg has no TopologyCsvLoc)");
+    if (a.topo.empty()) {
+      std::fprintf(stderr, "systolic-sim: no topology: pass -t TOPOLOGY (the cfg has no TopologyCsvLoc)\n");
+      return 2;
+    }
     const std::vector<sa::Layer> layers = sa::read_topology(a.topo, a.form);
 
     if (a.sweep) {
