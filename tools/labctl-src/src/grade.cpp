@@ -730,7 +730,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   // 1. The pristine tree, the submission's student/ folders on top; every
   //    other difference is reported and ignored.
   s.pristine = export_course(c, o, s.stage);
-  const Track track = parse_track(o.track, discover_labs(s.stage));
+  const Track track = parse_track(o.track, discover_labs(s.stage), c.root);
   // A fresh seed per grade unless one is given to reproduce a grade: nothing
   // the student has (the track file, the course) determines it. Student code
   // can still read it while it runs (LABKIT_SEED is in its environment).
