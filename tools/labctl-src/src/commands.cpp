@@ -22,6 +22,7 @@
 #include "measure.hpp"
 #include "progress.hpp"
 #include "results.hpp"
+#include "runner.hpp"
 
 namespace labctl {
 
@@ -129,11 +130,8 @@ void print_unknown_facts(const labkit::MachineInfo& info) {
 }
 
 
-// Runs one implementation's tests, capturing GoogleTest's JSON.
+// Runs one implementation's tests, capturing GoogleTest's JSON (runner.hpp).
 std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, const std::string& impl) {
-  const fs::path json_file = c.lab_out(lab) / ("tests-" + impl + ".json");
-  fs::create_directories(json_file.parent_path());
-  fs::remove(json_file);
   RunOptions o;
   o.timeout_s = kTestTimeoutS;
   o.env = child_env(c);
@@ -141,9 +139,9 @@ std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, cons
   if (!fs::exists(exe)) {
     return {{"binary", "build", false, false, 0, exe.string() + " is missing: it did not compile (tools/labctl build shows why)"}};
   }
-  const auto run = run_process({exe.string(), "--gtest_output=json:" + json_file.string()}, o);
-  write_file(c.lab_out(lab) / ("tests-" + impl + ".log"), run.output);
-  return read_gtest_json(json_file, run, o.timeout_s);
+  const TestRun run = run_gtest(direct_launcher(c.lab_out(lab)), exe.string(), c.lab_out(lab) / ("tests-" + impl + ".json"), o);
+  write_file(c.lab_out(lab) / ("tests-" + impl + ".log"), run.process.output);
+  return run.tests;
 }
 
 std::string first_todo(const std::vector<labkit::TestResult>& tests) {
@@ -173,21 +171,16 @@ std::string test_summary(const Context& c, const std::vector<labkit::TestResult>
   return s;
 }
 
-fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool echo, std::string* log,
-                   Progress* progress = nullptr) {
+// Runs the lab's bench (runner.hpp) and returns its typed results; throws
+// when there are none. Its JSON stays in out/<lab>/bench.json, its output in bench.log.
+labkit::LabResults run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool echo,
+                             Progress* progress = nullptr) {
   const auto exe = c.executable(lab.id + "_bench");
   if (!fs::exists(exe)) throw std::runtime_error(exe.string() + " is missing: the lab has no bench or it did not compile");
-  const fs::path out = c.lab_out(lab) / "bench.json";
-  fs::create_directories(out.parent_path());
-  fs::remove(out);
   labkit::bench::Flags flags;
-  flags.out_path = out.string();
   flags.quick = o.quick;
   flags.impl = o.impl;
   flags.repetitions = o.repetitions;
-  std::vector<std::string> argv = labkit::bench::to_args(flags);
-  argv.insert(argv.begin(), exe.string());
-  argv.insert(argv.end(), o.extra.begin(), o.extra.end());  // --bench-arg: the lab's own flags, as given
   RunOptions ro;
   std::string pending;
   if (progress)
@@ -197,12 +190,12 @@ fs::path run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool
   ro.timeout_s = kBenchTimeoutS;
   ro.echo = echo;
   ro.env = child_env(c);
-  const auto run = run_process(argv, ro);
-  write_file(c.lab_out(lab) / "bench.log", run.output);
-  if (log) *log = run.output;
-  if (!run.ok() && !fs::exists(out))
-    throw std::runtime_error(fmt::format("{} {}\n{}", exe.filename().string(), run.describe(ro.timeout_s), tail_lines(run.output, 15)));
-  return out;
+  // --bench-arg: the lab's own flags, as given, after the harness's.
+  BenchRun run = run_bench_process(direct_launcher(c.lab_out(lab)), exe.string(), flags, o.extra,
+                                   c.lab_out(lab) / "bench.json", ro);
+  write_file(c.lab_out(lab) / "bench.log", run.process.output);
+  if (!run.error.empty()) throw std::runtime_error(run.error);
+  return std::move(run.results);
 }
 
 std::string format_value(const labkit::TargetResult& t) {
@@ -358,7 +351,8 @@ int cmd_bench(const Context& c, const std::string& id, const BenchOptions& o) {
   const auto lab = c.find_lab(id);
   require_available(c, lab);
   // With --json the table goes to stderr-like progress and stdout carries only JSON.
-  const fs::path out = run_bench(c, lab, o, !o.json, nullptr);
+  run_bench(c, lab, o, !o.json);
+  const fs::path out = c.lab_out(lab) / "bench.json";
   if (o.json) {
     std::ifstream in(out);
     fmt::print("{}\n", json::parse(in).dump(1));
@@ -467,10 +461,7 @@ void remeasure_undecided(const Context& c, const Lab& lab, const labkit::Machine
     try {
       auto args = bench_args;
       args.push_back("--benchmark_filter=^(" + rows + ")(/.*)?$");
-      const auto file = run_bench(c, lab, {"", quick, false, (quick ? 5 : 12) * 2 * attempt, args}, false, nullptr, &p);
-      labkit::LabResults again;
-      read_bench_json(file, again);
-      merge_remeasured(r, again);
+      merge_remeasured(r, run_bench(c, lab, {"", quick, false, (quick ? 5 : 12) * 2 * attempt, args}, false, &p));
       judge_targets(lab, machine, r);
       p.finish("done");
     } catch (const std::exception& e) {
@@ -491,8 +482,10 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
   if (fs::exists(c.executable(lab.id + "_bench"))) {
     Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
     try {
-      const auto file = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, nullptr, &p);
-      read_bench_json(file, r);
+      labkit::LabResults bench = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, &p);
+      r.benchmarks = std::move(bench.benchmarks);
+      r.ratios = std::move(bench.ratios);
+      r.counts = std::move(bench.counts);
       p.finish(fmt::format("{} measurements", r.benchmarks.size()));
     } catch (const std::exception& e) {
       run.bench_error = e.what();

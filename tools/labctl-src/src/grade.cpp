@@ -42,6 +42,7 @@
 #include "process.hpp"
 #include "progress.hpp"
 #include "results.hpp"
+#include "runner.hpp"
 #include "scoring.hpp"
 #include "track.hpp"
 #include "untrusted.hpp"
@@ -333,6 +334,15 @@ class LabGrader {
     return r;
   }
 
+  // The sandbox as runner.hpp's Launcher: children write their reports in
+  // their private folder, and only plain files come back.
+  Launcher untrusted() {
+    return {"@PRIVATE@", [this](std::vector<std::string> argv, const RunOptions& opts,
+                                const std::vector<std::pair<std::string, fs::path>>& reports) {
+              return run_untrusted(std::move(argv), opts, reports);
+            }};
+  }
+
   // Builds some of this lab's targets: a compile error costs only this lab.
   void build_targets(const std::vector<std::string>& targets) {
     if (targets.empty() || failed("test")) return;
@@ -410,8 +420,8 @@ class LabGrader {
       p.finish("failed");
       return;
     }
-    const auto r = run_untrusted({exe("_test_" + s_.o.impl), "--gtest_output=json:@PRIVATE@/tests.json"}, sandbox_,
-                                 {{"tests.json", json_file}});
+    const TestRun run = run_gtest(untrusted(), exe("_test_" + s_.o.impl), json_file, sandbox_);
+    const RunResult& r = run.process;
     std::ofstream(out_ / "tests.log") << r.output;
     if (r.timed_out || r.signal != 0 || !fs::exists(json_file)) {
       evidence_.failure["test"] = "the test program " + r.describe(limit_) + "\n" + tail_lines(r.output, 10);
@@ -419,7 +429,7 @@ class LabGrader {
       return;
     }
     auto& tests = evidence_.tests;
-    for (auto& t : read_gtest_json(json_file, r, limit_)) tests[t.suite + "." + t.name] = t;
+    for (const auto& t : run.tests) tests[t.suite + "." + t.name] = t;
     // A report that shows no failure from a process that says otherwise
     // was not written by GoogleTest's normal ending: nothing in it counts.
     bool any_failure = false;
@@ -441,10 +451,9 @@ class LabGrader {
       if (t.skipped) skipped_filter += (skipped_filter.empty() ? "" : ":") + name;
     if (skipped_filter.empty()) return;
     const fs::path ref_json = out_ / "tests-reference-skips.json";
-    const auto r = run_untrusted({exe("_test_reference"), "--gtest_filter=" + skipped_filter,
-                                  "--gtest_output=json:@PRIVATE@/r.json"},
-                                 sandbox_, {{"r.json", ref_json}});
-    for (const auto& t : read_gtest_json(ref_json, r, limit_))
+    const TestRun run = run_gtest(untrusted(), exe("_test_reference"), ref_json, sandbox_,
+                                  {"--gtest_filter=" + skipped_filter});
+    for (const auto& t : run.tests)
       if (t.skipped) evidence_.reference_skips[t.suite + "." + t.name] = t.message;
   }
 
@@ -453,27 +462,18 @@ class LabGrader {
   std::string run_bench(const std::vector<const Task*>& tasks, int repetitions, labkit::LabResults& into) {
     labkit::bench::Flags flags;
     flags.impl = s_.o.impl;
-    flags.out_path = "@PRIVATE@/bench.json";
     flags.repetitions = repetitions;
     std::string rows;
     for (const Task* t : tasks)
       rows += (rows.empty() ? "" : "|") + fmt::format("{}/({}{})/{}", t->kase, s_.o.impl,
                                                       t->baseline.empty() ? "" : "|" + t->baseline, t->size);
     flags.filter = "^(" + rows + ")(/.*)?$";
-    std::vector<std::string> argv = labkit::bench::to_args(flags);
-    argv.insert(argv.begin(), exe("_bench"));
-    const fs::path file = out_ / "bench.json";
     RunOptions opts = sandbox_;
     opts.timeout_s = limit_ * 3;  // benchmarks repeat on purpose
-    const auto r = run_untrusted(argv, opts, {{"bench.json", file}});
-    std::ofstream(out_ / "bench.log", std::ios::app) << r.output;
-    if (!r.ok() && !fs::exists(file)) return "the benchmark " + r.describe(opts.timeout_s) + "\n" + tail_lines(r.output, 10);
-    try {
-      into = {};
-      read_bench_json(file, into);
-    } catch (const std::exception& e) {
-      return std::string("the benchmark's results are unreadable: ") + e.what();
-    }
+    BenchRun run = run_bench_process(untrusted(), exe("_bench"), flags, {}, out_ / "bench.json", opts);
+    std::ofstream(out_ / "bench.log", std::ios::app) << run.process.output;
+    if (!run.error.empty()) return run.error;
+    into = std::move(run.results);
     return "";
   }
 

@@ -45,24 +45,10 @@ std::string join(const std::set<std::string>& s) {
 
 }  // namespace
 
-Lab parse_manifest(const fs::path& path) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path.string());
-  } catch (const toml::parse_error& e) {
-    throw FileError(path, static_cast<int>(e.source().begin.line), std::string(e.description()),
-                    "correct the TOML syntax at that line (docs/authoring.md shows a complete lab.toml)");
-  }
-  Lab lab;
-  lab.manifest = path;
-  lab.dir = path.parent_path();
-  lab.phase_dir = lab.dir.parent_path().filename().string();
+namespace {
 
-  for (const auto& [key, node] : t) {
-    if (!kKnownKeys.count(std::string(key.str())))
-      throw FileError(path, line_of(&node), "unknown key '" + std::string(key.str()) + "'",
-                      "remove it, or use one of: " + join(kKnownKeys));
-  }
+// id, title, module, summary and phase, each checked against the folder.
+void read_identity(const fs::path& path, const toml::table& t, Lab& lab) {
   auto require_string = [&](const char* key, std::string& out, const char* example) {
     const auto* n = t.get(key);
     if (!n) throw FileError(path, 0, std::string("missing required key '") + key + "'", std::string("add ") + example);
@@ -94,6 +80,10 @@ Lab parse_manifest(const fs::path& path) {
                     "phase = " + std::to_string(lab.phase) + " but the lab sits in phases/" + lab.phase_dir,
                     std::string("move the lab to phases/") + expected_dir + " or fix 'phase'");
 
+}
+
+// layers, requires and uses.
+void read_requirements(const fs::path& path, const toml::table& t, Lab& lab) {
   const auto* layers = t.get("layers");
   if (!layers || !layers->is_array() || layers->as_array()->empty())
     throw FileError(path, line_of(layers), "'layers' must be a non-empty array of stack layers",
@@ -139,53 +129,60 @@ Lab parse_manifest(const fs::path& path) {
       lab.uses.push_back(*s);
     }
   }
+}
+
+// One [[targets]] entry.
+Target read_target(const fs::path& path, const toml::node& node) {
+  const auto& tt = *node.as_table();
+  Target tg;
+  tg.line = line_of(&node);
+  const int line = tg.line;
+  auto str = [&](const char* key, bool required) {
+    const auto* n = tt.get(key);
+    if (!n) {
+      if (required) throw FileError(path, line, std::string("target is missing '") + key + "'", "see docs/authoring.md, section Targets");
+      return std::string();
+    }
+    if (!n->is_string()) throw FileError(path, line_of(n), std::string("'") + key + "' must be a string", "quote it");
+    return n->as_string()->get();
+  };
+  tg.name = str("name", true);
+  tg.metric = str("metric", true);
+  tg.kase = str("case", true);
+  tg.baseline = str("baseline", false);
+  if (!kMetrics.count(tg.metric))
+    throw FileError(path, line_of(tt.get("metric")), "unknown metric '" + tg.metric + "'", "use one of: " + join(kMetrics));
+  if (tg.metric == "speedup" && tg.baseline.empty())
+    throw FileError(path, line, "a speedup target needs 'baseline'", "add baseline = \"scalar\" (an implementation in the bench)");
+  const auto* size = tt.get("size");
+  if (!size || !size->is_integer() || size->as_integer()->get() < 0)
+    throw FileError(path, line_of(size ? size : &node), "target needs an integer 'size'", "add size = 4096 (a size the bench runs)");
+  tg.size = size->as_integer()->get();
+  const auto* at_least = tt.get("at_least");
+  if (!at_least || !(at_least->is_number()))
+    throw FileError(path, line_of(at_least ? at_least : &node), "target needs a number 'at_least'", "add at_least = 2.0");
+  tg.at_least = at_least->value<double>().value();
+  if (const auto* threads = tt.get("threads")) {
+    if (!threads->is_integer() || threads->as_integer()->get() < 1)
+      throw FileError(path, line_of(threads), "'threads' must be a whole number of at least 1",
+                      "write threads = 2 for a target whose code runs on two threads");
+    tg.threads = static_cast<int>(threads->as_integer()->get());
+  }
+  if (const auto* impls = tt.get("impl")) {
+    if (!impls->is_array()) throw FileError(path, line_of(impls), "'impl' must be an array", "write impl = [\"reference\", \"student\"]");
+    for (const auto& i : *impls->as_array()) tg.impls.push_back(i.value<std::string>().value_or(""));
+  } else {
+    tg.impls = {"reference", "student"};
+  }
+  return tg;
+}
+
+// [[targets]], [grading] and [[tasks]].
+void read_goals(const fs::path& path, const toml::table& t, Lab& lab) {
   if (const auto* targets = t.get("targets")) {
     if (!targets->is_array_of_tables())
       throw FileError(path, line_of(targets), "'targets' must be an array of tables", "write each as [[targets]]");
-    for (const auto& node : *targets->as_array()) {
-      const auto& tt = *node.as_table();
-      Target tg;
-      tg.line = line_of(&node);
-      const int line = tg.line;
-      auto str = [&](const char* key, bool required) {
-        const auto* n = tt.get(key);
-        if (!n) {
-          if (required) throw FileError(path, line, std::string("target is missing '") + key + "'", "see docs/authoring.md, section Targets");
-          return std::string();
-        }
-        if (!n->is_string()) throw FileError(path, line_of(n), std::string("'") + key + "' must be a string", "quote it");
-        return n->as_string()->get();
-      };
-      tg.name = str("name", true);
-      tg.metric = str("metric", true);
-      tg.kase = str("case", true);
-      tg.baseline = str("baseline", false);
-      if (!kMetrics.count(tg.metric))
-        throw FileError(path, line_of(tt.get("metric")), "unknown metric '" + tg.metric + "'", "use one of: " + join(kMetrics));
-      if (tg.metric == "speedup" && tg.baseline.empty())
-        throw FileError(path, line, "a speedup target needs 'baseline'", "add baseline = \"scalar\" (an implementation in the bench)");
-      const auto* size = tt.get("size");
-      if (!size || !size->is_integer() || size->as_integer()->get() < 0)
-        throw FileError(path, line_of(size ? size : &node), "target needs an integer 'size'", "add size = 4096 (a size the bench runs)");
-      tg.size = size->as_integer()->get();
-      const auto* at_least = tt.get("at_least");
-      if (!at_least || !(at_least->is_number()))
-        throw FileError(path, line_of(at_least ? at_least : &node), "target needs a number 'at_least'", "add at_least = 2.0");
-      tg.at_least = at_least->value<double>().value();
-      if (const auto* threads = tt.get("threads")) {
-        if (!threads->is_integer() || threads->as_integer()->get() < 1)
-          throw FileError(path, line_of(threads), "'threads' must be a whole number of at least 1",
-                          "write threads = 2 for a target whose code runs on two threads");
-        tg.threads = static_cast<int>(threads->as_integer()->get());
-      }
-      if (const auto* impls = tt.get("impl")) {
-        if (!impls->is_array()) throw FileError(path, line_of(impls), "'impl' must be an array", "write impl = [\"reference\", \"student\"]");
-        for (const auto& i : *impls->as_array()) tg.impls.push_back(i.value<std::string>().value_or(""));
-      } else {
-        tg.impls = {"reference", "student"};
-      }
-      lab.targets.push_back(tg);
-    }
+    for (const auto& node : *targets->as_array()) lab.targets.push_back(read_target(path, node));
   }
   if (const auto* grading = t.get("grading")) {
     if (!grading->is_table()) throw FileError(path, line_of(grading), "'grading' must be a table", "write [grading]");
@@ -209,6 +206,30 @@ Lab parse_manifest(const fs::path& path) {
       lab.tasks.push_back(task);
     }
   }
+}
+
+}  // namespace
+
+Lab parse_manifest(const fs::path& path) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    throw FileError(path, static_cast<int>(e.source().begin.line), std::string(e.description()),
+                    "correct the TOML syntax at that line (docs/authoring.md shows a complete lab.toml)");
+  }
+  Lab lab;
+  lab.manifest = path;
+  lab.dir = path.parent_path();
+  lab.phase_dir = lab.dir.parent_path().filename().string();
+  for (const auto& [key, node] : t) {
+    if (!kKnownKeys.count(std::string(key.str())))
+      throw FileError(path, line_of(&node), "unknown key '" + std::string(key.str()) + "'",
+                      "remove it, or use one of: " + join(kKnownKeys));
+  }
+  read_identity(path, t, lab);
+  read_requirements(path, t, lab);
+  read_goals(path, t, lab);
   return lab;
 }
 
