@@ -277,7 +277,7 @@ class LabGrader {
                     {"OMP_WAIT_POLICY", "passive"}};
     if (auto it = s.lab_failure.find(lab_.id); it != s.lab_failure.end())
       evidence_.failure["test"] = evidence_.failure["bench"] = it->second;
-    for (const auto& t : lab_.tasks) (t.kind == "test" ? has_tests_ : has_bench_) = true;
+    for (const auto& t : lab_.tasks) (t.kind == TaskKind::test ? has_tests_ : has_bench_) = true;
   }
 
   std::vector<TaskGrade> grade() {
@@ -286,7 +286,7 @@ class LabGrader {
     find_reference_skips();
     std::vector<const Task*> bench_tasks;
     for (const auto& t : lab_.tasks)
-      if (t.kind != "test") bench_tasks.push_back(&t);
+      if (t.kind != TaskKind::test) bench_tasks.push_back(&t);
     if (!bench_tasks.empty() && !failed("bench")) {
       Progress p(step_ + ": benchmark");
       fs::remove(out_ / "bench.log");
@@ -299,7 +299,7 @@ class LabGrader {
       g.lab = lab_.id;
       g.task_id = t.id;
       g.name = lab_.id + ": " + t.name;
-      g.kind = t.kind;
+      g.kind = kind_name(t.kind);
       g.visibility = t.visibility;
       g.max_score = t.points * scale_;
       grades.push_back(std::move(g));
@@ -478,8 +478,8 @@ class LabGrader {
   }
 
   TaskGrade score(const Task& t, double max_score) {
-    if (t.kind == "test") return score_test_task(t, max_score, evidence_);
-    if (t.kind == "count") return score_count_task(t, max_score, evidence_, s_.o.impl);
+    if (t.kind == TaskKind::test) return score_test_task(t, max_score, evidence_);
+    if (t.kind == TaskKind::count) return score_count_task(t, max_score, evidence_, s_.o.impl);
     if (auto it = evidence_.failure.find("bench"); it != evidence_.failure.end()) {
       TaskGrade g;
       g.output = it->second;

@@ -253,7 +253,11 @@ Task parse_task(const fs::path& path, const toml::table& tt, int line, Task task
   };
   str("id", task.id);
   str("name", task.name);
-  str("kind", task.kind);
+  if (tt.get("kind")) {
+    std::string kind;
+    str("kind", kind);
+    task.kind = parse_kind(kind);
+  }
   str("filter", task.filter);
   str("metric", task.metric);
   str("case", task.kase);
@@ -281,16 +285,33 @@ Task parse_task(const fs::path& path, const toml::table& tt, int line, Task task
   return task;
 }
 
+std::string_view kind_name(TaskKind k) {
+  switch (k) {
+    case TaskKind::test: return "test";
+    case TaskKind::perf: return "perf";
+    case TaskKind::count: return "count";
+    case TaskKind::unknown: break;
+  }
+  return "unknown";
+}
+
+TaskKind parse_kind(std::string_view name) {
+  if (name == "test") return TaskKind::test;
+  if (name == "perf") return TaskKind::perf;
+  if (name == "count") return TaskKind::count;
+  return TaskKind::unknown;
+}
+
 void validate_task(const fs::path& path, const Task& t) {
   const int line = t.line;
   if (t.id.empty() || !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9_-]*")))
     throw FileError(path, line, "task needs an 'id' of a-z, 0-9, '-' and '_'", "add id = \"dot-speedup\"");
-  if (t.kind != "test" && t.kind != "perf" && t.kind != "count")
+  if (t.kind == TaskKind::unknown)
     throw FileError(path, line, "task '" + t.id + "': kind must be test, perf or count", "write kind = \"test\"");
   if (!(t.points > 0)) throw FileError(path, line, "task '" + t.id + "' needs points > 0", "add points = 10");
   if (t.visibility != "visible" && t.visibility != "hidden" && t.visibility != "after_due")
     throw FileError(path, line, "task '" + t.id + "': visibility must be visible, hidden or after_due", "write visibility = \"visible\"");
-  if (t.kind == "test") {
+  if (t.kind == TaskKind::test) {
     // A test task is scored by its passing tests: a threshold would be ignored.
     if (t.full != 0 || t.zero != 0 || t.curve != "linear" || !t.baseline.empty() || !t.metric.empty() || !t.kase.empty() ||
         t.threads != 1)
@@ -300,9 +321,9 @@ void validate_task(const fs::path& path, const Task& t) {
   }
   if (t.kase.empty() || t.metric.empty())
     throw FileError(path, line, "task '" + t.id + "' needs 'metric' and 'case'", "see docs/instructors.md, section Tasks");
-  if (t.kind == "perf" && !kMetrics.count(t.metric))
+  if (t.kind == TaskKind::perf && !kMetrics.count(t.metric))
     throw FileError(path, line, "task '" + t.id + "': unknown metric '" + t.metric + "'", "use one of: " + join(kMetrics));
-  if (t.kind == "perf" && t.metric == "speedup" && t.baseline.empty())
+  if (t.kind == TaskKind::perf && t.metric == "speedup" && t.baseline.empty())
     throw FileError(path, line, "task '" + t.id + "': a speedup needs 'baseline'", "add baseline = \"scalar\"");
   if (t.curve != "linear" && t.curve != "proportional")
     throw FileError(path, line, "task '" + t.id + "': curve must be linear or proportional", "write curve = \"linear\"");

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <toml++/toml.h>
@@ -33,11 +34,17 @@ struct Target {
   int line = 0;
 };
 
+// What a task scores: passing tests, a measured ratio or rate, or a
+// deterministic count. `unknown` only until the manifest is validated.
+enum class TaskKind { unknown, test, perf, count };
+std::string_view kind_name(TaskKind k);  // "test", "perf", "count" (as lab.toml writes them)
+TaskKind parse_kind(std::string_view name);  // unknown for anything else
+
 // A graded task (issue: grading). Tests give per-test partial credit; perf and
 // count tasks are scored on a curve between `zero` and `full`.
 struct Task {
   std::string id, name;
-  std::string kind;        // test | perf | count
+  TaskKind kind = TaskKind::unknown;
   std::string filter = "*";  // test: GoogleTest filter
   bool partial = true;       // test: credit per passing test
   std::string metric;      // perf: speedup|gflops|gbs|roofline_fraction; count: the bench's count name

@@ -144,19 +144,19 @@ Track parse_track(const fs::path& file, const std::vector<Lab>& labs, const fs::
                             "override only points, full, zero, curve, visibility, baseline, filter, partial, name");
           // A test task is scored by passing tests: a threshold on it would be
           // ignored, so it is a mistake to report, not to accept.
-          if (it->kind == "test" && kThresholdKeys.count(key))
+          if (it->kind == TaskKind::test && kThresholdKeys.count(key))
             throw FileError(file, line_of(&v),
                             "'" + key + "' is a threshold, and task '" + it->id + "' of lab '" + lab_id + "' is a test task",
                             "a test task takes points, visibility, filter, partial and name; thresholds (full, zero, curve, "
                             "baseline) belong to perf and count tasks");
-          if (it->kind != "test" && kTestOnlyKeys.count(key))
-            throw FileError(file, line_of(&v), "'" + key + "' applies to test tasks, and '" + it->id + "' is a " + it->kind + " task",
+          if (it->kind != TaskKind::test && kTestOnlyKeys.count(key))
+            throw FileError(file, line_of(&v), "'" + key + "' applies to test tasks, and '" + it->id + "' is a " + std::string(kind_name(it->kind)) + " task",
                             "override points, visibility, name or the thresholds full, zero, curve, baseline");
         }
         Task t2 = parse_task(file, *over.as_table(), line_of(&over), *it);
         t2.line = line_of(&over);
         validate_task(file, t2);
-        if (t2.kind != "test" && t2.curve == "proportional" && !(t2.zero >= 0 && t2.zero < t2.full))
+        if (t2.kind != TaskKind::test && t2.curve == "proportional" && !(t2.zero >= 0 && t2.zero < t2.full))
           throw FileError(file, t2.line, fmt::format("task '{}': a proportional curve needs 0 <= zero < full (zero = {}, full = {})",
                                                      t2.id, t2.zero, t2.full),
                           "set zero between 0 and full, or use curve = \"linear\"");
@@ -184,14 +184,14 @@ int cmd_track_check(const Context& c, const fs::path& file) {
       total += points;
       if (t.visibility == "visible") visible += points;
       std::string how;
-      if (t.kind == "test") {
+      if (t.kind == TaskKind::test) {
         how = fmt::format("tests matching '{}'{}", t.filter, t.partial ? ", credit per test" : ", all or nothing");
       } else {
         how = fmt::format("{}{}: full credit at {:g}, none at {:g} ({})", t.metric, t.baseline.empty() ? "" : " over " + t.baseline,
                           t.full, t.zero, t.curve);
         if (t.threads > 1) how += fmt::format(", {} threads: judged with {} cores free", t.threads, t.threads);
       }
-      fmt::print("{:<16} {:<26} {:<5} {:>7.2f}  {:<10} {}\n", tl.lab.id, t.id, t.kind, points, t.visibility, how);
+      fmt::print("{:<16} {:<26} {:<5} {:>7.2f}  {:<10} {}\n", tl.lab.id, t.id, kind_name(t.kind), points, t.visibility, how);
     }
   }
   fmt::print("ok: {} lab{}, {} tasks, {:.2f} points ({:.2f} visible before the due date)\n", track.labs.size(),

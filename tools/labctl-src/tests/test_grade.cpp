@@ -41,7 +41,7 @@ const EveryLab& every_lab() {
           if (t.filter != base->filter || t.baseline != base->baseline || t.partial != base->partial) changes_what_runs = true;
           auto& s = strictest[tl.lab.id].emplace(t.id, *base).first->second;
           const bool higher_is_better = base->full >= base->zero;
-          if (t.kind != "test" && (higher_is_better ? t.full > s.full : t.full < s.full)) s.full = t.full;
+          if (t.kind != labctl::TaskKind::test && (higher_is_better ? t.full > s.full : t.full < s.full)) s.full = t.full;
           if (t.visibility != "visible") s.visibility = t.visibility;
         }
       }
@@ -52,7 +52,7 @@ const EveryLab& every_lab() {
       text += "\n[[labs]]\nid = \"" + id + "\"\n";
       for (const auto& [task_id, t] : strictest[id]) {
         std::string over;
-        if (t.kind != "test") over += fmt::format("full = {}\n", t.full);
+        if (t.kind != labctl::TaskKind::test) over += fmt::format("full = {}\n", t.full);
         if (t.visibility != "visible") over += "visibility = \"" + t.visibility + "\"\n";
         if (!over.empty()) text += "[labs.tasks." + task_id + "]\n" + over;
       }

@@ -12,7 +12,7 @@ namespace {
 Task perf_task(double full, double zero, std::string curve = "linear") {
   Task t;
   t.id = "speed";
-  t.kind = "perf";
+  t.kind = TaskKind::perf;
   t.metric = "speedup";
   t.kase = "dot";
   t.size = 4096;
@@ -127,7 +127,7 @@ TEST(Scoring, ThreadedTaskShortOfFullCreditOnBusyCoresIsNotJudged) {
 
 TEST(Scoring, ErrorsAndTimeoutsOfTheTestProgramFailEveryTestTask) {
   Task t;
-  t.kind = "test";
+  t.kind = TaskKind::test;
   t.filter = "Dot.*";
   LabEvidence e;
   e.failure["test"] = "the test program timed out after 3 s";
@@ -139,7 +139,7 @@ TEST(Scoring, ErrorsAndTimeoutsOfTheTestProgramFailEveryTestTask) {
 
 TEST(Scoring, TestTaskCreditPerPassingTestOrAllOrNothing) {
   Task t;
-  t.kind = "test";
+  t.kind = TaskKind::test;
   t.filter = "Dot.*";
   LabEvidence e;
   e.expected_tests = e.listed_tests = {"Dot.Small", "Dot.Large", "Other.X"};
@@ -163,7 +163,7 @@ TEST(Scoring, TestTaskCreditPerPassingTestOrAllOrNothing) {
 
 TEST(Scoring, CountTaskIsDeterministicAndATodoCountFails) {
   Task t;
-  t.kind = "count";
+  t.kind = TaskKind::count;
   t.metric = "cycles";
   t.kase = "gemm";
   t.size = 8;
