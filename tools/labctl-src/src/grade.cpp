@@ -30,6 +30,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -307,6 +308,24 @@ class LabGrader {
     return grades;
   }
 
+  // What build() builds before the student code is checked (nothing that
+  // contains student code but its own library), and after.
+  std::vector<std::string> targets_before_check() const {
+    if (s_.o.impl != "student") return {};
+    std::vector<std::string> first;
+    if (run_process({"ninja", "-C", s_.build.string(), "-t", "query", lab_.id + "_student"}).ok())
+      first.insert(first.end(), {lab_.id + "_student", lab_.id + "_reference"});  // the reference's calls are sanctioned
+    if (has_tests_) first.push_back(lab_.id + "_test_reference");
+    return first;
+  }
+  std::vector<std::string> targets_after_check() const {
+    std::vector<std::string> then;
+    if (has_tests_) then.push_back(lab_.id + "_test_" + s_.o.impl);
+    if (has_bench_) then.push_back(lab_.id + "_bench");
+    return then;
+  }
+  bool failed_before_build() const { return failed("test"); }
+
   json report() const {
     return {{"id", lab_.id}, {"failure", evidence_.failure.empty() ? json() : json(evidence_.failure)}};
   }
@@ -371,16 +390,9 @@ class LabGrader {
     if (failed("test")) return;
     Progress p(step_ + ": building");
     const bool student = s_.o.impl == "student";
-    std::vector<std::string> first;
-    if (student && run_process({"ninja", "-C", s_.build.string(), "-t", "query", lab_.id + "_student"}).ok())
-      first.insert(first.end(), {lab_.id + "_student", lab_.id + "_reference"});  // the reference's calls are sanctioned
-    if (has_tests_ && student) first.push_back(lab_.id + "_test_reference");
-    build_targets(first);
+    build_targets(targets_before_check());
     if (student && !failed("test")) check_student_code();
-    std::vector<std::string> then;
-    if (has_tests_) then.push_back(lab_.id + "_test_" + s_.o.impl);
-    if (has_bench_) then.push_back(lab_.id + "_bench");
-    build_targets(then);
+    build_targets(targets_after_check());
     p.finish(!failed("test") ? "ok" : evidence_.failure["test"].rfind("rejected", 0) == 0 ? "rejected" : "compile error");
   }
 
@@ -522,6 +534,29 @@ class LabGrader {
   LabEvidence evidence_;
   bool has_tests_ = false, has_bench_ = false;
 };
+
+// Builds what every lab can build before its student code is checked (and,
+// grading the reference, everything) in one build on all cores: lab by lab,
+// the builds ran mostly one job at a time. -k 0: a compile error in one lab
+// stops none of the others; each lab's own build step then finds its
+// targets built, or meets its error again and reports it as that lab's.
+void prebuild(GradeSession& s, const std::list<LabGrader>& labs) {
+  std::vector<std::string> argv = {"cmake", "--build", s.build.string()};
+  for (const auto& lab : labs) {
+    if (lab.failed_before_build()) continue;
+    for (const auto& t : lab.targets_before_check()) argv.insert(argv.end(), {"--target", t});
+    if (s.o.impl == "reference")
+      for (const auto& t : lab.targets_after_check()) argv.insert(argv.end(), {"--target", t});
+  }
+  if (argv.size() == 3) return;
+  argv.insert(argv.end(), {"--", "-k", "0"});
+  Progress p("grade: building every lab");
+  auto r = run_process(argv, s.quiet);
+  if (!r.ok() && r.output.find("rebuilding 'build.ninja'") != std::string::npos && run_configure(s).ok())
+    r = run_process(argv, s.quiet);
+  std::ofstream(s.o.out / "prebuild.log") << r.output;
+  p.finish(r.ok() ? "done" : "some labs failed to build (each lab's report says why)");
+}
 
 // ---------------------------------------------------------------- 3. reports
 
@@ -749,9 +784,12 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   configure_build(s, track);
 
   // 2. Each lab: build, check, run, score.
+  std::list<LabGrader> labs;
   int index = 0;
-  for (const auto& tl : track.labs) {
-    LabGrader lab(s, tl, fmt::format("grade [{}/{}] {}", ++index, track.labs.size(), tl.lab.id));
+  for (const auto& tl : track.labs)
+    labs.emplace_back(s, tl, fmt::format("grade [{}/{}] {}", ++index, track.labs.size(), tl.lab.id));
+  prebuild(s, labs);
+  for (auto& lab : labs) {
     for (auto& t : lab.grade()) g.grades.push_back(std::move(t));
     g.lab_reports.push_back(lab.report());
   }
