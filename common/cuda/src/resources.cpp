@@ -1,5 +1,6 @@
 // labkit::cuda: kernel resource usage (from ptxas or cuobjdump text) and
 // theoretical occupancy. Nothing here needs a GPU.
+#include <CLI/CLI.hpp>
 #include <cxxabi.h>
 
 #include <algorithm>
@@ -368,59 +369,33 @@ std::string occupancy_cell(const ResourceRow& r) {
 
 std::string num_or_dash(int v) { return v < 0 ? "-" : std::to_string(v); }
 
-void print_usage(const char* argv0) {
-  std::printf(
-      "usage: %s [--arch sm_XX] [--block N] [--kernel TEXT] [--brief] [--json] [--input FILE]\n"
-      "  Prints each kernel's registers, spills, stack and shared memory per architecture,\n"
-      "  as ptxas reported them when the kernels were compiled, and the theoretical\n"
-      "  occupancy at the block size the lab launches it with. No GPU needed.\n"
-      "  --arch sm_86    occupancy on another GPU (known: sm_75 sm_80 sm_86 sm_89 sm_90)\n"
-      "  --block N       occupancy for N threads per block instead\n"
-      "  --kernel TEXT   only kernels whose name contains TEXT\n"
-      "  --brief         one line per kernel: the worst case over architectures\n"
-      "  --json          the rows as JSON\n"
-      "  --input FILE    read `nvcc --resource-usage` (ptxas -v) or `cuobjdump --dump-resource-usage` output\n",
-      argv0);
-}
-
 }  // namespace
 
 int resource_report_main(const char* lab, std::string_view embedded, const std::vector<KernelLaunch>& launches,
                          int argc, char** argv) {
   int target_arch = 0, block = 0;
   bool brief = false, as_json = false;
-  std::string filter, input;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s: %s needs a value\n", argv[0], a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--arch") {
-      const std::string v = value();
-      target_arch = parse_arch(v);
-      if (!arch_limits(target_arch)) {
-        std::fprintf(stderr, "%s: no limits for '%s'; known: sm_75 sm_80 sm_86 sm_89 sm_90\n", argv[0], v.c_str());
-        return 2;
-      }
-    } else if (a == "--block") {
-      block = std::atoi(value().c_str());
-    } else if (a == "--kernel") {
-      filter = value();
-    } else if (a == "--input") {
-      input = value();
-    } else if (a == "--brief") {
-      brief = true;
-    } else if (a == "--json") {
-      as_json = true;
-    } else if (a == "--help" || a == "-h") {
-      print_usage(argv[0]);
-      return 0;
-    } else {
-      std::fprintf(stderr, "%s: unknown flag '%s' (try --help)\n", argv[0], a.c_str());
+  std::string filter, input, arch;
+  CLI::App app{"Prints each kernel's registers, spills, stack and shared memory per architecture, as ptxas reported\n"
+               "them when the kernels were compiled, and the theoretical occupancy at the block size the lab\n"
+               "launches it with. No GPU needed."};
+  app.add_option("--arch", arch, "occupancy on another GPU (known: sm_75 sm_80 sm_86 sm_89 sm_90)")->type_name("sm_XX");
+  app.add_option("--block", block, "occupancy for N threads per block instead")->check(CLI::Range(1, 1024));
+  app.add_option("--kernel", filter, "only kernels whose name contains TEXT")->type_name("TEXT");
+  app.add_flag("--brief", brief, "one line per kernel: the worst case over architectures");
+  app.add_flag("--json", as_json, "the rows as JSON");
+  app.add_option("--input", input,
+                 "read `nvcc --resource-usage` (ptxas -v) or `cuobjdump --dump-resource-usage` output")
+      ->type_name("FILE");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; bad input: CLI11's message, 2
+  }
+  if (!arch.empty()) {
+    target_arch = parse_arch(arch);
+    if (!arch_limits(target_arch)) {
+      std::fprintf(stderr, "%s: no limits for '%s'; known: sm_75 sm_80 sm_86 sm_89 sm_90\n", argv[0], arch.c_str());
       return 2;
     }
   }
