@@ -492,7 +492,6 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
       p.finish("failed");
     }
   }
-  r.machine = labkit::to_json(machine.info);
   judge_targets(lab, machine, r);
   if (run.bench_error.empty()) remeasure_undecided(c, lab, machine, quick, bench_args, step, r);
   mark_busy_misses(lab, r);

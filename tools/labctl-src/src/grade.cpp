@@ -32,6 +32,7 @@
 #include <functional>
 #include <list>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
@@ -245,6 +246,30 @@ RunResult run_configure(const GradeSession& s) {
                      s.quiet);
 }
 
+// `cmake --build` of the pristine tree with `targets` (and ninja's `extra`).
+// A course update can change what the build files themselves need
+// (Verilator's model lists are made by targets that link labkit_hdl, built
+// with the old flags before build.ninja is regenerated): when ninja cannot
+// regenerate build.ninja, configure from scratch and try once more. The
+// returned output holds every attempt.
+RunResult run_build(const GradeSession& s, const std::vector<std::string>& targets,
+                    const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {"cmake", "--build", s.build.string()};
+  for (const auto& t : targets) argv.insert(argv.end(), {"--target", t});
+  if (!extra.empty()) {
+    argv.push_back("--");
+    argv.insert(argv.end(), extra.begin(), extra.end());
+  }
+  RunResult r = run_process(argv, s.quiet);
+  if (r.ok() || r.output.find("rebuilding 'build.ninja'") == std::string::npos) return r;
+  std::string log = r.output + "\n[grader: reconfiguring]\n";
+  const RunResult configured = run_configure(s);
+  log += configured.output;
+  if (configured.ok()) r = run_process(argv, s.quiet);
+  r.output = log + r.output;
+  return r;
+}
+
 // Configures the build of the pristine tree once (incremental afterwards).
 void configure_build(GradeSession& s, const Track& track) {
   if (fs::exists(s.build / "build.ninja")) return;
@@ -313,7 +338,11 @@ class LabGrader {
   std::vector<std::string> targets_before_check() const {
     if (s_.o.impl != "student") return {};
     std::vector<std::string> first;
-    if (run_process({"ninja", "-C", s_.build.string(), "-t", "query", lab_.id + "_student"}).ok())
+    // Asked once: prebuild() and build() both need it. (An HDL lab whose
+    // student RTL does not compile has no student library.)
+    if (!has_student_library_)
+      has_student_library_ = run_process({"ninja", "-C", s_.build.string(), "-t", "query", lab_.id + "_student"}).ok();
+    if (*has_student_library_)
       first.insert(first.end(), {lab_.id + "_student", lab_.id + "_reference"});  // the reference's calls are sanctioned
     if (has_tests_) first.push_back(lab_.id + "_test_reference");
     return first;
@@ -365,19 +394,7 @@ class LabGrader {
   // Builds some of this lab's targets: a compile error costs only this lab.
   void build_targets(const std::vector<std::string>& targets) {
     if (targets.empty() || failed("test")) return;
-    std::vector<std::string> argv = {"cmake", "--build", s_.build.string()};
-    for (const auto& t : targets) argv.insert(argv.end(), {"--target", t});
-    auto r = run_process(argv, s_.quiet);
-    if (!r.ok() && r.output.find("rebuilding 'build.ninja'") != std::string::npos) {
-      // A course update can change what the build files themselves need
-      // (Verilator's model lists are made by targets that link labkit_hdl,
-      // built with the old flags before build.ninja is regenerated):
-      // configure from scratch and try once more.
-      std::ofstream(out_ / "build.log", std::ios::app) << r.output << "\n[grader: reconfiguring]\n";
-      const auto again = run_configure(s_);
-      std::ofstream(out_ / "build.log", std::ios::app) << again.output;
-      if (again.ok()) r = run_process(argv, s_.quiet);
-    }
+    const RunResult r = run_build(s_, targets);
     std::ofstream(out_ / "build.log", std::ios::app) << r.output;
     if (!r.ok()) fail("compile error:\n" + compile_errors(r.output));
   }
@@ -499,12 +516,14 @@ class LabGrader {
     }
     // Perf: measured again (longer) while short of full credit or undecided.
     std::vector<PerfAttempt> attempts;
-    labkit::LabResults measured = evidence_.bench;
+    const labkit::LabResults* measured = &evidence_.bench;  // the first run, then each run again
+    labkit::LabResults again;
     for (;;) {
-      attempts.push_back(perf_attempt(measure(query(t), measured, limits_for(t)), cores_free(t)));
+      attempts.push_back(perf_attempt(measure(query(t), *measured, limits_for(t)), cores_free(t)));
       if (!measure_again(t, max_score, attempts)) break;
       const int repetitions = s_.o.repetitions * (static_cast<int>(attempts.size()) + 1);
-      if (!run_bench({&t}, repetitions, measured).empty()) break;
+      if (!run_bench({&t}, repetitions, again).empty()) break;
+      measured = &again;
     }
     return score_perf_task(t, max_score, attempts);
   }
@@ -533,6 +552,7 @@ class LabGrader {
   RunOptions sandbox_;
   LabEvidence evidence_;
   bool has_tests_ = false, has_bench_ = false;
+  mutable std::optional<bool> has_student_library_;
 };
 
 // Builds what every lab can build before its student code is checked (and,
@@ -541,19 +561,16 @@ class LabGrader {
 // stops none of the others; each lab's own build step then finds its
 // targets built, or meets its error again and reports it as that lab's.
 void prebuild(GradeSession& s, const std::list<LabGrader>& labs) {
-  std::vector<std::string> argv = {"cmake", "--build", s.build.string()};
+  std::vector<std::string> targets;
   for (const auto& lab : labs) {
     if (lab.failed_before_build()) continue;
-    for (const auto& t : lab.targets_before_check()) argv.insert(argv.end(), {"--target", t});
+    for (const auto& t : lab.targets_before_check()) targets.push_back(t);
     if (s.o.impl == "reference")
-      for (const auto& t : lab.targets_after_check()) argv.insert(argv.end(), {"--target", t});
+      for (const auto& t : lab.targets_after_check()) targets.push_back(t);
   }
-  if (argv.size() == 3) return;
-  argv.insert(argv.end(), {"--", "-k", "0"});
+  if (targets.empty()) return;
   Progress p("grade: building every lab");
-  auto r = run_process(argv, s.quiet);
-  if (!r.ok() && r.output.find("rebuilding 'build.ninja'") != std::string::npos && run_configure(s).ok())
-    r = run_process(argv, s.quiet);
+  const RunResult r = run_build(s, targets, {"-k", "0"});
   std::ofstream(s.o.out / "prebuild.log") << r.output;
   p.finish(r.ok() ? "done" : "some labs failed to build (each lab's report says why)");
 }
