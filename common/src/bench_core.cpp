@@ -134,12 +134,12 @@ int compute_counts(std::vector<Count>& counts) {
     auto& r = c.result;
     guarded([&] {
       r.value = c.compute();
-      r.status = "ok";
+      r.status = BenchStatus::ok;
     }, r.status, r.note);
     std::printf("  count %s/%s/%lld %s = %s%.6g%s\n", r.kase.c_str(), r.impl.c_str(), static_cast<long long>(r.size),
-                r.metric.c_str(), r.status == "ok" ? "" : "(", r.value,
-                r.status == "ok" ? "" : (") " + r.status + ": " + r.note).c_str());
-    if (r.status == "error" && r.role != "student") exit_code = 1;
+                r.metric.c_str(), r.status == BenchStatus::ok ? "" : "(", r.value,
+                r.status == BenchStatus::ok ? "" : (std::string(") ") + status_name(r.status) + ": " + r.note).c_str());
+    if (r.status == BenchStatus::error && r.role != "student") exit_code = 1;
   }
   return exit_code;
 }
@@ -173,20 +173,20 @@ int validate_entries(const std::string& lab, const std::vector<Entry*>& entries,
   for (Entry* e : entries) {
     auto& r = e->result;
     if (!broken.empty()) {
-      r.status = "error";
+      r.status = BenchStatus::error;
       r.note = "not run: the CUDA context was lost earlier (" + broken + ")";
       continue;
     }
     guarded([&] {
       const std::string problem = e->validate ? e->validate() : "";
-      r.status = problem.empty() ? "ok" : "wrong";
+      r.status = problem.empty() ? BenchStatus::ok : BenchStatus::wrong;
       r.note = problem;
     }, r.status, r.note);
-    if (r.status == "error" && style.context_lost) {
+    if (r.status == BenchStatus::error && style.context_lost) {
       if (const auto why = style.context_lost(); !why.empty()) broken = r.name + ": " + why;
     }
-    if (r.status != "ok") {
-      std::printf("  %-*s %s: %s\n", style.name_width, r.name.c_str(), r.status.c_str(), r.note.c_str());
+    if (r.status != BenchStatus::ok) {
+      std::printf("  %-*s %s: %s\n", style.name_width, r.name.c_str(), status_name(r.status), r.note.c_str());
       if (r.role != "student") exit_code = 1;
     }
   }
@@ -199,7 +199,7 @@ int skip_lone_baselines(const std::vector<Entry*>& entries) {
   auto compared = [&](const BenchResult& base) {
     for (const Entry* e : entries) {
       const auto& r = e->result;
-      if (r.status == "ok" && r.role != role_name(Role::baseline) && r.kase == base.kase && r.size == base.size)
+      if (r.status == BenchStatus::ok && r.role != role_name(Role::baseline) && r.kase == base.kase && r.size == base.size)
         return true;
     }
     return false;
@@ -207,8 +207,8 @@ int skip_lone_baselines(const std::vector<Entry*>& entries) {
   int skipped = 0;
   for (Entry* e : entries) {
     auto& r = e->result;
-    if (r.status != "ok" || r.role != role_name(Role::baseline) || compared(r)) continue;
-    r.status = "skipped";
+    if (r.status != BenchStatus::ok || r.role != role_name(Role::baseline) || compared(r)) continue;
+    r.status = BenchStatus::skipped;
     r.note = "not timed: no other implementation of this case and size passed its check";
     ++skipped;
   }
@@ -229,12 +229,12 @@ std::vector<std::pair<std::size_t, std::size_t>> speedup_pairs(const std::vector
   std::vector<std::pair<std::size_t, std::size_t>> pairs;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const BenchResult& r = *rows[i];
-    if (r.status != "ok") continue;
+    if (r.status != BenchStatus::ok) continue;
     for (const auto& [kase, base] : baselines) {
       if (kase != r.kase || r.impl == base) continue;
       for (std::size_t j = 0; j < rows.size(); ++j) {
         const BenchResult& b = *rows[j];
-        if (b.status == "ok" && b.kase == kase && b.impl == base && b.size == r.size) {
+        if (b.status == BenchStatus::ok && b.kase == kase && b.impl == base && b.size == r.size) {
           pairs.emplace_back(i, j);
           break;
         }
@@ -299,9 +299,9 @@ int measure_in_rounds(const Flags& flags, const Baselines& baselines, const std:
 
 void summarize_rows(std::vector<BenchResult>& rows, const std::string& no_samples_note) {
   for (auto& r : rows) {
-    if (r.status != "ok") continue;
+    if (r.status != BenchStatus::ok) continue;
     if (r.samples_ns.empty()) {
-      r.status = "error";
+      r.status = BenchStatus::error;
       r.note = no_samples_note;
     } else {
       r.summary = summarize(r.samples_ns);

@@ -113,7 +113,7 @@ int Harness::run() {
   std::vector<Entry*> valid;
   std::vector<const BenchResult*> rows;
   for (auto& e : entries_)
-    if (e.result.status == "ok") valid.push_back(&e), rows.push_back(&e.result);
+    if (e.result.status == BenchStatus::ok) valid.push_back(&e), rows.push_back(&e.result);
   std::map<std::string, std::vector<double>> samples;
   // One round: the given entries, `reps` repetitions each, in random order;
   // samples are added to what earlier rounds collected.
@@ -145,9 +145,9 @@ int Harness::run() {
               "GB/s", "speedup [95% CI]", "noise");
   bool unstable = false;
   for (const auto& r : results_) {
-    if (r.status != "ok") {
+    if (r.status != BenchStatus::ok) {
       std::printf("%-10s %10lld %-14s %12s\n", r.kase.c_str(), static_cast<long long>(r.size), r.impl.c_str(),
-                  r.status == "todo" ? "TODO" : r.status.c_str());
+                  r.status == BenchStatus::todo ? "TODO" : status_name(r.status));
       continue;
     }
     char speed[64] = "";

@@ -1,6 +1,8 @@
 #include "labkit/report.hpp"
 
 #include <iomanip>
+#include <optional>
+#include <utility>
 #include <sstream>
 
 namespace labkit {
@@ -23,6 +25,44 @@ std::string xml_escape(const std::string& s) {
     }
   }
   return out;
+}
+
+namespace {
+constexpr std::pair<BenchStatus, const char*> kBenchStatusNames[] = {
+    {BenchStatus::ok, "ok"}, {BenchStatus::todo, "todo"}, {BenchStatus::wrong, "wrong"},
+    {BenchStatus::error, "error"}, {BenchStatus::skipped, "skipped"}};
+constexpr std::pair<TargetStatus, const char*> kTargetStatusNames[] = {
+    {TargetStatus::met, "met"}, {TargetStatus::missed, "missed"}, {TargetStatus::todo, "todo"},
+    {TargetStatus::unavailable, "unavailable"}, {TargetStatus::busy, "busy"}};
+
+template <class Enum, std::size_t N>
+const char* name_in(const std::pair<Enum, const char*> (&names)[N], Enum s) {
+  for (const auto& [value, name] : names)
+    if (value == s) return name;
+  return "?";
+}
+template <class Enum, std::size_t N>
+std::optional<Enum> value_in(const std::pair<Enum, const char*> (&names)[N], std::string_view wanted) {
+  for (const auto& [value, name] : names)
+    if (wanted == name) return value;
+  return std::nullopt;
+}
+
+// A status read back from JSON: an unknown or missing name is an error that
+// says what it was, never a silent "ok".
+BenchStatus bench_status_from(const json& j, std::string& note) {
+  const std::string name = j.value("status", "");
+  if (auto s = bench_status_named(name)) return *s;
+  note = "unknown status '" + name + "' in the JSON" + (note.empty() ? "" : "; " + note);
+  return BenchStatus::error;
+}
+}  // namespace
+
+const char* status_name(BenchStatus s) { return name_in(kBenchStatusNames, s); }
+const char* status_name(TargetStatus s) { return name_in(kTargetStatusNames, s); }
+std::optional<BenchStatus> bench_status_named(std::string_view name) { return value_in(kBenchStatusNames, name); }
+std::optional<TargetStatus> target_status_named(std::string_view name) {
+  return value_in(kTargetStatusNames, name);
 }
 
 static json summary_json(const Summary& s) {
@@ -49,7 +89,7 @@ static Interval interval_from(const json& j) {
 
 json to_json(const BenchResult& b) {
   return {{"name", b.name}, {"case", b.kase}, {"impl", b.impl}, {"role", b.role},
-          {"size", b.size}, {"flops", b.flops}, {"bytes", b.bytes}, {"status", b.status},
+          {"size", b.size}, {"flops", b.flops}, {"bytes", b.bytes}, {"status", status_name(b.status)},
           {"note", b.note}, {"samples_ns", b.samples_ns}, {"summary_ns", summary_json(b.summary)},
           {"gflops", b.gflops()}, {"gbs", b.gbs()}, {"intensity", b.intensity()}};
 }
@@ -63,8 +103,8 @@ BenchResult bench_from_json(const json& j) {
   b.size = j.value("size", std::int64_t{0});
   b.flops = j.value("flops", 0.0);
   b.bytes = j.value("bytes", 0.0);
-  b.status = j.value("status", "");
   b.note = j.value("note", "");
+  b.status = bench_status_from(j, b.note);
   b.samples_ns = j.value("samples_ns", std::vector<double>{});
   if (j.contains("summary_ns")) b.summary = summary_from(j["summary_ns"]);
   return b;
@@ -82,12 +122,14 @@ RatioResult ratio_from_json(const json& j) {
 
 json to_json(const CountResult& c) {
   return {{"case", c.kase}, {"size", c.size}, {"impl", c.impl}, {"role", c.role}, {"metric", c.metric},
-          {"value", c.value}, {"status", c.status}, {"note", c.note}};
+          {"value", c.value}, {"status", status_name(c.status)}, {"note", c.note}};
 }
 
 CountResult count_from_json(const json& j) {
-  return {j.value("case", ""), j.value("impl", ""), j.value("role", ""), j.value("metric", ""),
-          j.value("size", std::int64_t{0}), j.value("value", 0.0), j.value("status", ""), j.value("note", "")};
+  CountResult c{j.value("case", ""), j.value("impl", ""), j.value("role", ""), j.value("metric", ""),
+                j.value("size", std::int64_t{0}), j.value("value", 0.0), BenchStatus::error, j.value("note", "")};
+  c.status = bench_status_from(j, c.note);
+  return c;
 }
 
 json to_json(const LabResults& r) {
@@ -102,7 +144,7 @@ json to_json(const LabResults& r) {
   for (const auto& t : r.targets)
     targets.push_back({{"name", t.name}, {"impl", t.impl}, {"metric", t.metric},
                        {"value", t.value}, {"threshold", t.threshold},
-                       {"interval", interval_json(t.interval)}, {"status", t.status},
+                       {"interval", interval_json(t.interval)}, {"status", status_name(t.status)},
                        {"detail", t.detail}});
   return {{"schema", kResultsSchema}, {"lab", r.lab}, {"title", r.title}, {"machine", r.machine},
           {"tests", tests}, {"benchmarks", benches}, {"ratios", ratios}, {"counts", counts}, {"targets", targets}};
@@ -122,11 +164,16 @@ LabResults results_from_json(const json& j) {
   for (const auto& b : j.value("benchmarks", json::array())) r.benchmarks.push_back(bench_from_json(b));
   for (const auto& x : j.value("ratios", json::array())) r.ratios.push_back(ratio_from_json(x));
   for (const auto& x : j.value("counts", json::array())) r.counts.push_back(count_from_json(x));
-  for (const auto& t : j.value("targets", json::array()))
-    r.targets.push_back({t.value("name", ""), t.value("impl", ""), t.value("metric", ""),
-                         t.value("value", 0.0), t.value("threshold", 0.0),
-                         interval_from(t.value("interval", json::object())), t.value("status", ""),
-                         t.value("detail", "")});
+  for (const auto& t : j.value("targets", json::array())) {
+    TargetResult tr{t.value("name", ""), t.value("impl", ""), t.value("metric", ""),
+                    t.value("value", 0.0), t.value("threshold", 0.0),
+                    interval_from(t.value("interval", json::object())), TargetStatus::unavailable,
+                    t.value("detail", "")};
+    const std::string name = t.value("status", "");
+    if (auto s = target_status_named(name)) tr.status = *s;
+    else tr.detail = "unknown status '" + name + "' in the JSON" + (tr.detail.empty() ? "" : "; " + tr.detail);
+    r.targets.push_back(std::move(tr));
+  }
   return r;
 }
 
@@ -178,9 +225,9 @@ void write_markdown(std::ostream& out, const std::vector<LabResults>& labs) {
       out << "| target | impl | value | threshold | result |\n|---|---|---:|---:|---|\n";
       for (const auto& t : lab.targets) {
         out << "| " << md_cell(t.name) << " | " << t.impl << " | "
-            << (t.status == "todo" || t.status == "unavailable" ? "-" : fixed(t.value, 2));
+            << (t.status == TargetStatus::todo || t.status == TargetStatus::unavailable ? "-" : fixed(t.value, 2));
         if (t.interval.hi > 0) out << " [" << fixed(t.interval.lo, 2) << ", " << fixed(t.interval.hi, 2) << "]";
-        out << " | " << fixed(t.threshold, 2) << " | " << t.status
+        out << " | " << fixed(t.threshold, 2) << " | " << status_name(t.status)
             << (t.detail.empty() ? "" : " (" + md_cell(t.detail) + ")") << " |\n";
       }
       out << "\n";
@@ -194,8 +241,8 @@ void write_markdown(std::ostream& out, const std::vector<LabResults>& labs) {
           if (r.kase == b.kase && r.size == b.size && r.impl == b.impl)
             speed = fixed(r.speedup.estimate, 2) + "x [" + fixed(r.speedup.lo, 2) + ", " +
                     fixed(r.speedup.hi, 2) + "]";
-        if (b.status != "ok") {
-          out << "| " << b.kase << " | " << b.size << " | " << b.impl << " | " << b.status
+        if (b.status != BenchStatus::ok) {
+          out << "| " << b.kase << " | " << b.size << " | " << b.impl << " | " << status_name(b.status)
               << " | | | | " << md_cell(b.note.substr(0, 120)) << " |\n";
           continue;
         }
@@ -221,8 +268,8 @@ void write_junit(std::ostream& out, const std::vector<LabResults>& labs) {
       seconds += t.seconds;
     }
     for (const auto& t : lab.targets) {
-      if (t.status == "missed" || t.status == "todo") ++failures;
-      else if (t.status == "unavailable" || t.status == "busy") ++skipped;
+      if (t.status == TargetStatus::missed || t.status == TargetStatus::todo) ++failures;
+      else if (t.status == TargetStatus::unavailable || t.status == TargetStatus::busy) ++skipped;
     }
     out << "  <testsuite name=\"" << xml_escape(lab.lab) << "\" tests=\""
         << lab.tests.size() + lab.targets.size() << "\" failures=\"" << failures
@@ -241,8 +288,8 @@ void write_junit(std::ostream& out, const std::vector<LabResults>& labs) {
       const std::string msg = t.metric + " = " + fixed(t.value, 3) + ", threshold " +
                               fixed(t.threshold, 3) + (t.detail.empty() ? "" : ": " + t.detail);
       // "busy": a threaded target measured while another program held a core is not a verdict.
-      if (t.status == "unavailable" || t.status == "busy") out << "<skipped message=\"" << xml_escape(msg) << "\"/>";
-      else if (t.status != "met") out << "<failure message=\"" << xml_escape(msg) << "\"/>";
+      if (t.status == TargetStatus::unavailable || t.status == TargetStatus::busy) out << "<skipped message=\"" << xml_escape(msg) << "\"/>";
+      else if (t.status != TargetStatus::met) out << "<failure message=\"" << xml_escape(msg) << "\"/>";
       out << "</testcase>\n";
     }
     out << "  </testsuite>\n";

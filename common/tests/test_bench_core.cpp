@@ -28,7 +28,7 @@ std::string parse_error(const std::vector<std::string>& args) {
 }
 
 BenchResult row(const std::string& kase, const std::string& impl, std::int64_t size, std::vector<double> samples,
-                const std::string& status = "ok") {
+                BenchStatus status = BenchStatus::ok) {
   BenchResult r = bench::make_result(kase, size, impl, Role::reference, {});
   r.status = status;
   r.samples_ns = std::move(samples);
@@ -136,7 +136,7 @@ TEST(BenchCoreRatios, PairsEachRowWithItsBaselineAtTheSameSize) {
       row("dot", "avx2", 1024, {10, 10, 10}),
       row("dot", "scalar", 4096, {160, 160, 160}),
       row("dot", "avx2", 4096, {80, 80, 80}),
-      row("dot", "student", 4096, {}, "todo"),     // not ok: no ratio
+      row("dot", "student", 4096, {}, BenchStatus::todo),     // not ok: no ratio
       row("dot", "avx512", 8192, {20, 20, 20}),    // no baseline at this size
       row("saxpy", "avx2", 1024, {5, 5, 5}),       // a case without a baseline
   };
@@ -158,14 +158,14 @@ TEST(BenchCoreRatios, PairsEachRowWithItsBaselineAtTheSameSize) {
 
 TEST(BenchCoreRatios, SummarizeRowsMarksMissingSamples) {
   std::vector<BenchResult> rows{row("dot", "scalar", 1, {3, 1, 2}), row("dot", "avx2", 1, {}),
-                                row("dot", "student", 1, {}, "wrong")};
+                                row("dot", "student", 1, {}, BenchStatus::wrong)};
   bench::summarize_rows(rows, "no samples");
-  EXPECT_EQ(rows[0].status, "ok");
+  EXPECT_EQ(rows[0].status, BenchStatus::ok);
   EXPECT_EQ(rows[0].summary.n, 3u);
   EXPECT_DOUBLE_EQ(rows[0].summary.median, 2.0);
-  EXPECT_EQ(rows[1].status, "error");
+  EXPECT_EQ(rows[1].status, BenchStatus::error);
   EXPECT_EQ(rows[1].note, "no samples");
-  EXPECT_EQ(rows[2].status, "wrong");  // left as it was
+  EXPECT_EQ(rows[2].status, BenchStatus::wrong);  // left as it was
 }
 
 TEST(BenchCoreRatios, UnstableAboveFivePercentExceptInSmoke) {
@@ -185,7 +185,7 @@ TEST(BenchCoreRounds, NoisyRowsPicksWideIntervalsAndTheirBaselines) {
       row("dot", "scalar", 2, kTight100),
       row("dot", "student", 2, kWide10),       // ~10x, interval +-30%: measured again
       row("dot", "avx512", 2, {10, 14}),       // too few samples to judge
-      row("dot", "student", 1, kWide10, "wrong"),
+      row("dot", "student", 1, kWide10, BenchStatus::wrong),
   };
   const auto tight = speedup_interval(rows[0].samples_ns, rows[1].samples_ns);
   EXPECT_LT((tight.hi - tight.lo) / 2, 0.03 * tight.estimate);
@@ -270,14 +270,14 @@ TEST(BenchCoreValidation, StatusesExitCodeAndLostContext) {
   // failure, a reference's error is.
   auto pointers_to = bench::entry_pointers(entries);
   EXPECT_EQ(bench::validate_entries("demo", pointers_to, 0), 1);
-  EXPECT_EQ(entries[0].result.status, "ok");
-  EXPECT_EQ(entries[1].result.status, "wrong");
+  EXPECT_EQ(entries[0].result.status, BenchStatus::ok);
+  EXPECT_EQ(entries[1].result.status, BenchStatus::wrong);
   EXPECT_EQ(entries[1].result.note, "y[3] = 1, expected 2");
-  EXPECT_EQ(entries[2].result.status, "todo");
+  EXPECT_EQ(entries[2].result.status, BenchStatus::todo);
   EXPECT_NE(entries[2].result.note.find("TODO(4): write it"), std::string::npos);
-  EXPECT_EQ(entries[3].result.status, "error");
+  EXPECT_EQ(entries[3].result.status, BenchStatus::error);
   EXPECT_EQ(entries[3].result.note, "illegal address");
-  EXPECT_EQ(entries[4].result.status, "ok");
+  EXPECT_EQ(entries[4].result.status, BenchStatus::ok);
   EXPECT_EQ(after_calls, 1);
 
   // With it: once the context is lost, later entries are not run.
@@ -290,7 +290,7 @@ TEST(BenchCoreValidation, StatusesExitCodeAndLostContext) {
   EXPECT_EQ(bench::validate_entries("demo", pointers_to, 0, style, &lost), 1);
   EXPECT_EQ(lost, "c/ref/8: an illegal memory access (cudaErrorIllegalAddress)");
   EXPECT_EQ(after_calls, 0);
-  EXPECT_EQ(entries[4].result.status, "error");
+  EXPECT_EQ(entries[4].result.status, BenchStatus::error);
   EXPECT_EQ(entries[4].result.note, "not run: the CUDA context was lost earlier (" + lost + ")");
 
   // Only students wrong: passes; an exit code from the counts carries through.
@@ -317,16 +317,16 @@ TEST(BenchCoreValidation, BaselinesWithNothingToCompareAreSkipped) {
   ASSERT_EQ(bench::validate_entries("demo", bench::entry_pointers(entries), 0), 0);
 
   EXPECT_EQ(bench::skip_lone_baselines(bench::entry_pointers(entries)), 1);
-  EXPECT_EQ(entries[0].result.status, "skipped");
+  EXPECT_EQ(entries[0].result.status, BenchStatus::skipped);
   EXPECT_NE(entries[0].result.note.find("not timed"), std::string::npos);
-  EXPECT_EQ(entries[1].result.status, "todo");
-  EXPECT_EQ(entries[2].result.status, "ok");
-  EXPECT_EQ(entries[4].result.status, "ok");
+  EXPECT_EQ(entries[1].result.status, BenchStatus::todo);
+  EXPECT_EQ(entries[2].result.status, BenchStatus::ok);
+  EXPECT_EQ(entries[4].result.status, BenchStatus::ok);
   // Ratios need both sides: none for the skipped baseline's case and size.
   std::vector<BenchResult> rows;
   for (const auto& e : entries) rows.push_back(e.result);
   for (auto& r : rows)
-    if (r.status == "ok") r.samples_ns = kTight100;
+    if (r.status == BenchStatus::ok) r.samples_ns = kTight100;
   EXPECT_EQ(bench::compute_ratios(rows, {{"a", "scalar"}, {"b", "scalar"}}).size(), 2u);
 }
 
@@ -338,11 +338,11 @@ TEST(BenchCoreCounts, ComputedOnceWithStatuses) {
   EXPECT_EQ(bench::compute_counts(counts), 0);  // student problems are not harness failures
   const auto results = bench::count_results(counts);
   ASSERT_EQ(results.size(), 3u);
-  EXPECT_EQ(results[0].status, "ok");
+  EXPECT_EQ(results[0].status, BenchStatus::ok);
   EXPECT_DOUBLE_EQ(results[0].value, 42.0);
   EXPECT_EQ(results[0].role, "reference");
-  EXPECT_EQ(results[1].status, "todo");
-  EXPECT_EQ(results[2].status, "error");
+  EXPECT_EQ(results[1].status, BenchStatus::todo);
+  EXPECT_EQ(results[2].status, BenchStatus::error);
   EXPECT_EQ(results[2].note, "boom");
 
   counts.push_back(bench::make_count("mac", 8, "ref2", Role::reference, "cycles", []() -> double { throw std::runtime_error("bad"); }));

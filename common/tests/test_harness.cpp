@@ -42,15 +42,15 @@ TEST(Harness, ValidatesTimesAndComputesRatios) {
   EXPECT_EQ(h.run(), 0);  // student problems are not harness failures
 
   ASSERT_EQ(h.results().size(), 4u);
-  EXPECT_EQ(h.results()[0].status, "ok");
+  EXPECT_EQ(h.results()[0].status, BenchStatus::ok);
   // 5 per round: a full run measures a ratio whose interval is still wide
   // again (up to 3 more rounds), which a loaded machine makes likely here.
   EXPECT_GE(h.results()[0].samples_ns.size(), 5u);
   EXPECT_LE(h.results()[0].samples_ns.size(), 20u);
   EXPECT_EQ(h.results()[0].samples_ns.size() % 5, 0u);
-  EXPECT_EQ(h.results()[2].status, "wrong");
+  EXPECT_EQ(h.results()[2].status, BenchStatus::wrong);
   EXPECT_EQ(h.results()[2].note, "off by one");
-  EXPECT_EQ(h.results()[3].status, "todo");
+  EXPECT_EQ(h.results()[3].status, BenchStatus::todo);
   EXPECT_TRUE(h.results()[2].samples_ns.empty());
   ASSERT_EQ(h.ratios().size(), 1u);
   EXPECT_EQ(h.ratios()[0].impl, "fast");

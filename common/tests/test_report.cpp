@@ -25,13 +25,13 @@ LabResults sample() {
   b.size = 1024;
   b.flops = 2048;
   b.bytes = 8192;
-  b.status = "ok";
+  b.status = BenchStatus::ok;
   b.samples_ns = {100, 110, 105};
   b.summary = summarize(b.samples_ns);
   r.benchmarks.push_back(b);
   r.ratios.push_back({"dot", 1024, "avx2", "scalar", {4.0, 3.8, 4.2}});
-  r.targets.push_back({"speedup", "reference", "speedup", 4.0, 3.0, {4.0, 3.8, 4.2}, "met", ""});
-  r.targets.push_back({"gflops", "student", "gflops", 0, 10, {}, "todo", "student/dot.cpp TODO(1)"});
+  r.targets.push_back({"speedup", "reference", "speedup", 4.0, 3.0, {4.0, 3.8, 4.2}, TargetStatus::met, ""});
+  r.targets.push_back({"gflops", "student", "gflops", 0, 10, {}, TargetStatus::todo, "student/dot.cpp TODO(1)"});
   return r;
 }
 }  // namespace
@@ -49,7 +49,30 @@ TEST(Report, JsonRoundTripKeepsEverything) {
   ASSERT_EQ(back.benchmarks.size(), 1u);
   EXPECT_EQ(back.benchmarks[0].samples_ns, r.benchmarks[0].samples_ns);
   EXPECT_DOUBLE_EQ(back.ratios[0].speedup.hi, 4.2);
-  EXPECT_EQ(back.targets[1].status, "todo");
+  EXPECT_EQ(back.targets[1].status, TargetStatus::todo);
+  EXPECT_EQ(back.benchmarks[0].status, BenchStatus::ok);
+  EXPECT_EQ(j["targets"][0]["status"], "met");
+}
+
+// Every status survives its JSON name; a name no enumerator has (a newer
+// writer, a hand-edited file) reads back as an error that quotes it.
+TEST(Report, StatusNamesRoundTripAndUnknownNamesAreErrors) {
+  for (auto s : {BenchStatus::ok, BenchStatus::todo, BenchStatus::wrong, BenchStatus::error, BenchStatus::skipped})
+    EXPECT_EQ(bench_status_named(status_name(s)), s) << status_name(s);
+  for (auto s : {TargetStatus::met, TargetStatus::missed, TargetStatus::todo, TargetStatus::unavailable,
+                 TargetStatus::busy})
+    EXPECT_EQ(target_status_named(status_name(s)), s) << status_name(s);
+  EXPECT_EQ(bench_status_named("OK"), std::nullopt);
+
+  auto j = to_json(sample());
+  j["benchmarks"][0]["status"] = "fast";
+  j["benchmarks"][0]["note"] = "";
+  j["targets"][0]["status"] = "great";
+  const auto back = results_from_json(j);
+  EXPECT_EQ(back.benchmarks[0].status, BenchStatus::error);
+  EXPECT_EQ(back.benchmarks[0].note, "unknown status 'fast' in the JSON");
+  EXPECT_EQ(back.targets[0].status, TargetStatus::unavailable);
+  EXPECT_NE(back.targets[0].detail.find("unknown status 'great'"), std::string::npos);
 }
 
 TEST(Report, RejectsAnotherSchema) {

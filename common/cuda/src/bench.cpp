@@ -131,7 +131,7 @@ int Bench::run() {
     std::vector<Entry*> timed;
     EventTimer timer;
     for (auto& e : entries_) {
-      if (e.result.status != "ok" || !broken.empty()) continue;
+      if (e.result.status != BenchStatus::ok || !broken.empty()) continue;
       guarded([&] {
         e.run(stream_);  // warm-up: first-launch costs (module load, cuBLAS heuristics)
         timer.start(stream_);
@@ -140,7 +140,7 @@ int Bench::run() {
         const double ms = std::max(1e-4, static_cast<double>(timer.elapsed_ms()));
         e.iterations = static_cast<int>(std::clamp(std::ceil(target_ms / ms), 1.0, 10000.0));
       }, e.result.status, e.result.note);
-      if (e.result.status == "ok") timed.push_back(&e);
+      if (e.result.status == BenchStatus::ok) timed.push_back(&e);
     }
 
     // 4. Measure: in each round, every repetition visits every entry of the
@@ -155,14 +155,14 @@ int Bench::run() {
       for (int rep = 0; rep < reps && broken.empty(); ++rep) {
         std::shuffle(order.begin(), order.end(), rng);
         for (Entry* e : order) {
-          if (e->result.status != "ok") continue;
+          if (e->result.status != BenchStatus::ok) continue;
           guarded([&] {
             timer.start(stream_);
             for (int i = 0; i < e->iterations; ++i) e->run(stream_);
             timer.stop(stream_);
             e->result.samples_ns.push_back(timer.elapsed_ms() * 1e6 / e->iterations);
           }, e->result.status, e->result.note);
-          if (e->result.status == "error") {
+          if (e->result.status == BenchStatus::error) {
             if (const auto why = context_broken(); !why.empty()) broken = e->result.name + ": " + why;
           }
         }
@@ -186,9 +186,9 @@ int Bench::run() {
                 "%peak", "vs baseline [95% CI]", "noise");
     bool unstable = false;
     for (const auto& r : results) {
-      if (r.status != "ok") {
+      if (r.status != BenchStatus::ok) {
         std::printf("%-10s %10lld %-20s %12s\n", r.kase.c_str(), static_cast<long long>(r.size), r.impl.c_str(),
-                    r.status == "todo" ? "TODO" : r.status.c_str());
+                    r.status == BenchStatus::todo ? "TODO" : status_name(r.status));
         continue;
       }
       char versus[64] = "";

@@ -90,14 +90,14 @@ bool name_selected(const Flags& flags, const std::string& name);
 // Runs student-facing code: a starter's NotImplemented becomes "todo", any
 // other exception "error", each with its message as the note.
 template <class F>
-void guarded(F&& fn, std::string& status, std::string& note) {
+void guarded(F&& fn, BenchStatus& status, std::string& note) {
   try {
     fn();
   } catch (const NotImplemented& todo) {
-    status = "todo";
+    status = BenchStatus::todo;
     note = todo.what();
   } catch (const std::exception& ex) {
-    status = "error";
+    status = BenchStatus::error;
     note = ex.what();
   }
 }

@@ -6,8 +6,10 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "labkit/stats.hpp"
@@ -16,6 +18,31 @@ namespace labkit {
 
 inline constexpr const char* kResultsSchema = "labkit.results/1";
 inline constexpr const char* kBenchSchema = "labkit.bench/1";
+
+// What became of one benchmark entry or count. The JSON carries the name
+// (status_name); a name this build does not know reads back as error.
+enum class BenchStatus {
+  ok,       // checked against the reference and timed (or counted)
+  todo,     // the starter's NotImplemented
+  wrong,    // ran, but its answer disagrees with the reference
+  error,    // threw, crashed or could not run
+  skipped,  // a baseline with nothing of its case and size to compare with
+};
+
+// How a target fared against its threshold.
+enum class TargetStatus {
+  met,
+  missed,
+  todo,         // the implementation is still the starter
+  unavailable,  // nothing to measure (a lab feature off, no such benchmark row)
+  busy,         // threaded, and measured while other work took the cores
+};
+
+const char* status_name(BenchStatus s);
+const char* status_name(TargetStatus s);
+// The enum of a status name; nullopt for a name no enumerator has.
+std::optional<BenchStatus> bench_status_named(std::string_view name);
+std::optional<TargetStatus> target_status_named(std::string_view name);
 
 struct TestResult {
   std::string suite, name;
@@ -32,7 +59,7 @@ struct BenchResult {
   std::string role;      // baseline, reference or student
   std::int64_t size = 0;
   double flops = 0, bytes = 0;        // per call
-  std::string status;    // ok, todo, wrong, error
+  BenchStatus status = BenchStatus::error;  // error until it has run
   std::string note;      // why, when status is not ok
   std::vector<double> samples_ns;     // one per repetition, in run order
   Summary summary;       // of samples_ns
@@ -53,7 +80,7 @@ struct CountResult {
   std::string kase, impl, role, metric;
   std::int64_t size = 0;
   double value = 0;
-  std::string status;  // ok, todo, error
+  BenchStatus status = BenchStatus::error;  // ok, todo or error
   std::string note;
 };
 
@@ -64,7 +91,7 @@ struct TargetResult {
   double value = 0;
   double threshold = 0;
   Interval interval;     // when the metric is a ratio
-  std::string status;    // met, missed, todo, unavailable, busy (threaded, measured while cores were taken)
+  TargetStatus status = TargetStatus::unavailable;
   std::string detail;
 };
 

@@ -104,7 +104,7 @@ void merge_remeasured(labkit::LabResults& r, const labkit::LabResults& again) {
 // measured on the machine it is about: say so instead of calling it a miss.
 void mark_busy_misses(const Lab& lab, labkit::LabResults& r) {
   for (auto& t : r.targets) {
-    if (t.status != "missed") continue;
+    if (t.status != labkit::TargetStatus::missed) continue;
     for (const auto& lt : lab.targets) {
       if (lt.name != t.name || lt.threads < 2) continue;
       const double free = labkit::cores_free(lt.threads);
@@ -116,7 +116,7 @@ void mark_busy_misses(const Lab& lab, labkit::LabResults& r) {
                                lt.threads, free, lt.threads);
         continue;
       }
-      t.status = "busy";
+      t.status = labkit::TargetStatus::busy;
       t.detail = fmt::format("not judged: only {:.2f} of the {} cores it runs on were free (another program was "
                              "running); run it again on an idle machine",
                              free, lt.threads);
@@ -199,8 +199,8 @@ labkit::LabResults run_bench(const Context& c, const Lab& lab, const BenchOption
 }
 
 std::string format_value(const labkit::TargetResult& t) {
-  if (t.status == "todo") return "TODO";
-  if (t.status == "unavailable") return "n/a";
+  if (t.status == labkit::TargetStatus::todo) return "TODO";
+  if (t.status == labkit::TargetStatus::unavailable) return "n/a";
   return format_metric(parse_metric(t.metric).value_or(Metric::gflops), t.value);
 }
 
@@ -214,10 +214,10 @@ std::string format_threshold(const Target& t) {
 std::string status_cell(const Context& c, const labkit::TargetResult* t) {
   if (!t) return "";
   const std::string v = format_value(*t);
-  if (t->status == "met") return styled(c, fmt::format("{:>8} met", v), fmt::color::green);
-  if (t->status == "missed") return styled(c, fmt::format("{:>8} MISSED", v), fmt::color::orange_red);
-  if (t->status == "busy") return styled(c, fmt::format("{:>8} busy", v), fmt::color::gold);
-  if (t->status == "todo") return styled(c, fmt::format("{:>8}", v), fmt::color::gold);
+  if (t->status == labkit::TargetStatus::met) return styled(c, fmt::format("{:>8} met", v), fmt::color::green);
+  if (t->status == labkit::TargetStatus::missed) return styled(c, fmt::format("{:>8} MISSED", v), fmt::color::orange_red);
+  if (t->status == labkit::TargetStatus::busy) return styled(c, fmt::format("{:>8} busy", v), fmt::color::gold);
+  if (t->status == labkit::TargetStatus::todo) return styled(c, fmt::format("{:>8}", v), fmt::color::gold);
   return fmt::format("{:>8}", v);
 }
 
@@ -450,7 +450,7 @@ void remeasure_undecided(const Context& c, const Lab& lab, const labkit::Machine
   for (int attempt = 1; attempt <= 2; ++attempt) {
     std::string rows;  // --benchmark_filter alternatives: case/(impl|baseline)/size
     for (const auto& t : r.targets) {
-      if (t.status != "missed") continue;
+      if (t.status != labkit::TargetStatus::missed) continue;
       for (const auto& lt : lab.targets)
         if (lt.name == t.name && (t.interval.straddles(t.threshold) || lt.threads > 1))
           rows += fmt::format("{}{}/({}{})/{}", rows.empty() ? "" : "|", lt.kase, t.impl,
@@ -529,7 +529,7 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
     // Notes name files by absolute path: from phases/ on is enough here.
     const std::string note = std::regex_replace(k.note, std::regex(R"(\S*/(phases/\S+))"), "$1").substr(0, 160);
     fmt::print("  count     {}/{} {} {}: {}\n", k.kase, k.size, k.metric, k.impl,
-               k.status == "ok" ? fmt::format("{:g}", k.value) : k.status + (note.empty() ? "" : " (" + note + ")"));
+               k.status == labkit::BenchStatus::ok ? fmt::format("{:g}", k.value) : labkit::status_name(k.status) + (note.empty() ? "" : " (" + note + ")"));
   }
   if (!run.bench_error.empty()) {
     fmt::print("  benchmark failed: {}\n", run.bench_error);
@@ -542,10 +542,10 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
       for (const auto& x : r.targets)
         if (x.name == t.name) (x.impl == "reference" ? ref : stu) = &x;
       fmt::print("  {:<48} {:<22} {:<16} {}\n", t.name, format_threshold(t), status_cell(c, ref), status_cell(c, stu));
-      if (ref && ref->status == "missed") ++problems;
+      if (ref && ref->status == labkit::TargetStatus::missed) ++problems;
     }
     for (const auto& x : r.targets)
-      if (x.status == "busy" || (x.status == "missed" && !x.detail.empty()))
+      if (x.status == labkit::TargetStatus::busy || (x.status == labkit::TargetStatus::missed && !x.detail.empty()))
         fmt::print("  {} ({}): {}\n", x.name, x.impl, x.detail);
   }
   fmt::print("  results   {}\n\n", fs::relative(c.lab_out(lab) / "results.json", fs::current_path()).string());

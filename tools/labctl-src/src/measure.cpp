@@ -51,15 +51,15 @@ Measured not_ok(Measured::Status status, std::string note) {
 Measured measure(const MetricQuery& q, const labkit::LabResults& results, const labkit::MachineLimits* limits) {
   const auto* row = find_row(results, q.kase, q.impl, q.size);
   if (!row) return not_ok(Measured::Status::missing, fmt::format("no benchmark {}/{}/{} in this run", q.kase, q.impl, q.size));
-  if (row->status != "ok")
-    return not_ok(row->status == "todo" ? Measured::Status::todo : Measured::Status::failed, row->status + ": " + row->note);
+  if (row->status != labkit::BenchStatus::ok)
+    return not_ok(row->status == labkit::BenchStatus::todo ? Measured::Status::todo : Measured::Status::failed, std::string(labkit::status_name(row->status)) + ": " + row->note);
   if (row->samples_ns.empty()) return not_ok(Measured::Status::missing, "benchmark " + row->name + " has no samples");
   Measured m;
   m.status = Measured::Status::ok;
   m.row = row;
   if (q.metric == Metric::speedup) {
     const auto* base = find_row(results, q.kase, q.baseline, q.size);
-    if (!base || base->status != "ok" || base->samples_ns.empty())
+    if (!base || base->status != labkit::BenchStatus::ok || base->samples_ns.empty())
       return not_ok(Measured::Status::missing, "the baseline '" + q.baseline + "' was not measured");
     m.baseline = base;
     m.interval = labkit::speedup_interval(base->samples_ns, row->samples_ns);

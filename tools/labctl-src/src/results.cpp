@@ -87,13 +87,13 @@ std::vector<labkit::TargetResult> evaluate_targets(const Lab& lab, const labkit:
     tr.threshold = t.at_least;
     const Measured v = measure({parse_metric(t.metric).value_or(Metric::speedup), t.kase, impl, t.baseline, t.size}, r, &m);
     switch (v.status) {
-      case Measured::Status::missing: tr.status = "unavailable"; break;
-      case Measured::Status::todo: tr.status = "todo"; break;
-      case Measured::Status::failed: tr.status = "missed"; break;
+      case Measured::Status::missing: tr.status = labkit::TargetStatus::unavailable; break;
+      case Measured::Status::todo: tr.status = labkit::TargetStatus::todo; break;
+      case Measured::Status::failed: tr.status = labkit::TargetStatus::missed; break;
       case Measured::Status::ok:
         tr.value = v.value;
         tr.interval = v.interval;
-        tr.status = tr.value >= t.at_least ? "met" : "missed";
+        tr.status = tr.value >= t.at_least ? labkit::TargetStatus::met : labkit::TargetStatus::missed;
         break;
     }
     tr.detail = v.status == Measured::Status::ok ? v.detail : v.note;
@@ -127,7 +127,7 @@ labkit::Roofline machine_roofline(const labkit::MachineLimits& m, const std::str
 
 void add_points(labkit::Roofline& roof, const labkit::LabResults& r, bool prefix_lab) {
   for (const auto& b : r.benchmarks) {
-    if (b.status != "ok" || b.intensity() <= 0) continue;
+    if (b.status != labkit::BenchStatus::ok || b.intensity() <= 0) continue;
     roof.points.push_back({(prefix_lab ? r.lab + " " : "") + b.name,
                            (prefix_lab ? r.lab + " " : "") + b.impl, b.intensity(),
                            b.gflops()});

@@ -74,9 +74,9 @@ TaskGrade score_count_task(const Task& t, double max_score, const LabEvidence& e
   for (const auto& c : e.bench.counts) {
     if (c.kase != t.kase || c.impl != impl || c.metric != t.metric || c.size != t.size) continue;
     TaskGrade g;
-    if (c.status != "ok") {
+    if (c.status != labkit::BenchStatus::ok) {
       g.status = TaskStatus::failed;
-      g.output = c.status + ": " + c.note;
+      g.output = std::string(labkit::status_name(c.status)) + ": " + c.note;
     } else {
       g.score = curve_score(t, c.value, max_score);
       g.status = status_of(g.score, max_score);

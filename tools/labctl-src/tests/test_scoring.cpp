@@ -24,7 +24,7 @@ Task perf_task(double full, double zero, std::string curve = "linear") {
   return t;
 }
 
-labkit::BenchResult row(const std::string& impl, std::vector<double> samples, std::string status = "ok") {
+labkit::BenchResult row(const std::string& impl, std::vector<double> samples, labkit::BenchStatus status = labkit::BenchStatus::ok) {
   labkit::BenchResult b;
   b.kase = "dot";
   b.impl = impl;
@@ -170,11 +170,11 @@ TEST(Scoring, CountTaskIsDeterministicAndATodoCountFails) {
   t.full = 100;
   t.zero = 300;
   LabEvidence e;
-  e.bench.counts.push_back({"gemm", "student", "student", "cycles", 8, 200, "ok", ""});
+  e.bench.counts.push_back({"gemm", "student", "student", "cycles", 8, 200, labkit::BenchStatus::ok, ""});
   const TaskGrade g = score_count_task(t, 10, e, "student");
   EXPECT_DOUBLE_EQ(g.score, 5);
   EXPECT_EQ(g.measurement["deterministic"], true);
-  e.bench.counts[0].status = "todo";
+  e.bench.counts[0].status = labkit::BenchStatus::todo;
   e.bench.counts[0].note = "TODO(4)";
   EXPECT_EQ(score_count_task(t, 10, e, "student").status, TaskStatus::failed);
   EXPECT_EQ(score_count_task(t, 10, e, "reference").status, TaskStatus::error);  // never reported
@@ -205,7 +205,7 @@ TEST(Scoring, HiddenTasksCountOnlyAfterTheDueDate) {
 TEST(Measure, SpeedupRatesAndRooflineFromOneBenchRun) {
   labkit::LabResults r;
   r.benchmarks = {row("scalar", {4000, 4100, 4200, 4000, 4050}), row("student", {1000, 1010, 1020, 1000, 990}),
-                  row("broken", {}, "wrong")};
+                  row("broken", {}, labkit::BenchStatus::wrong)};
   r.benchmarks.back().note = "index 3: 1 != 2";
   const Measured s = measure({Metric::speedup, "dot", "student", "scalar", 4096}, r, nullptr);
   ASSERT_EQ(s.status, Measured::Status::ok);
