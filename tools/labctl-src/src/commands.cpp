@@ -205,9 +205,12 @@ std::string format_value(const labkit::TargetResult& t) {
 }
 
 std::string format_threshold(const Target& t) {
-  if (t.metric == "speedup") return fmt::format(">= {:.2f}x", t.at_least);
-  if (t.metric == "roofline_fraction") return fmt::format(">= {:.0f}% of roofline", 100 * t.at_least);
-  if (t.metric == "gflops") return fmt::format(">= {:.1f} GFLOP/s", t.at_least);
+  switch (t.metric) {
+    case Metric::speedup: return fmt::format(">= {:.2f}x", t.at_least);
+    case Metric::roofline_fraction: return fmt::format(">= {:.0f}% of roofline", 100 * t.at_least);
+    case Metric::gflops: return fmt::format(">= {:.1f} GFLOP/s", t.at_least);
+    case Metric::gbs: break;
+  }
   return fmt::format(">= {:.1f} GB/s", t.at_least);
 }
 
@@ -303,7 +306,7 @@ int cmd_info(const Context& c, const std::string& id) {
   if (!lab.targets.empty()) {
     fmt::print("  targets\n");
     for (const auto& t : lab.targets)
-      fmt::print("    - {} ({} {}/{}, {})\n", t.name, t.metric, t.kase, t.size, format_threshold(t));
+      fmt::print("    - {} ({} {}/{}, {})\n", t.name, metric_name(t.metric), t.kase, t.size, format_threshold(t));
   }
   // CUDA labs: the per-kernel resource report (registers, spills, shared
   // memory, occupancy), read from the compiler's output, so no GPU is needed.

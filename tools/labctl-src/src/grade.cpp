@@ -539,7 +539,7 @@ class LabGrader {
   // Roofline tasks: the machine limits labctl run cached for this machine
   // and build, else a quick probe now (announced, and cached like run's).
   const labkit::MachineLimits* limits_for(const Task& t) {
-    if (t.metric != "roofline_fraction") return nullptr;
+    if (parse_metric(t.metric) != Metric::roofline_fraction) return nullptr;
     if (!s_.limits) s_.limits = machine_limits(s_.c, /*quick=*/true, /*force=*/false);
     return &*s_.limits;
   }

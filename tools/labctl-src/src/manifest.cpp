@@ -33,6 +33,27 @@ const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "lay
 const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
                                          "baseline", "full", "zero", "curve", "points", "visibility", "threads"};
 const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
+}  // namespace
+
+std::optional<Metric> parse_metric(std::string_view name) {
+  if (name == "speedup") return Metric::speedup;
+  if (name == "gflops") return Metric::gflops;
+  if (name == "gbs") return Metric::gbs;
+  if (name == "roofline_fraction") return Metric::roofline_fraction;
+  return std::nullopt;
+}
+
+std::string_view metric_name(Metric m) {
+  switch (m) {
+    case Metric::speedup: return "speedup";
+    case Metric::gflops: return "gflops";
+    case Metric::gbs: return "gbs";
+    case Metric::roofline_fraction: return "roofline_fraction";
+  }
+  return "?";
+}
+
+namespace {
 const std::set<std::string> kFeatures = {"Verilator", "CUDA", "Eigen3", "TBB", "OpenMP"};
 
 int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
@@ -147,12 +168,12 @@ Target read_target(const fs::path& path, const toml::node& node) {
     return n->as_string()->get();
   };
   tg.name = str("name", true);
-  tg.metric = str("metric", true);
+  const std::string metric = str("metric", true);
   tg.kase = str("case", true);
   tg.baseline = str("baseline", false);
-  if (!kMetrics.count(tg.metric))
-    throw FileError(path, line_of(tt.get("metric")), "unknown metric '" + tg.metric + "'", "use one of: " + join(kMetrics));
-  if (tg.metric == "speedup" && tg.baseline.empty())
+  if (const auto m = parse_metric(metric)) tg.metric = *m;
+  else throw FileError(path, line_of(tt.get("metric")), "unknown metric '" + metric + "'", "use one of: " + join(kMetrics));
+  if (tg.metric == Metric::speedup && tg.baseline.empty())
     throw FileError(path, line, "a speedup target needs 'baseline'", "add baseline = \"scalar\" (an implementation in the bench)");
   const auto* size = tt.get("size");
   if (!size || !size->is_integer() || size->as_integer()->get() < 0)
@@ -323,7 +344,7 @@ void validate_task(const fs::path& path, const Task& t) {
     throw FileError(path, line, "task '" + t.id + "' needs 'metric' and 'case'", "see docs/instructors.md, section Tasks");
   if (t.kind == TaskKind::perf && !kMetrics.count(t.metric))
     throw FileError(path, line, "task '" + t.id + "': unknown metric '" + t.metric + "'", "use one of: " + join(kMetrics));
-  if (t.kind == TaskKind::perf && t.metric == "speedup" && t.baseline.empty())
+  if (t.kind == TaskKind::perf && parse_metric(t.metric) == Metric::speedup && t.baseline.empty())
     throw FileError(path, line, "task '" + t.id + "': a speedup needs 'baseline'", "add baseline = \"scalar\"");
   if (t.curve != "linear" && t.curve != "proportional")
     throw FileError(path, line, "task '" + t.id + "': curve must be linear or proportional", "write curve = \"linear\"");

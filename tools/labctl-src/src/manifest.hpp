@@ -22,9 +22,14 @@ struct FileError : std::runtime_error {
   int line;
 };
 
+// What a target or a perf task measures (lab.toml `metric`).
+enum class Metric { speedup, gflops, gbs, roofline_fraction };
+std::optional<Metric> parse_metric(std::string_view name);
+std::string_view metric_name(Metric m);
+
 struct Target {
   std::string name;
-  std::string metric;     // speedup | gflops | gbs | roofline_fraction
+  Metric metric = Metric::speedup;
   std::string kase;       // bench case
   long long size = 0;
   std::string baseline;   // for speedup

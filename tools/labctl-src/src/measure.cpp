@@ -6,24 +6,6 @@
 
 namespace labctl {
 
-std::optional<Metric> parse_metric(std::string_view name) {
-  if (name == "speedup") return Metric::speedup;
-  if (name == "gflops") return Metric::gflops;
-  if (name == "gbs") return Metric::gbs;
-  if (name == "roofline_fraction") return Metric::roofline_fraction;
-  return std::nullopt;
-}
-
-std::string_view metric_name(Metric m) {
-  switch (m) {
-    case Metric::speedup: return "speedup";
-    case Metric::gflops: return "gflops";
-    case Metric::gbs: return "gbs";
-    case Metric::roofline_fraction: return "roofline_fraction";
-  }
-  return "?";
-}
-
 std::string format_metric(Metric m, double value) {
   if (m == Metric::speedup) return fmt::format("{:.2f}x", value);
   if (m == Metric::roofline_fraction) return fmt::format("{:.0f}%", 100 * value);

@@ -7,16 +7,13 @@
 #include <labkit/report.hpp>
 #include <labkit/stats.hpp>
 
+#include "manifest.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace labctl {
-
-// What a target or a perf task measures (lab.toml `metric`).
-enum class Metric { speedup, gflops, gbs, roofline_fraction };
-std::optional<Metric> parse_metric(std::string_view name);
-std::string_view metric_name(Metric m);
 
 // "2.10x" (speedup), "85%" (roofline fraction) or "84.44" (GFLOP/s, GB/s).
 std::string format_metric(Metric m, double value);

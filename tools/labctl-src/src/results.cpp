@@ -83,9 +83,9 @@ std::vector<labkit::TargetResult> evaluate_targets(const Lab& lab, const labkit:
     labkit::TargetResult tr;
     tr.name = t.name;
     tr.impl = impl;
-    tr.metric = t.metric;
+    tr.metric = metric_name(t.metric);
     tr.threshold = t.at_least;
-    const Measured v = measure({parse_metric(t.metric).value_or(Metric::speedup), t.kase, impl, t.baseline, t.size}, r, &m);
+    const Measured v = measure({t.metric, t.kase, impl, t.baseline, t.size}, r, &m);
     switch (v.status) {
       case Measured::Status::missing: tr.status = labkit::TargetStatus::unavailable; break;
       case Measured::Status::todo: tr.status = labkit::TargetStatus::todo; break;
@@ -97,7 +97,7 @@ std::vector<labkit::TargetResult> evaluate_targets(const Lab& lab, const labkit:
         break;
     }
     tr.detail = v.status == Measured::Status::ok ? v.detail : v.note;
-    if (v.status == Measured::Status::ok && t.metric == "speedup" && tr.interval.straddles(t.at_least))
+    if (v.status == Measured::Status::ok && t.metric == Metric::speedup && tr.interval.straddles(t.at_least))
       tr.detail = "the interval straddles the threshold: re-measure";
     out.push_back(tr);
   }
