@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -127,8 +128,11 @@ class Grading : public ::testing::Test {
     g_course = g_base / "course";
     // The grader's work folder lives in the build tree and is shared with
     // ci.scripts' real grade (same RESOURCE_LOCK in CMake): whichever runs
-    // second, and every later selftest, rebuilds it incrementally.
-    g_work = LABS_GRADE_WORK;
+    // second, and every later selftest, rebuilds it incrementally. CTest runs
+    // this suite as two shards side by side (tools/labctl-src/CMakeLists.txt);
+    // the second names its own folder in LABS_GRADE_WORK.
+    const char* work = std::getenv("LABS_GRADE_WORK");
+    g_work = work && *work ? work : LABS_GRADE_WORK;
     copy_tree(LABS_SOURCE_DIR, g_course);
     // A second lab, from the template, so one lab can fail while another is graded.
     auto r = run_process({LABCTL_EXE, "--root", g_course.string(), "new", "second-lab", "--phase", "2"});
