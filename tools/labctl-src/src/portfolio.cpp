@@ -12,6 +12,7 @@
 
 #include "measure.hpp"
 #include "results.hpp"
+#include "waveform.hpp"
 
 namespace labctl {
 
@@ -305,7 +306,9 @@ PortfolioPage build_portfolio(const PortfolioInput& in) {
   if (!in.waveforms.empty()) {
     PortfolioSection waves{"Waveforms", {}};
     waves.blocks.push_back(paragraph("Value-change dumps of the testbenches (`labctl test " + r.lab +
-                                     " --trace` writes them), next to this page; open one with `gtkwave FILE`."));
+                                     " --trace` writes them), next to this page; open one with `gtkwave FILE` to see "
+                                     "every signal and time step."));
+    for (const auto& w : in.waveform_svgs) waves.blocks.push_back(figure(w.file, w.file, w.svg));
     waves.blocks.push_back(list(in.waveforms));
     page.sections.push_back(std::move(waves));
   }
@@ -390,6 +393,8 @@ void write_portfolio_html(std::ostream& out, const PortfolioPage& page) {
          "</body>\n</html>\n";
 }
 
+constexpr std::size_t kWaveformsDrawn = 4;
+
 PortfolioInput load_portfolio_input(const Context& c, const Lab& lab) {
   PortfolioInput in;
   const fs::path dir = c.lab_out(lab);
@@ -438,9 +443,28 @@ PortfolioInput load_portfolio_input(const Context& c, const Lab& lab) {
   for (const auto& e : fs::directory_iterator(dir))
     if (e.is_regular_file()) files.push_back(e.path());
   std::sort(files.begin(), files.end());
+  auto ends_with = [](const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
   for (const auto& f : files) {
-    if (f.extension() == ".svg" && f.filename() != "roofline.svg") in.plots.push_back({f.filename().string(), read_text(f)});
-    if (f.extension() == ".vcd") in.waveforms.push_back(f.filename().string());
+    const std::string name = f.filename().string();
+    if (ends_with(name, ".svg") && name != "roofline.svg" && !ends_with(name, ".wave.svg"))
+      in.plots.push_back({name, read_text(f)});
+    if (f.extension() != ".vcd") continue;
+    in.waveforms.push_back(name);
+    // The first few testbenches drawn (a page of dozens would bury the rest).
+    if (in.waveform_svgs.size() >= kWaveformsDrawn) continue;
+    try {
+      std::ifstream vcd(f);
+      const Waveform w = parse_vcd(vcd, f.string());
+      std::ostringstream svg;
+      write_waveform_svg(svg, w, f.stem().string());
+      const std::string file = f.stem().string() + ".wave.svg";
+      std::ofstream(dir / file) << svg.str();  // the Markdown page links to it
+      in.waveform_svgs.push_back({file, svg.str()});
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "labctl: warning: {} is not drawn: {}\n", name, e.what());
+    }
   }
 
   const auto records = read_progress_log(progress_log_path(c));

@@ -28,6 +28,7 @@ struct PortfolioInput {
   };
   std::vector<Svg> plots;                  // the lab's other SVGs (loss curves, sweeps)
   std::vector<std::string> waveforms;      // VCD file names next to the page
+  std::vector<Svg> waveform_svgs;          // the first few drawn: <name>.wave.svg beside the page
   std::optional<LabProgress> progress;     // from the log, when it has records of the lab
 };
 

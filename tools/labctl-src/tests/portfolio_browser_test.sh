@@ -36,6 +36,7 @@ rm -rf "$work"
 mkdir -p "$work/out/simd-dot"
 cp "$fixture/results.json" "$work/out/simd-dot/"
 cp "$fixture/machine.json" "$work/out/"
+cp "$fixture/Counter.CountsUp.vcd" "$work/out/simd-dot/"
 LABS_OUT=$work/out NO_COLOR=1 "$labctl" --root "$src" portfolio simd-dot
 page=$work/out/simd-dot/portfolio.html
 test -s "$page"
@@ -66,6 +67,8 @@ tables=$(grep -o '<table>' "$dom" | wc -l)
 grep -q '<td>dot</td><td>2048</td><td>student</td><td>student</td><td>500 ns</td><td>8.19</td>' "$dom" ||
   fail "the student's measurement row is missing from the rendered page"
 grep -q 'AMD EPYC (AuthenticAMD, CPU family 26, 2 logical CPUs)' "$dom" || fail "the machine is not named"
+# The testbench's waveform: the bus q's segments, each with its hover label.
+grep -q '<title>q = 0xa at 5</title></polygon>' "$dom" || fail "the waveform of Counter.CountsUp.vcd is not drawn"
 
 # The screenshot: the dots are the page's only saturated colours (text is
 # black, tables grey), so coloured pixels mean the SVG was drawn.

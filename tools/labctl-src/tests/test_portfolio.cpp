@@ -13,6 +13,7 @@
 #include "portfolio.hpp"
 #include "progress_log.hpp"
 #include "results.hpp"
+#include "waveform.hpp"
 
 using namespace labctl;
 using nlohmann::json;
@@ -169,19 +170,25 @@ TEST_F(ProgressScratch, LoadReadsResultsAndDrawsAMissingRoofline) {
   fs::copy_file(kFixture / "results.json", out / "simd-dot/results.json");
   fs::copy_file(kFixture / "machine.json", out / "machine.json");
   std::ofstream(out / "simd-dot/loss.svg") << "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n";
-  std::ofstream(out / "simd-dot/Dot.Trace.vcd") << "$timescale 1ns $end\n";
+  fs::copy_file(kFixture / "Counter.CountsUp.vcd", out / "simd-dot/Counter.CountsUp.vcd");
+  std::ofstream(out / "simd-dot/Broken.vcd") << "$timescale 1ns $end\n";  // listed, not drawn
   const PortfolioInput in = load_portfolio_input(c, lab);
   ASSERT_TRUE(in.limits.has_value());  // same fingerprint as the results
   EXPECT_EQ(count(in.roofline_svg, "</title></circle>"), 3u);
   EXPECT_TRUE(fs::exists(out / "simd-dot/roofline.svg"));  // the Markdown page links to it
   ASSERT_EQ(in.plots.size(), 1u);
   EXPECT_EQ(in.plots[0].file, "loss.svg");
-  EXPECT_EQ(in.waveforms, std::vector<std::string>{"Dot.Trace.vcd"});
+  EXPECT_EQ(in.waveforms, (std::vector<std::string>{"Broken.vcd", "Counter.CountsUp.vcd"}));
+  ASSERT_EQ(in.waveform_svgs.size(), 1u);
+  EXPECT_EQ(in.waveform_svgs[0].file, "Counter.CountsUp.wave.svg");
+  EXPECT_TRUE(fs::exists(out / "simd-dot/Counter.CountsUp.wave.svg"));
 
   std::ostringstream html;
   write_portfolio_html(html, build_portfolio(in));
   EXPECT_EQ(html.str().find("<?xml"), std::string::npos);  // the plot's XML declaration is cut
-  EXPECT_EQ(count(html.str(), "<svg"), 2u);
+  EXPECT_EQ(count(html.str(), "<svg"), 3u);  // roofline, loss.svg, the counter's waveform
+  // Drawn again, the waveform's own SVG is not taken for one of the lab's plots.
+  EXPECT_EQ(load_portfolio_input(c, lab).plots.size(), 1u);
 
   std::ofstream(out / "simd-dot/results.json") << "{\"schema\": \"something/else\"}";
   EXPECT_THROW(load_portfolio_input(c, lab), UsageError);
@@ -276,4 +283,40 @@ TEST_F(ProgressScratch, ABrokenLineIsSkippedWithItsLineNumber) {
   const auto p = summarize_progress("hdl-alu", records);
   EXPECT_EQ(p.state, "tests pass");  // only the student's tests count
   EXPECT_EQ(p.records, 2);
+}
+
+TEST(Waveform, ReadsTheTopScopesSignalsAndTheirChanges) {
+  std::ifstream vcd(kFixture / "Counter.CountsUp.vcd");
+  const Waveform w = parse_vcd(vcd, "Counter.CountsUp.vcd");
+  EXPECT_EQ(w.timescale, "1ns");
+  EXPECT_EQ(w.end_time, 10u);
+  ASSERT_EQ(w.signals.size(), 2u);  // counter.carry is an inner scope's
+  EXPECT_EQ(w.signals[0].name, "clk");
+  EXPECT_EQ(w.signals[1].width, 4);
+  using Changes = std::vector<std::pair<std::uint64_t, std::string>>;
+  EXPECT_EQ(w.signals[0].changes, (Changes{{0, "0"}, {5, "1"}, {10, "0"}}));
+  EXPECT_EQ(w.signals[1].changes, (Changes{{0, "0000"}, {5, "1010"}, {10, "x010"}}));
+
+  std::ostringstream svg;
+  write_waveform_svg(svg, w, "Counter.CountsUp");
+  const std::string s = svg.str();
+  EXPECT_NE(s.find(">q[3:0]</text>"), std::string::npos) << s;
+  EXPECT_NE(s.find(">time 0 to 10 ns</text>"), std::string::npos) << s;
+  EXPECT_NE(s.find("<title>q = 0xa at 5</title>"), std::string::npos) << s;
+  EXPECT_NE(s.find(">a</text>"), std::string::npos) << s;           // wide enough to be labelled
+  EXPECT_NE(s.find("<title>clk = 1 at 5</title>"), std::string::npos) << s;
+  EXPECT_EQ(count(s, "<polygon"), 2u);   // q from 0 and from 5; the change at the window's end is not drawn
+  EXPECT_EQ(count(s, "<polyline"), 2u);  // clk likewise
+}
+
+TEST(Waveform, AMalformedDumpNamesTheFileAndLine) {
+  std::istringstream vcd("$scope module TOP $end\n$var wire 1 ! a $end\n$enddefinitions $end\n#0\n0!\n#soon\n");
+  try {
+    parse_vcd(vcd, "bad.vcd");
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.vcd:6: a timestamp '#soon'"), std::string::npos) << e.what();
+  }
+  std::istringstream header_only("$timescale 1ns $end\n");
+  EXPECT_THROW(parse_vcd(header_only, "short.vcd"), std::runtime_error);
 }
