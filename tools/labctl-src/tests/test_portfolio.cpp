@@ -7,10 +7,12 @@
 #include <fstream>
 #include <labkit/report.hpp>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <regex>
 #include <sstream>
 
 #include "portfolio.hpp"
+#include "process.hpp"
 #include "progress_log.hpp"
 #include "results.hpp"
 #include "waveform.hpp"
@@ -319,4 +321,31 @@ TEST(Waveform, AMalformedDumpNamesTheFileAndLine) {
   }
   std::istringstream header_only("$timescale 1ns $end\n");
   EXPECT_THROW(parse_vcd(header_only, "short.vcd"), std::runtime_error);
+}
+
+// The two commands as a learner runs them: the built labctl, a scratch out/.
+TEST_F(ProgressScratch, TheCommandsReadTheLogAndWriteThePages) {
+  record_test(c, scratch_lab("hdl-alu"), "student", true);
+  fs::create_directories(out / "simd-dot");
+  fs::copy_file(kFixture / "results.json", out / "simd-dot/results.json");
+  fs::copy_file(kFixture / "machine.json", out / "machine.json");
+  RunOptions o;
+  o.timeout_s = 120;
+  o.env = {{"NO_COLOR", "1"}, {"LABS_OUT", out.string()}};
+  const auto progress = run_process({LABCTL_EXE, "--root", LABS_SOURCE_DIR, "progress", "--json"}, o);
+  ASSERT_TRUE(progress.ok()) << progress.output;
+  const json j = json::parse(progress.output.substr(progress.output.find('{')));
+  std::map<std::string, std::string> state;
+  for (const auto& lab : j["labs"]) state[lab["lab"]] = lab["state"];
+  EXPECT_EQ(state["hdl-alu"], "tests pass");
+  EXPECT_EQ(state["simd-dot"], "not started");
+  EXPECT_EQ(state.size(), c.labs().size());
+
+  const auto portfolio = run_process({LABCTL_EXE, "--root", LABS_SOURCE_DIR, "portfolio", "simd-dot"}, o);
+  ASSERT_TRUE(portfolio.ok()) << portfolio.output;
+  EXPECT_TRUE(fs::exists(out / "simd-dot/portfolio.md"));
+  EXPECT_TRUE(fs::exists(out / "simd-dot/portfolio.html"));
+  const auto missing = run_process({LABCTL_EXE, "--root", LABS_SOURCE_DIR, "portfolio", "sgemm"}, o);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("run `labctl run sgemm` first"), std::string::npos) << missing.output;
 }
