@@ -21,6 +21,7 @@
 
 #include "measure.hpp"
 #include "progress.hpp"
+#include "progress_log.hpp"
 #include "results.hpp"
 #include "runner.hpp"
 
@@ -339,6 +340,7 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl, b
   if (trace)
     fmt::print("labctl: waveforms (VCD, open with gtkwave) are in {}\n",
                fs::relative(c.lab_out(lab), fs::current_path()).string());
+  record_test(c, lab, impl, run.ok());
   if (run.ok()) {
     fmt::print("labctl: {} ({}) passed\n", lab.id, impl);
     return 0;
@@ -355,6 +357,7 @@ int cmd_bench(const Context& c, const std::string& id, const BenchOptions& o) {
   require_available(c, lab);
   // With --json the table goes to stderr-like progress and stdout carries only JSON.
   run_bench(c, lab, o, !o.json);
+  record_bench(c, lab, o.impl);
   const fs::path out = c.lab_out(lab) / "bench.json";
   if (o.json) {
     std::ifstream in(out);
@@ -605,6 +608,7 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
     }
     LabRun run = run_lab(c, lab, machine, quick, bench_args, step);
     problems += print_lab_run(c, lab, run);
+    record_run(c, lab, run.results);
     if (!run.hdl_reference.is_null()) hdl_rows.emplace_back(lab.id, run.hdl_reference);
     all.push_back(std::move(run.results));
   }

@@ -19,6 +19,7 @@
 // and summary.md. A compile error, crash, hang or OOM costs only the affected
 // lab's tasks; grading always finishes.
 #include "grade.hpp"
+#include "progress_log.hpp"
 
 #include <fmt/format.h>
 #include <labkit/bench_core.hpp>
@@ -819,6 +820,7 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   g.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const json tests = task_entries(g);
   write_grade_json(g, tests);
+  if (submission == c.root) record_grade(c, o.out / "grade.json");  // the learner's own tree: into their progress log
   write_gradescope_results(g, tests);
   write_grade_junit(g);
   write_grade_summary(g);

@@ -6,6 +6,8 @@
 
 #include "commands.hpp"
 #include "grade.hpp"
+#include "portfolio.hpp"
+#include "progress_log.hpp"
 #include "track.hpp"
 
 int main(int argc, char** argv) {
@@ -51,6 +53,11 @@ int main(int argc, char** argv) {
   auto* machine = app.add_subcommand("machine", "measure this machine's peak FLOP/s and bandwidth");
   machine->add_flag("--json", json, "machine-readable output");
   machine->add_flag("--quick", quick, "faster, noisier");
+  auto* progress = app.add_subcommand("progress", "each lab's state, best results and grade, from out/progress.jsonl");
+  progress->add_option("LAB", labs, "lab ids (default: every lab)");
+  progress->add_flag("--json", json, "machine-readable output");
+  auto* portfolio = app.add_subcommand("portfolio", "write out/LAB/portfolio.md and .html: your measurements, ready to publish");
+  portfolio->add_option("LAB", lab, "lab id")->required();
   auto* reset = app.add_subcommand("reset", "restore a lab's student/ starter (your files are backed up in out/)");
   reset->add_option("LAB", lab, "lab id")->required();
   auto* create = app.add_subcommand("new", "scaffold a new lab that builds and passes its tests");
@@ -100,6 +107,8 @@ int main(int argc, char** argv) {
     if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json, repetitions, bench_args});
     if (*run) return labctl::cmd_run(ctx, labs, quick, bench_args);
     if (*machine) return labctl::cmd_machine(ctx, json, quick);
+    if (*progress) return labctl::cmd_progress(ctx, labs, json);
+    if (*portfolio) return labctl::cmd_portfolio(ctx, lab);
     if (*reset) return labctl::cmd_reset(ctx, lab);
     if (*create) return labctl::cmd_new(ctx, lab, phase, title);
     if (*track_check) return labctl::cmd_track_check(ctx, track_file);
