@@ -364,6 +364,7 @@ void announce_busy(const MachineLoad& load, int threads, bool to_stderr, const s
   const std::string line = "labctl: " + busy.insert(busy.find(':'), when) + "\n";
   if (to_stderr) fmt::print(stderr, "{}", line);
   else fmt::print("{}", line);
+  std::fflush(stdout);  // before the bench's own output
 }
 
 }  // namespace
@@ -507,7 +508,10 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
   MachineLoad load_before;  // unknown: nothing measured, nothing to excuse
   if (fs::exists(c.executable(lab.id + "_bench"))) {
     load_before = observe_load();
-    if (auto busy = describe_busy(load_before, most_target_threads(lab)); !busy.empty()) fmt::print("{}: {}\n", step, busy);
+    if (auto busy = describe_busy(load_before, most_target_threads(lab), /*judging=*/true); !busy.empty()) {
+      fmt::print("{}: {}\n", step, busy);
+      std::fflush(stdout);  // before the progress lines on stderr
+    }
     Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
     try {
       labkit::LabResults bench = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, &p);

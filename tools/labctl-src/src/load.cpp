@@ -112,11 +112,13 @@ std::string load_facts(const MachineLoad& load) {
 
 }  // namespace
 
-std::string describe_busy(const MachineLoad& load, int threads) {
+std::string describe_busy(const MachineLoad& load, int threads, bool judging) {
   if (!is_busy(load, threads)) return "";
-  return fmt::format("machine busy: {} ({:.1f} of {} CPUs free); speedups on {} thread{} will read low and a target "
-                     "missed now is not judged: close other programs or run again later",
-                     load_facts(load), load.free_cores(), load.cpus, threads, threads == 1 ? "" : "s");
+  const std::string effect = threads > 1 ? fmt::format("speedups on {} threads will read low", threads)
+                                         : std::string("times will read long and intervals wide");
+  return fmt::format("machine busy: {} ({:.1f} of {} CPUs free): {}{}; close other programs or run again later",
+                     load_facts(load), load.free_cores(), load.cpus, effect,
+                     judging ? ", and a target missed now is not judged" : "");
 }
 
 TargetVerdict judge_miss(const labkit::TargetResult& target, int threads, std::optional<double> cores_free,

@@ -45,8 +45,9 @@ MachineLoad busier(const MachineLoad& a, const MachineLoad& b);
 // than labkit::kFreeCoresToJudge of them were free. Never busy when unknown.
 bool is_busy(const MachineLoad& load, int threads);
 // One line for a learner, "" when the machine is not busy for `threads`:
-// "machine busy: other programs kept 2.0 threads runnable on 2 CPUs (...)".
-std::string describe_busy(const MachineLoad& load, int threads);
+// "machine busy: other programs kept 2.0 threads runnable on 2 CPUs (...)";
+// `judging` (labctl run) adds that a target missed now is not judged.
+std::string describe_busy(const MachineLoad& load, int threads, bool judging = false);
 
 // The decision for one target of `labctl run`, after its re-measurements:
 // a miss on a busy machine becomes busy (not judged), with the reason; a
