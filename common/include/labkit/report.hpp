@@ -35,7 +35,7 @@ enum class TargetStatus {
   missed,
   todo,         // the implementation is still the starter
   unavailable,  // nothing to measure (a lab feature off, no such benchmark row)
-  busy,         // threaded, and measured while other work took the cores
+  busy,         // missed while other programs held the cores it runs on: not judged
 };
 
 const char* status_name(BenchStatus s);

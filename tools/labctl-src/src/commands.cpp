@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <labkit/bench_core.hpp>
 #include <labkit/machine.hpp>
 #include <labkit/report.hpp>
@@ -19,6 +20,7 @@
 #include <labkit/eigen_baseline.hpp>
 #endif
 
+#include "load.hpp"
 #include "measure.hpp"
 #include "progress.hpp"
 #include "progress_log.hpp"
@@ -28,6 +30,12 @@
 namespace labctl {
 
 using nlohmann::json;
+
+void set_learner_env(const Context& c, RunOptions& options) {
+  set_measurement_env(options, c.git_revision());
+  // HDL testbenches write waveforms and coverage under the out/ root.
+  options.env["LABKIT_OUT"] = c.out_dir.string();
+}
 
 namespace {
 
@@ -54,12 +62,6 @@ const Lab& require_available(const Context& c, const Lab& lab) {
 void check_impl(const std::string& impl) {
   if (impl != "reference" && impl != "student")
     throw UsageError("--impl must be 'reference' or 'student', not '" + impl + "'");
-}
-
-// The labkit environment every child gets: the git revision for the fingerprint,
-// and the out/ root (HDL testbenches write waveforms and coverage under it).
-std::map<std::string, std::string> child_env(const Context& c) {
-  return {{"LABKIT_GIT_REVISION", c.git_revision()}, {"LABKIT_OUT", c.out_dir.string()}};
 }
 
 // HDL labs: what the reference testbench wrote at exit (out/<lab>/sim-reference.json,
@@ -101,28 +103,31 @@ void merge_remeasured(labkit::LabResults& r, const labkit::LabResults& again) {
   }
 }
 
-// A threaded target missed while another program held a core was not
-// measured on the machine it is about: say so instead of calling it a miss.
-void mark_busy_misses(const Lab& lab, labkit::LabResults& r) {
+// A target missed while other programs held the cores it runs on was not
+// measured on the machine it is about: it reads busy, not missed (load.hpp
+// decides). `before` is the load seen as the lab's benchmark started; the
+// busier of it and the load now counts, and threaded targets add the FMA probe.
+void mark_busy_misses(const Lab& lab, labkit::LabResults& r, const MachineLoad& before) {
+  std::optional<MachineLoad> now;
   for (auto& t : r.targets) {
     if (t.status != labkit::TargetStatus::missed) continue;
     for (const auto& lt : lab.targets) {
-      if (lt.name != t.name || lt.threads < 2) continue;
-      const double free = labkit::cores_free(lt.threads);
-      if (free >= labkit::kFreeCoresToJudge * lt.threads) {
-        // A miss on free cores stands, with what is known to move it.
-        t.detail = fmt::format("missed on {} threads after measuring again, with the cores free ({:.2f} of {} by the "
-                               "FMA probe); on a VM, threads that share memory with the host's other guests scale "
-                               "differently from run to run (docs/measurement.md): run it again to confirm",
-                               lt.threads, free, lt.threads);
-        continue;
-      }
-      t.status = labkit::TargetStatus::busy;
-      t.detail = fmt::format("not judged: only {:.2f} of the {} cores it runs on were free (another program was "
-                             "running); run it again on an idle machine",
-                             free, lt.threads);
+      if (lt.name != t.name) continue;
+      if (!now) now = busier(before, observe_load());
+      const std::optional<double> probe =
+          lt.threads > 1 ? std::optional<double>(labkit::cores_free(lt.threads)) : std::nullopt;
+      auto [status, detail] = judge_miss(t, lt.threads, probe, *now);
+      t.status = status;
+      t.detail = std::move(detail);
     }
   }
+}
+
+// The most threads any of the lab's targets runs on (1 when none says).
+int most_target_threads(const Lab& lab) {
+  int threads = 1;
+  for (const auto& t : lab.targets) threads = std::max(threads, t.threads);
+  return threads;
 }
 
 // One line for each fact about the machine that could not be read, and what it costs.
@@ -135,7 +140,7 @@ void print_unknown_facts(const labkit::MachineInfo& info) {
 std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, const std::string& impl) {
   RunOptions o;
   o.timeout_s = kTestTimeoutS;
-  o.env = child_env(c);
+  set_learner_env(c, o);
   const auto exe = c.executable(lab.id + "_test_" + impl);
   if (!fs::exists(exe)) {
     return {{"binary", "build", false, false, 0, exe.string() + " is missing: it did not compile (tools/labctl build shows why)"}};
@@ -190,7 +195,7 @@ labkit::LabResults run_bench(const Context& c, const Lab& lab, const BenchOption
     };
   ro.timeout_s = kBenchTimeoutS;
   ro.echo = echo;
-  ro.env = child_env(c);
+  set_learner_env(c, ro);
   // --bench-arg: the lab's own flags, as given, after the harness's.
   BenchRun run = run_bench_process(direct_launcher(c.lab_out(lab)), exe.string(), flags, o.extra,
                                    c.lab_out(lab) / "bench.json", ro);
@@ -333,7 +338,7 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl, b
   RunOptions o;
   o.capture = false;
   o.timeout_s = kTestTimeoutS;
-  o.env = child_env(c);
+  set_learner_env(c, o);
   // HDL testbenches (labkit/hdl.hpp) write a VCD of every simulation to out/<lab>/.
   if (trace) o.env["LABKIT_TRACE"] = "1";
   const auto run = run_process({exe.string(), "--gtest_color=" + std::string(c.color ? "yes" : "no")}, o);
@@ -351,12 +356,30 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl, b
   return 1;
 }
 
+namespace {
+
+// `labctl bench` says in one line when other programs hold the cores the
+// lab's threads need (on stderr with --json: stdout carries only JSON).
+void announce_busy(const MachineLoad& load, int threads, bool to_stderr, const std::string& when = "") {
+  std::string busy = describe_busy(load, threads);  // "machine busy: ..."
+  if (busy.empty()) return;
+  const std::string line = "labctl: " + busy.insert(busy.find(':'), when) + "\n";
+  if (to_stderr) fmt::print(stderr, "{}", line);
+  else fmt::print("{}", line);
+  std::fflush(stdout);  // before the bench's own output
+}
+
+}  // namespace
+
 int cmd_bench(const Context& c, const std::string& id, const BenchOptions& o) {
   if (!o.impl.empty()) check_impl(o.impl);
   const auto lab = c.find_lab(id);
   require_available(c, lab);
   // With --json the table goes to stderr-like progress and stdout carries only JSON.
+  const MachineLoad before = observe_load();
+  announce_busy(before, most_target_threads(lab), o.json);
   run_bench(c, lab, o, !o.json);
+  if (!is_busy(before, most_target_threads(lab))) announce_busy(observe_load(), most_target_threads(lab), o.json, " by its end");
   record_bench(c, lab, o.impl);
   const fs::path out = c.lab_out(lab) / "bench.json";
   if (o.json) {
@@ -485,7 +508,13 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
   r.title = lab.title;
   r.machine = labkit::to_json(machine.info);
   run_both_tests(c, lab, step, run);
+  MachineLoad load_before;  // unknown: nothing measured, nothing to excuse
   if (fs::exists(c.executable(lab.id + "_bench"))) {
+    load_before = observe_load();
+    if (auto busy = describe_busy(load_before, most_target_threads(lab), /*judging=*/true); !busy.empty()) {
+      fmt::print("{}: {}\n", step, busy);
+      std::fflush(stdout);  // before the progress lines on stderr
+    }
     Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
     try {
       labkit::LabResults bench = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, &p);
@@ -500,7 +529,7 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
   }
   judge_targets(lab, machine, r);
   if (run.bench_error.empty()) remeasure_undecided(c, lab, machine, quick, bench_args, step, r);
-  mark_busy_misses(lab, r);
+  mark_busy_misses(lab, r, load_before);
 
   // The lab's own report and plot; HDL labs add their simulation statistics and coverage.
   json results = labkit::to_json(r);

@@ -5,6 +5,7 @@
 #include <labkit/machine.hpp>
 
 #include "context.hpp"
+#include "process.hpp"
 
 namespace labctl {
 
@@ -20,6 +21,10 @@ struct BenchOptions {
 // cached in out/machine.json for this machine and build; `quick` accepts a
 // quick probe's (and makes one when none is cached), `force` measures anew.
 labkit::MachineLimits machine_limits(const Context& c, bool quick, bool force);
+
+// What every test and bench process of `labctl test`, `bench` and `run` gets:
+// the measurement environment the grader uses too (runner.hpp), and the out/ root.
+void set_learner_env(const Context& c, RunOptions& options);
 
 int cmd_list(const Context& c, bool json);
 int cmd_info(const Context& c, const std::string& id);

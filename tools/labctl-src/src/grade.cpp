@@ -295,13 +295,7 @@ class LabGrader {
     sandbox_ = s.box.base;
     sandbox_.timeout_s = limit_;
     sandbox_.memory_limit_bytes = static_cast<std::uint64_t>(lab_.memory_limit_mb * 1024 * 1024);
-    sandbox_.clean_env = true;
-    sandbox_.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"LANG", "C"},
-                    {"LABKIT_SEED", std::to_string(s.seed)}, {"LABKIT_GIT_REVISION", s.pristine.commit.substr(0, 12)},
-                    // Idle OpenMP threads sleep instead of spinning: on a machine where
-                    // something else holds a core, spinning threads at every barrier
-                    // made a two-thread GEMM eight times slower than one thread.
-                    {"OMP_WAIT_POLICY", "passive"}};
+    set_grading_env(sandbox_, s.seed, s.pristine.commit);
     if (auto it = s.lab_failure.find(lab_.id); it != s.lab_failure.end())
       evidence_.failure["test"] = evidence_.failure["bench"] = it->second;
     for (const auto& t : lab_.tasks) (t.kind == TaskKind::test ? has_tests_ : has_bench_) = true;
@@ -759,6 +753,12 @@ void check_options(const GradeOptions& o) {
 }
 
 }  // namespace
+
+void set_grading_env(RunOptions& options, std::uint64_t seed, const std::string& commit) {
+  options.clean_env = true;
+  options.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
+  set_measurement_env(options, commit.substr(0, 12), seed);
+}
 
 int cmd_grade(const Context& c, const GradeOptions& o) {
   check_options(o);

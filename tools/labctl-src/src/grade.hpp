@@ -5,6 +5,7 @@
 #include <string>
 
 #include "context.hpp"
+#include "process.hpp"
 
 namespace labctl {
 
@@ -19,6 +20,11 @@ struct GradeOptions {
   fs::path work;                  // pristine tree + build; default build/grade under the root
   int repetitions = 15;           // of a lab's first benchmark run; re-measures use 2x, then 3x
 };
+
+// Every student process the grader starts: an empty environment but PATH and
+// the measurement environment `labctl bench` and `run` use (runner.hpp), with
+// this grade's seed; run_untrusted adds HOME and TMPDIR (its private folder).
+void set_grading_env(RunOptions& options, std::uint64_t seed, const std::string& commit);
 
 int cmd_grade(const Context& c, const GradeOptions& o);
 

@@ -69,13 +69,32 @@ void log_spawn(const std::vector<std::string>& argv, const RunOptions& o) {
   for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + (a.find(' ') == std::string::npos ? a : "'" + a + "'");
   for (const auto& [k, v] : o.env) env += (env.empty() ? "" : " ") + k + "=" + v;
   spdlog::debug("run: {}", cmd);
-  spdlog::debug("  env: {}{}; cwd: {}; timeout: {}; memory limit: {}", o.clean_env ? "only " : "inherited + ",
+  std::string dropped;
+  for (const auto& prefix : o.drop_inherited) dropped += " " + prefix + "*";
+  spdlog::debug("  env: {}{}; cwd: {}; timeout: {}; memory limit: {}",
+                o.clean_env ? "only " : dropped.empty() ? "inherited + " : "inherited (less" + dropped + ") + ",
                 env.empty() ? "(nothing set)" : env, o.cwd.empty() ? "(inherited)" : o.cwd.string(),
                 o.timeout_s > 0 ? std::to_string(o.timeout_s) + " s" : "none",
                 o.memory_limit_bytes ? std::to_string(o.memory_limit_bytes >> 20) + " MiB" : "none");
 }
 
 }  // namespace
+
+std::vector<std::string> child_environment(const RunOptions& options, const char* const* parent) {
+  std::vector<std::string> out;
+  auto dropped = [&](const std::string& key) {
+    if (options.env.count(key)) return true;  // set below instead
+    return std::any_of(options.drop_inherited.begin(), options.drop_inherited.end(),
+                       [&](const std::string& prefix) { return key.rfind(prefix, 0) == 0; });
+  };
+  if (!options.clean_env && parent)
+    for (const char* const* e = parent; *e; ++e) {
+      const std::string kv = *e;
+      if (!dropped(kv.substr(0, kv.find('=')))) out.push_back(kv);
+    }
+  for (const auto& [k, v] : options.env) out.push_back(k + "=" + v);
+  return out;
+}
 
 RunResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
   RunResult result;
@@ -86,14 +105,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
     return result;
   }
   // Build the environment before fork: the child only calls async-signal-safe functions.
-  std::vector<std::string> env_strings;
-  if (!options.clean_env)
-    for (char** e = environ; *e; ++e) {
-      const std::string kv = *e;
-      const auto key = kv.substr(0, kv.find('='));
-      if (!options.env.count(key)) env_strings.push_back(kv);
-    }
-  for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
+  std::vector<std::string> env_strings = child_environment(options, environ);
   std::vector<char*> envp, args;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);

@@ -19,6 +19,10 @@ struct RunOptions {
   bool echo = false;                     // with capture: also copy output to our stdout
   bool clean_env = false;                // start from an empty environment
   std::map<std::string, std::string> env;  // added (or set) for the child
+  // Inherited variables whose name starts with one of these are not passed
+  // on (a learner's OMP_NUM_THREADS must not change what `labctl bench`
+  // measures); `env` still sets its own. Nothing to drop with clean_env.
+  std::vector<std::string> drop_inherited;
   // Untrusted children (grading): with run_as_uid set, the child drops to that
   // uid and gid (no supplementary groups) before exec, which needs root; it
   // exits 126 rather than run with the grader's identity when that fails.
@@ -44,6 +48,10 @@ struct RunResult {
 };
 
 RunResult run_process(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+// The child's environment ("NAME=value" entries) given the parent's: what
+// run_process passes to execve, as a function that tests can call.
+std::vector<std::string> child_environment(const RunOptions& options, const char* const* parent);
 
 bool is_tty(int fd);
 

@@ -2,9 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "results.hpp"
 
 namespace labctl {
+
+void set_measurement_env(RunOptions& options, const std::string& git_revision, std::optional<std::uint64_t> seed) {
+  options.env["OMP_WAIT_POLICY"] = kOmpWaitPolicy;
+  options.env["LANG"] = "C";
+  options.env["LABKIT_GIT_REVISION"] = git_revision;
+  if (seed) options.env["LABKIT_SEED"] = std::to_string(*seed);
+  for (const char* prefix : {"OMP_", "GOMP_", "KMP_", "LC_"})
+    if (std::find(options.drop_inherited.begin(), options.drop_inherited.end(), prefix) == options.drop_inherited.end())
+      options.drop_inherited.push_back(prefix);
+}
 
 Launcher direct_launcher(const fs::path& folder) {
   Launcher l;

@@ -7,7 +7,9 @@
 #include <labkit/bench_core.hpp>
 #include <labkit/report.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +19,21 @@
 namespace labctl {
 
 namespace fs = std::filesystem;
+
+// How OpenMP's idle threads wait at a barrier, in every measured child:
+// docs/measurement.md, "One environment for every measurement", says why.
+inline constexpr const char* kOmpWaitPolicy = "passive";
+
+// The one measurement environment: what `labctl bench`, `labctl run` and
+// `labctl grade` give every test and bench process, so that the same code
+// reads the same numbers from all three. It sets OMP_WAIT_POLICY, LANG=C and
+// the git revision (and LABKIT_SEED when `seed` is given: the grader's fresh
+// one; a learner's own LABKIT_SEED is inherited), and drops any inherited
+// OMP_*, GOMP_*, KMP_* and LC_* variable, which would change how threads
+// wait, how many there are, where they run, or how numbers print. The
+// grader adds its clean environment and private HOME on top.
+void set_measurement_env(RunOptions& options, const std::string& git_revision,
+                         std::optional<std::uint64_t> seed = std::nullopt);
 
 struct Launcher {
   // The folder the child writes its reports in, as the child sees it: a real

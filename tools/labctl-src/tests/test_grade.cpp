@@ -256,6 +256,51 @@ TEST_F(Grading, AThreadedTaskOnABusyMachineIsNotJudged) {
   EXPECT_NE(g.summary.find("not judged (cores busy)"), std::string::npos) << g.summary;
 }
 
+// The same code reads the same speedups from a learner's `labctl bench` and
+// from the grader: both start it in one measurement environment
+// (set_measurement_env, docs/measurement.md). simd-dot's perf tasks, graded
+// and benched with the same seed and repetitions: each pair of 95% intervals
+// must overlap.
+TEST_F(Grading, BenchAndGradeReadTheSameSpeedups) {
+  const auto g = grade((g_course / "labs/tracks/test-single-thread.toml").string(),
+                       {"--impl", "reference", "--seed", "77", "--repetitions", "5"});
+  ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
+  // The course is a copy of the source tree, whose simd-dot_bench is built next to labctl.
+  const fs::path bench_out = g_base / "bench-out";
+  RunOptions o;
+  o.timeout_s = 600;
+  o.env = {{"NO_COLOR", "1"}, {"LABS_OUT", bench_out.string()}, {"LABKIT_SEED", "77"}};
+  const RunResult bench = run_process({LABCTL_EXE, "--root", LABS_SOURCE_DIR, "bench", "simd-dot", "--impl", "reference",
+                                       "--repetitions", "5",
+                                       "--bench-arg=--benchmark_filter=^(dot|saxpy)/(reference|scalar)/(2048|65536)(/.*)?$"},
+                                      o);
+  ASSERT_TRUE(bench.ok()) << bench.output;
+  const json b = json::parse(read(bench_out / "simd-dot/bench.json"));
+  struct Row {
+    const char* task;
+    const char* kase;
+    int size;
+  };
+  int compared = 0;
+  for (const Row row : {Row{"dot-speedup-l1", "dot", 2048}, Row{"saxpy-speedup-l1", "saxpy", 2048},
+                        Row{"dot-speedup-l2", "dot", 65536}}) {
+    json graded, benched;
+    for (const auto& t : g.j["tests"])
+      if (t["labkit"]["lab"] == "simd-dot" && t["labkit"]["task"] == row.task) graded = t["labkit"]["measurement"];
+    for (const auto& r : b["ratios"])
+      if (r["case"] == row.kase && r["size"] == row.size && r["impl"] == "reference" && r["baseline"] == "scalar")
+        benched = r["speedup"];
+    ASSERT_TRUE(graded.contains("interval")) << row.task << ": " << g.j.dump(1);
+    ASSERT_TRUE(benched.is_object()) << row.kase << "/" << row.size << ": " << b["ratios"].dump(1);
+    const double lo = std::max(graded["interval"]["lo"].get<double>(), benched["lo"].get<double>());
+    const double hi = std::min(graded["interval"]["hi"].get<double>(), benched["hi"].get<double>());
+    EXPECT_LE(lo, hi) << row.task << ": graded " << graded["value"] << " [" << graded["interval"]["lo"] << ", "
+                      << graded["interval"]["hi"] << "], benched " << benched.dump();
+    ++compared;
+  }
+  EXPECT_EQ(compared, 3);
+}
+
 TEST_F(Grading, ReportsFollowGradescopeAndJunitFormats) {
   const auto& g = shipped_grade(every_lab().track.string(), kReferenceGrade);
   ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
