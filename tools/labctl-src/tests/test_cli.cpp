@@ -86,7 +86,8 @@ TEST(Cli, NewScaffoldsACompleteLab) {
   ASSERT_TRUE(r.ok()) << r.output;
   const auto lab = root / "phases/02-architecture/my-kernel";
   for (const char* f : {"lab.toml", "CMakeLists.txt", "README.md", "include/my_kernel.hpp", "reference/my_kernel.cpp",
-                        "student/my_kernel.cpp", "tests/test_my_kernel.cpp", "bench/bench_my_kernel.cpp"}) {
+                        "student/my_kernel.cpp", "tests/test_my_kernel.cpp", "tests/hidden/test_my_kernel_hidden.cpp",
+                        "bench/bench_my_kernel.cpp"}) {
     ASSERT_TRUE(std::filesystem::exists(lab / f)) << f;
     std::ifstream in(lab / f);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
