@@ -203,8 +203,11 @@ function(add_lab)
     # The instructor's compiled reference (labctl handout): the same
     # interface as the sources would give, without them.
     add_library(${id}_reference STATIC IMPORTED GLOBAL)
+    # SYSTEM OFF: an imported target's include folders are -isystem by
+    # default; -I keeps the tests' compile commands those of the course's
+    # build, so ccache serves them (and warnings in include/ still show).
     set_target_properties(${id}_reference PROPERTIES
-      IMPORTED_LOCATION "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.a")
+      IMPORTED_LOCATION "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.a" SYSTEM OFF)
     target_include_directories(${id}_reference INTERFACE ${ARG_INCLUDE})
     target_link_libraries(${id}_reference INTERFACE labkit ${ARG_LINK})
     if(LABS_BUILD_TESTS)
