@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -388,6 +390,20 @@ int cmd_handout_check(const Context& c, const fs::path& handout_arg, const fs::p
       const auto reference = run_process({(build / "bin" / (lab.id + "_test_reference")).string(), "--gtest_brief=1"}, o);
       step(reference.ok(), lab.id + ": the compiled reference (prebuilt/) passes the handout's tests");
       if (!reference.ok()) fmt::print("{}\n", tail_lines(reference.output, 15));
+      // labctl bench's reference row, at tiny sizes: the harness checks every
+      // row's answer before it times it.
+      const fs::path smoke = work / (lab.id + "-bench-smoke.json");
+      fs::remove(smoke);
+      const auto bench = run_process({(build / "bin" / (lab.id + "_bench")).string(), "--smoke", "--out", smoke.string()}, o);
+      bool reference_row = false;
+      if (bench.ok() && fs::exists(smoke)) {
+        const auto results = nlohmann::json::parse(read_text(smoke), nullptr, /*allow_exceptions=*/false);
+        if (results.is_object() && results.contains("benchmarks"))
+          for (const auto& b : results["benchmarks"])
+            reference_row |= b.value("impl", "") == "reference" && b.value("status", "") == "ok";
+      }
+      step(reference_row, lab.id + ": the bench times the reference row (--smoke)");
+      if (!reference_row) fmt::print("{}\n", tail_lines(bench.output, 15));
     }
   }
   fmt::print("labctl: the handout {} the check\n", ok ? "passes" : "FAILS");

@@ -25,6 +25,7 @@ fail() { echo "handout_test: $*" >&2; exit 1; }
 
 "$LABCTL" handout --check "$work/handout" --work "$work/check" | tee "$work/check.log"
 grep -q "simd-dot: the untouched starter fails its tests and points at a TODO" "$work/check.log"
+grep -q "simd-dot: the bench times the reference row" "$work/check.log"
 grep -q "the handout passes the check" "$work/check.log"
 
 # A leak: one line of the reference pasted into the starter.
