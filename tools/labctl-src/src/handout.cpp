@@ -386,7 +386,10 @@ int cmd_handout_check(const Context& c, const fs::path& handout_arg, const fs::p
     const auto student = run_process({(build / "bin" / (lab.id + "_test_student")).string(), "--gtest_brief=1"}, o);
     step(!student.ok() && student.output.find("TODO(") != std::string::npos,
          lab.id + ": the untouched starter fails its tests and points at a TODO");
-    if (fs::exists(lab.dir / "prebuilt" / library_name(lab))) {
+    if (!fs::exists(lab.dir / "prebuilt" / library_name(lab))) {
+      fmt::print("  [--] {}: no compiled reference (a handout made with --no-reference-binaries): no reference "
+                 "tests and no bench to check\n", lab.id);
+    } else {
       const auto reference = run_process({(build / "bin" / (lab.id + "_test_reference")).string(), "--gtest_brief=1"}, o);
       step(reference.ok(), lab.id + ": the compiled reference (prebuilt/) passes the handout's tests");
       if (!reference.ok()) fmt::print("{}\n", tail_lines(reference.output, 15));
