@@ -42,13 +42,14 @@ std::string read_text(const fs::path& p) {
 // prebuilt library, an image) is not text.
 bool is_text(const std::string& content) { return content.find('\0') == std::string::npos; }
 
-// The files of a tree, relative and '/'-separated: what git tracks or would
-// track (tracked and untracked, not ignored) in a git checkout, else every
-// file outside build/, out/ and .git/.
+// The files of a tree, relative and '/'-separated: in a git checkout the
+// files git tracks, as the working tree has them (an untracked draft of a
+// solution never slips into a handout), else every file outside build/,
+// out/ and .git/.
 std::vector<std::string> tree_files(const fs::path& root) {
   std::vector<std::string> files;
   if (fs::exists(root / ".git")) {
-    const auto r = run_process({"git", "-C", root.string(), "ls-files", "-z", "--cached", "--others", "--exclude-standard"});
+    const auto r = run_process({"git", "-C", root.string(), "ls-files", "-z", "--cached"});
     if (!r.ok()) throw std::runtime_error("git ls-files in " + root.string() + " failed: " + r.output);
     std::string name;
     for (char ch : r.output) {
