@@ -155,14 +155,71 @@ function(labs_lab_bench id phase)
   endif()
 endfunction()
 
+# labs_lab_reference_source(<id> <out> <sources...>): where the lab's
+# reference comes from. "sources" in the course repository; in a student
+# handout (labctl handout) the sources are withheld and the lab folder holds
+# prebuilt/lib<id>_reference.a instead, the way CS:APP's handouts ship
+# csim-ref: "prebuilt". "absent" when neither is there (a handout made with
+# --no-reference-binaries): no reference library, reference tests or bench.
+function(labs_lab_reference_source id out)
+  set(missing "")
+  foreach(source IN LISTS ARGN)
+    if(NOT EXISTS "${source}")
+      list(APPEND missing "${source}")
+    endif()
+  endforeach()
+  if(NOT missing)
+    set(${out} sources PARENT_SCOPE)
+  elseif(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.a")
+    set(${out} prebuilt PARENT_SCOPE)
+  else()
+    set(${out} absent PARENT_SCOPE)
+  endif()
+endfunction()
+
+# After add_lab(), LAB_REFERENCE in the lab's CMakeLists.txt says which of
+# these the reference is: options for <id>_reference itself belong in
+# `if(LAB_REFERENCE STREQUAL "sources")` (an imported library takes none).
 function(add_lab)
   cmake_parse_arguments(ARG "" "PHASE"
     "REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;AVX2;AVX512;LINK;REQUIRES;INCLUDE" ${ARGN})
   labs_lab_begin(add_lab "" id phase "${ARG_PHASE}" "${ARG_REQUIRES}" "${ARG_UNPARSED_ARGUMENTS}")
   labs_lab_paths(ARG_INCLUDE include)
+  set(reference_paths ${ARG_REFERENCE})
+  labs_lab_paths(reference_paths)
   labs_simd_sources(AVX2 ${ARG_AVX2} AVX512 ${ARG_AVX512})
+  labs_lab_reference_source(${id} reference ${reference_paths})
+  set(LAB_REFERENCE ${reference} PARENT_SCOPE)
+  # Hidden tests (tests/hidden/, docs/authoring.md) exist only in the course
+  # repository, never in a handout: the grader's build has them, the
+  # learner's does not. Both implementations' test programs hold them.
+  file(GLOB hidden_tests CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/tests/hidden/*.cpp")
+  list(APPEND ARG_TESTS ${hidden_tests})
 
-  foreach(impl reference student)
+  set(impls student)
+  if(reference STREQUAL "sources")
+    list(PREPEND impls reference)
+  elseif(reference STREQUAL "prebuilt")
+    # The instructor's compiled reference (labctl handout): the same
+    # interface as the sources would give, without them.
+    add_library(${id}_reference STATIC IMPORTED GLOBAL)
+    # SYSTEM OFF: an imported target's include folders are -isystem by
+    # default; -I keeps the tests' compile commands those of the course's
+    # build, so ccache serves them (and warnings in include/ still show).
+    set_target_properties(${id}_reference PROPERTIES
+      IMPORTED_LOCATION "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.a" SYSTEM OFF)
+    target_include_directories(${id}_reference INTERFACE ${ARG_INCLUDE})
+    target_link_libraries(${id}_reference INTERFACE labkit ${ARG_LINK})
+    if(LABS_BUILD_TESTS)
+      labs_lab_test(${id} ${phase} reference TESTS ${ARG_TESTS} REFERENCE_TESTS ${ARG_REFERENCE_TESTS}
+        LINK ${id}_reference labkit_gtest)
+    endif()
+  else()
+    message(STATUS "${id}: the reference is withheld (no reference/ sources, no "
+      "prebuilt/lib${id}_reference.a): its tests and the bench, whose baselines are the "
+      "reference's, are not built; the student tests are.")
+  endif()
+  foreach(impl IN LISTS impls)
     string(TOUPPER "${impl}" IMPL)
     add_library(${id}_${impl} STATIC ${ARG_${IMPL}})
     target_include_directories(${id}_${impl} PUBLIC ${ARG_INCLUDE})
@@ -176,7 +233,7 @@ function(add_lab)
   if(LABS_BUILD_TESTS)
     labs_lab_starter_test(${id} ${phase})
   endif()
-  if(ARG_BENCH)
+  if(ARG_BENCH AND NOT reference STREQUAL "absent")
     labs_lab_bench(${id} ${phase} SOURCES ${ARG_BENCH} LINK labkit_harness)
   endif()
 endfunction()

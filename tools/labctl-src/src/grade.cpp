@@ -179,6 +179,33 @@ bool protected_path(const Track& track, const fs::path& stage, const fs::path& r
   return false;
 }
 
+// What a handout (labctl handout) leaves out of a lab or adds to it: the
+// files its lab.toml withholds, and prebuilt/ (the compiled reference). A
+// submission made from a handout lacks the one and holds the other, and
+// neither is an edit: the grader builds the course's own files anyway.
+// `rel`'s path inside its lab, or nullopt outside the track's labs.
+std::optional<std::string> inside_track_lab(const Track& track, const fs::path& stage, const fs::path& rel,
+                                            const Lab** lab) {
+  const std::string s = rel.generic_string();
+  for (const auto& tl : track.labs) {
+    const std::string dir = fs::relative(tl.lab.dir, stage).generic_string() + "/";
+    if (s.rfind(dir, 0) != 0) continue;
+    *lab = &tl.lab;
+    return s.substr(dir.size());
+  }
+  return std::nullopt;
+}
+bool withheld_by_handout(const Track& track, const fs::path& stage, const fs::path& rel) {
+  const Lab* lab = nullptr;
+  const auto inside = inside_track_lab(track, stage, rel, &lab);
+  return inside && withheld(*lab, *inside);
+}
+bool added_by_handout(const Track& track, const fs::path& stage, const fs::path& rel) {
+  const Lab* lab = nullptr;
+  const auto inside = inside_track_lab(track, stage, rel, &lab);
+  return inside && inside->rfind("prebuilt/", 0) == 0;
+}
+
 // Every edit the submission made to a protected file ("modified: path",
 // "deleted: ...", "added: ..."): reported, and ignored.
 std::vector<std::string> protected_edits(const Track& track, const fs::path& stage, const fs::path& submission) {
@@ -187,6 +214,8 @@ std::vector<std::string> protected_edits(const Track& track, const fs::path& sta
     if (!e.is_regular_file()) continue;
     const auto rel = fs::relative(e.path(), stage);
     if (!protected_path(track, stage, rel)) continue;
+    // A handout's withheld files are missing by design (a different one is still an edit).
+    if (withheld_by_handout(track, stage, rel) && !fs::exists(submission / rel)) continue;
     const auto theirs = submission / rel;
     // A submission of only student/ folders has no protected files at all: not an edit.
     if (!fs::exists(theirs)) {
@@ -200,7 +229,8 @@ std::vector<std::string> protected_edits(const Track& track, const fs::path& sta
     if (!fs::is_directory(submission / rel_dir)) continue;
     for (const auto& e : fs::recursive_directory_iterator(submission / rel_dir)) {
       const auto rel = fs::relative(e.path(), submission);
-      if (e.is_regular_file() && protected_path(track, stage, rel) && !fs::exists(stage / rel))
+      if (e.is_regular_file() && protected_path(track, stage, rel) && !fs::exists(stage / rel) &&
+          !added_by_handout(track, stage, rel))
         edits.push_back("added: " + rel.generic_string());
     }
   }

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "grade.hpp"
+#include "handout.hpp"
 #include "portfolio.hpp"
 #include "progress_log.hpp"
 #include "track.hpp"
@@ -84,6 +85,21 @@ int main(int argc, char** argv) {
                     "is measured again with 2x, then 3x as many)");
   grade->add_option("--work", grade_opts.work, "work folder for the pristine tree and its build (default: build/grade)");
 
+  labctl::HandoutOptions handout_opts;
+  std::string handout_check, handout_work;
+  bool no_reference_binaries = false;
+  auto* handout = app.add_subcommand("handout", "write a track's student repository, without the answer key");
+  auto* handout_track = handout->add_option("--track", handout_opts.track, "track file, e.g. labs/tracks/software-ml.toml");
+  auto* handout_out = handout->add_option("--out", handout_opts.out, "the new repository's folder (new or empty)");
+  handout->add_flag("--no-reference-binaries", no_reference_binaries,
+                    "ship no compiled reference: no reference tests and no bench in the handout");
+  auto* handout_check_opt = handout->add_option(
+      "--check", handout_check, "check a handout: no withheld line, builds from a fresh clone, its starter fails");
+  handout->add_option("--work", handout_work, "with --check: where the fresh clone is built (default: build/<preset>/handout-check)");
+  handout_check_opt->excludes(handout_track)->excludes(handout_out);
+  handout_track->needs(handout_out);
+  handout_out->needs(handout_track);
+
   std::string track_file;
   auto* track_cmd = app.add_subcommand("track", "instructors' tracks (labs/tracks/*.toml)");
   track_cmd->require_subcommand(1);
@@ -112,6 +128,12 @@ int main(int argc, char** argv) {
     if (*reset) return labctl::cmd_reset(ctx, lab);
     if (*create) return labctl::cmd_new(ctx, lab, phase, title);
     if (*track_check) return labctl::cmd_track_check(ctx, track_file);
+    if (*handout) {
+      if (*handout_check_opt) return labctl::cmd_handout_check(ctx, handout_check, handout_work);
+      if (!*handout_track) throw labctl::UsageError("handout: give --track FILE --out DIR, or --check DIR");
+      handout_opts.reference_binaries = !no_reference_binaries;
+      return labctl::cmd_handout(ctx, handout_opts);
+    }
     if (*grade) {
       if (*seed_opt) grade_opts.seed = seed;
       return labctl::cmd_grade(ctx, grade_opts);

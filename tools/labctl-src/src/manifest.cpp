@@ -29,7 +29,7 @@ const std::vector<Phase>& phases() {
 namespace {
 
 const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires", "uses",
-                                          "summary", "targets", "tasks", "grading"};
+                                          "summary", "targets", "tasks", "grading", "handout"};
 const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
                                          "baseline", "full", "zero", "curve", "points", "visibility", "threads"};
 const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
@@ -229,7 +229,49 @@ void read_goals(const fs::path& path, const toml::table& t, Lab& lab) {
   }
 }
 
+// [handout]: withhold = ["reference/", "tests/hidden/"] (the default).
+void read_handout(const fs::path& path, const toml::table& t, Lab& lab) {
+  const auto* handout = t.get("handout");
+  if (!handout) return;
+  if (!handout->is_table()) throw FileError(path, line_of(handout), "'handout' must be a table", "write [handout]");
+  for (const auto& [key, node] : *handout->as_table())
+    if (key.str() != "withhold")
+      throw FileError(path, line_of(&node), "unknown [handout] key '" + std::string(key.str()) + "'",
+                      "[handout] takes only withhold = [\"reference/\", \"tests/hidden/\"]");
+  const auto* withhold = handout->as_table()->get("withhold");
+  if (!withhold) return;
+  lab.withhold_line = line_of(withhold);
+  if (!withhold->is_array())
+    throw FileError(path, line_of(withhold), "'withhold' must be an array of paths in the lab folder",
+                    "write withhold = [\"reference/\", \"tests/hidden/\"]");
+  lab.withhold.clear();
+  for (const auto& w : *withhold->as_array()) {
+    const auto s = w.value<std::string>();
+    const std::string fix = "name a folder (ending in '/') or a file inside the lab folder, e.g. \"reference/\"";
+    if (!s || s->empty() || s->front() == '/' || s->front() == '.' || s->find("..") != std::string::npos || s->find('\\') != std::string::npos)
+      throw FileError(path, line_of(&w), "withhold entries are relative paths inside the lab folder", fix);
+    // What the handout must keep to build and to be worked on: an entry may
+    // not cover one of these, nor lie inside a kept folder.
+    for (const std::string kept : {"student/", "include/", "lab.toml", "CMakeLists.txt", "README.md"}) {
+      const bool covers = s->back() == '/' ? kept.rfind(*s, 0) == 0 : *s == kept;
+      const bool inside = kept.back() == '/' && s->rfind(kept, 0) == 0;
+      if (covers || inside)
+        throw FileError(path, line_of(&w), "withhold = \"" + *s + "\" would take " + kept + " out of the handout",
+                        "the handout needs student/, include/, lab.toml, CMakeLists.txt and README.md; withhold only "
+                        "the answer key (reference/, tests/hidden/, a solution file)");
+    }
+    lab.withhold.push_back(*s);
+  }
+}
+
 }  // namespace
+
+bool withheld(const Lab& lab, const std::string& rel) {
+  for (const auto& w : lab.withhold) {
+    if (w.back() == '/' ? rel.rfind(w, 0) == 0 : rel == w) return true;
+  }
+  return false;
+}
 
 Lab parse_manifest(const fs::path& path) {
   toml::table t;
@@ -251,6 +293,7 @@ Lab parse_manifest(const fs::path& path) {
   read_identity(path, t, lab);
   read_requirements(path, t, lab);
   read_goals(path, t, lab);
+  read_handout(path, t, lab);
   return lab;
 }
 

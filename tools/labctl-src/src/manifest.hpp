@@ -78,6 +78,12 @@ struct Lab {
   int uses_line = 0;
   std::vector<Target> targets;
   std::vector<Task> tasks;
+  // [handout] withhold: what `labctl handout` leaves out of the student
+  // repository, as paths relative to the lab folder ("reference/" a folder,
+  // "tests/x.cpp" a file). The default is the answer key: the reference
+  // sources and the hidden tests (docs/authoring.md, "Handouts").
+  std::vector<std::string> withhold = {"reference/", "tests/hidden/"};
+  int withhold_line = 0;
   double time_limit_s = 120;        // [grading] per test or bench process
   double memory_limit_mb = 4096;    // [grading] address-space limit per process
   fs::path dir;       // the lab folder
@@ -94,6 +100,11 @@ struct Phase {
 const std::vector<Phase>& phases();
 
 Lab parse_manifest(const fs::path& lab_toml);
+
+// Whether `rel` (a path relative to the lab folder, '/'-separated) is one
+// the lab's [handout] withhold names: a folder entry ("reference/") covers
+// everything under it, a file entry only that file.
+bool withheld(const Lab& lab, const std::string& rel);
 
 // Reads a task table over `base` (track overrides start from the lab's task).
 Task parse_task(const fs::path& file, const toml::table& table, int line, Task base = {});

@@ -86,7 +86,8 @@ TEST(Cli, NewScaffoldsACompleteLab) {
   ASSERT_TRUE(r.ok()) << r.output;
   const auto lab = root / "phases/02-architecture/my-kernel";
   for (const char* f : {"lab.toml", "CMakeLists.txt", "README.md", "include/my_kernel.hpp", "reference/my_kernel.cpp",
-                        "student/my_kernel.cpp", "tests/test_my_kernel.cpp", "bench/bench_my_kernel.cpp"}) {
+                        "student/my_kernel.cpp", "tests/test_my_kernel.cpp", "tests/hidden/test_my_kernel_hidden.cpp",
+                        "bench/bench_my_kernel.cpp"}) {
     ASSERT_TRUE(std::filesystem::exists(lab / f)) << f;
     std::ifstream in(lab / f);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -130,4 +131,26 @@ TEST(Cli, ResetRestoresTheStarterAndKeepsABackup) {
     }
   EXPECT_TRUE(backed_up) << "the learner's files must be kept in out/simd-dot/student-backup-*";
   fs::remove_all(root);
+}
+
+// labctl handout refuses, before writing anything, what it cannot hand out
+// without the answer key, and a folder it would overwrite.
+TEST(Cli, HandoutRefusesHdlLabsAndAnOccupiedFolder) {
+  const auto out = std::filesystem::temp_directory_path() / "labctl-cli-handout";
+  std::filesystem::remove_all(out);
+  const auto hdl = run_labctl({"handout", "--track", std::string(LABS_SOURCE_DIR) + "/labs/tracks/chip-design.toml",
+                               "--out", out.string()});
+  EXPECT_EQ(hdl.exit_code, 2) << hdl.output;
+  EXPECT_NE(hdl.output.find("does not yet support HDL"), std::string::npos) << hdl.output;
+  EXPECT_NE(hdl.output.find("hdl-alu (phases/01-foundations/hdl-alu)"), std::string::npos) << hdl.output;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a refused handout wrote files";
+
+  std::filesystem::create_directories(out);
+  std::ofstream(out / "notes.txt") << "mine\n";
+  const auto occupied = run_labctl({"handout", "--track", std::string(LABS_SOURCE_DIR) + "/labs/tracks/software-ml.toml",
+                                    "--out", out.string()});
+  EXPECT_EQ(occupied.exit_code, 2) << occupied.output;
+  EXPECT_NE(occupied.output.find("exists and is not empty"), std::string::npos) << occupied.output;
+  EXPECT_EQ(run_labctl({"handout"}).exit_code, 2);  // neither --track nor --check
+  std::filesystem::remove_all(out);
 }
