@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "process.hpp"
 
@@ -60,6 +61,11 @@ std::string Context::git_revision() const {
   auto dirty = run_process({"git", "-C", root.string(), "status", "--porcelain", "--untracked-files=no"});
   if (dirty.ok() && !dirty.output.empty()) s += "-dirty";
   return s;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace labctl

@@ -27,6 +27,10 @@ struct Context {
   std::string git_revision() const;
 };
 
+// A whole file as it is on disk ("" when it cannot be read): one reader for
+// every command that compares, copies or parses files.
+std::string read_text(const fs::path& file);
+
 // A plain user error: printed as "labctl: <message>", exit code 2.
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;

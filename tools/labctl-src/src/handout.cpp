@@ -31,13 +31,6 @@ namespace labctl {
 
 namespace {
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Text files are compared line by line; a file with a NUL byte (the
 // prebuilt library, an image) is not text.
 bool is_text(const std::string& content) { return content.find('\0') == std::string::npos; }

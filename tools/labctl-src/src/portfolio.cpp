@@ -21,11 +21,6 @@ using Kind = PortfolioBlock::Kind;
 
 namespace {
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // A file's modification time as "2026-12-02 15:58 UTC".
 std::string file_time_utc(const fs::path& file) {
   std::error_code ec;
