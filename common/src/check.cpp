@@ -91,6 +91,26 @@ std::string element_name(const Where& where, std::size_t i) {
 
 namespace detail {
 
+namespace {
+// "actual 0.3, expected 0.3" says nothing: two values that differ are printed
+// with as many digits as it takes to tell them apart (9 tell floats apart,
+// 17 doubles); integers exactly, from their text.
+std::string two_values(double actual, double expected, const std::string& actual_text,
+                       const std::string& expected_text) {
+  const auto text = [](double v, int digits) {
+    std::ostringstream os;
+    os.precision(digits);
+    os << v;
+    return os.str();
+  };
+  std::string a = text(actual, 9), e = text(expected, 9);
+  if (a == e && actual != expected) a = text(actual, 17), e = text(expected, 17);
+  if (!actual_text.empty()) a = actual_text;
+  if (!expected_text.empty()) e = expected_text;
+  return "actual " + a + ", expected " + e;
+}
+}  // namespace
+
 void describe(CloseReport& r, const Where& where, const std::string& rule) {
   std::ostringstream os;
   os.precision(9);
@@ -101,8 +121,8 @@ void describe(CloseReport& r, const Where& where, const std::string& rule) {
        << (rule == "exact" ? "differ from the expected values" : "outside their bound");
   }
   if (!rule.empty() && rule != "exact") os << " (" << rule << ")";
-  os << "; " << (r.count == 1 ? "" : "first ") << element_name(where, r.first_index) << ": actual " << r.first_actual << ", expected "
-     << r.first_expected;
+  os << "; " << (r.count == 1 ? "" : "first ") << element_name(where, r.first_index) << ": "
+     << two_values(r.first_actual, r.first_expected, r.first_actual_text, r.first_expected_text);
   if (std::isnan(r.first_actual)) {
     os << " (NaN)";
   } else if (rule == "exact") {
@@ -111,8 +131,8 @@ void describe(CloseReport& r, const Where& where, const std::string& rule) {
     os << ", |error| " << std::abs(r.first_actual - r.first_expected) << " > bound " << r.first_bound;
   }
   if (r.mismatches > 1 && r.worst_index != r.first_index)
-    os << "; largest excess at " << element_name(where, r.worst_index) << " (actual " << r.worst_actual
-       << ", expected " << r.worst_expected << ")";
+    os << "; largest excess at " << element_name(where, r.worst_index) << " ("
+       << two_values(r.worst_actual, r.worst_expected, r.worst_actual_text, r.worst_expected_text) << ")";
   r.message = os.str();
 }
 

@@ -1,3 +1,4 @@
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -178,6 +179,47 @@ TEST(Within, GtestMacroPrintsTheReport) {
   EXPECT_NE(std::string(result.message()).find("first v[1]: actual 2, expected 3"), std::string::npos)
       << result.message();
   EXPECT_TRUE(to_assertion(exactly_equal(a, b)));
+}
+
+TEST(ExactlyEqual, BigIntegersAndCloseDoublesPrintDifferently) {
+  // 2^62 + 1 and 2^62 are the same double: the message prints the integers.
+  const std::vector<std::int64_t> big{(std::int64_t{1} << 62) + 1}, big2{std::int64_t{1} << 62};
+  EXPECT_EQ(exactly_equal(big, big2, {"n"}).message,
+            "1 of 1 elements of n differ from the expected values; n[0]: actual 4611686018427387905, "
+            "expected 4611686018427387904 (must be exact)");
+  // 0.1 + 0.2 and 0.3 agree to 9 digits: printed with 17.
+  const std::vector<double> sum{0.1 + 0.2}, third{0.3};
+  EXPECT_NE(exactly_equal(sum, third, {"s"}).message.find("actual 0.30000000000000004, expected 0.29999999999999999"),
+            std::string::npos)
+      << exactly_equal(sum, third, {"s"}).message;
+}
+
+// EXPECT_ELEMENTS_EQ: what a saxpy with a wrong tail printed through EXPECT_EQ
+// was two identical 32-element lists (GoogleTest cuts them); now it is the element.
+TEST(ElementsEq, NamesTheFirstWrongIndexBothValuesAndTheCount) {
+  std::vector<float> y(37), expected(37);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = expected[i] = static_cast<float>(2 * i);
+  EXPECT_ELEMENTS_EQ(y, expected);
+  y[36] = 26;
+  const auto result = ElementsEqual("y", "expected", y, expected);
+  EXPECT_FALSE(result);
+  EXPECT_STREQ(result.message(),
+               "1 of 37 elements of y differ from the expected values; first y[36]: actual 26, expected 72 "
+               "(must be exact)");
+  y[3] = 5;
+  EXPECT_STREQ(ElementsEqual("y", "expected", y, expected).message(),
+               "2 of 37 elements of y differ from the expected values; first y[3]: actual 5, expected 6 "
+               "(must be exact); largest excess at y[36] (actual 26, expected 72)");
+}
+
+TEST(ElementsEq, MacroFailsWithTheReportAndTakesIntegersAndSizes) {
+  const std::vector<std::uint8_t> out{12, 9, 13, 8};
+  EXPECT_ELEMENTS_EQ(out, (std::vector<std::uint8_t>{12, 9, 13, 8}));
+  EXPECT_NONFATAL_FAILURE(EXPECT_ELEMENTS_EQ(out, (std::vector<std::uint8_t>{12, 9, 14, 8})),
+                          "first out[2]: actual 13, expected 14");
+  EXPECT_NONFATAL_FAILURE(EXPECT_ELEMENTS_EQ(out, (std::vector<int>{12, 9, 13})),
+                          "size mismatch: out has 4 elements, expected 3");
+  EXPECT_FATAL_FAILURE(ASSERT_ELEMENTS_EQ(std::vector<int>{1}, std::vector<int>{2}), "actual 1, expected 2");
 }
 
 // ---------------------------------------------------------------- the seed

@@ -7,7 +7,8 @@
 //   within(a, e, bound)      |a[i] - e[i]| <= bound(i) for every element; the
 //                            report names the FIRST wrong element, both values,
 //                            its bound, and how many are wrong in all
-//   exactly_equal(a, e)      the same with bound 0 (integers, exact float sums)
+//   exactly_equal(a, e)      the same with bound 0 (integers, exact float sums);
+//                            EXPECT_ELEMENTS_EQ(a, e) in a GoogleTest
 //   allclose(a, e, rtol, atol)  bound = atol + rtol |e| (numpy.allclose, llm.c)
 //   gamma_n(n), dot_error_bound(), gemm_error_bound(), sum_error_bound(),
 //   tree_sum_error_bound(), axpy_error_bound(), dot_error_bound_probabilistic()
@@ -16,7 +17,8 @@
 // A mismatch message is one line and never a dump of the vectors, e.g.
 //   3 of 1089 elements of C outside their bound; first C[0][2]: actual 1.5,
 //   expected 1.25, |error| 0.25 > bound 2.4e-06; largest excess at C[7][1]
-// GoogleTest glue (EXPECT_CLOSE, EXPECT_ALLCLOSE) is in labkit/check_gtest.hpp.
+// GoogleTest glue (EXPECT_CLOSE, EXPECT_ELEMENTS_EQ, EXPECT_ALLCLOSE) is in
+// labkit/check_gtest.hpp.
 #pragma once
 #include <cmath>
 #include <concepts>
@@ -139,6 +141,9 @@ struct CloseReport {
   // The element with the largest excess over its bound.
   std::size_t worst_index = 0;
   double worst_actual = 0, worst_expected = 0;
+  // Integers: the exact values (a double rounds those above 2^53, so two
+  // different 64-bit values could print the same). Empty for floating types.
+  std::string first_actual_text, first_expected_text, worst_actual_text, worst_expected_text;
   double max_abs_error = 0;
   double max_rel_error = 0;
   std::uint64_t max_ulp = 0;      // same floating type on both sides only
@@ -182,6 +187,8 @@ CloseReport compare(std::span<const A> actual, std::span<const E> expected, Boun
       r.first_actual = a;
       r.first_expected = e;
       r.first_bound = bound;
+      if constexpr (std::is_integral_v<A>) r.first_actual_text = std::to_string(+actual[i]);
+      if constexpr (std::is_integral_v<E>) r.first_expected_text = std::to_string(+expected[i]);
     }
     const double excess = std::isnan(err) ? std::numeric_limits<double>::infinity() : err - bound;
     if (excess > worst_excess) {
@@ -189,6 +196,8 @@ CloseReport compare(std::span<const A> actual, std::span<const E> expected, Boun
       r.worst_index = i;
       r.worst_actual = a;
       r.worst_expected = e;
+      if constexpr (std::is_integral_v<A>) r.worst_actual_text = std::to_string(+actual[i]);
+      if constexpr (std::is_integral_v<E>) r.worst_expected_text = std::to_string(+expected[i]);
     }
     if (err > r.max_abs_error || std::isnan(err)) r.max_abs_error = err;
     if (e != 0 && err / std::abs(e) > r.max_rel_error) r.max_rel_error = err / std::abs(e);
@@ -227,7 +236,10 @@ CloseReport within(const A& actual, const E& expected, std::span<const double> b
 }
 
 // Bound 0: integers, data that is only moved, sums of small integers (exact in
-// float in any order). NaN never equals anything.
+// float in any order). NaN never equals anything. In a GoogleTest, use
+// EXPECT_ELEMENTS_EQ(actual, expected) (labkit/check_gtest.hpp) instead of
+// EXPECT_EQ on two vectors: EXPECT_EQ prints both vectors, cut after 32
+// elements, so the wrong element is often not shown at all.
 template <NumberRange A, NumberRange E>
 CloseReport exactly_equal(const A& actual, const E& expected, const Where& where = {}) {
   return detail::compare(detail::as_span(actual), detail::as_span(expected), [](std::size_t) { return 0.0; },

@@ -2,6 +2,7 @@
 //
 //   EXPECT_CLOSE(labkit::within(got, want, bound_of, {"C", N})) << "M N K = " << ...;
 //   EXPECT_CLOSE(labkit::exactly_equal(bins, expected, {"bins"}));
+//   EXPECT_ELEMENTS_EQ(y, expected) << "n=" << n;   // vectors of integers, bytes, exact floats
 //   EXPECT_ALLCLOSE(actual_span, expected_span, rtol, atol);
 //
 // On failure the message is the report's one line: the first wrong element,
@@ -22,6 +23,16 @@ inline ::testing::AssertionResult to_assertion(const CloseReport& r) {
 // The predicate-formatter behind EXPECT_CLOSE: prints the report, not the expression.
 inline ::testing::AssertionResult ReportOk(const char*, const CloseReport& r) { return to_assertion(r); }
 
+// The predicate-formatter behind EXPECT_ELEMENTS_EQ: exactly_equal(), with the
+// elements named after the actual expression ("first y[36]: actual 26,
+// expected 52"). Use it instead of EXPECT_EQ on two containers: GoogleTest
+// prints both, cut after 32 elements, so a wrong element past the 32nd shows
+// as two identical-looking lists.
+template <class A, class E>
+::testing::AssertionResult ElementsEqual(const char* actual_expr, const char*, const A& actual, const E& expected) {
+  return to_assertion(exactly_equal(actual, expected, Where{actual_expr}));
+}
+
 template <class A, class E>
 ::testing::AssertionResult AllClose(const char* actual_expr, const char* expected_expr,
                                     const char*, const char*, const A& actual, const E& expected,
@@ -36,6 +47,11 @@ template <class A, class E>
 
 #define EXPECT_CLOSE(report) EXPECT_PRED_FORMAT1(::labkit::ReportOk, report)
 #define ASSERT_CLOSE(report) ASSERT_PRED_FORMAT1(::labkit::ReportOk, report)
+
+// Every element equal (integers, bytes, floats that must be exact), one line
+// on failure: the first wrong index, both values, how many differ.
+#define EXPECT_ELEMENTS_EQ(actual, expected) EXPECT_PRED_FORMAT2(::labkit::ElementsEqual, actual, expected)
+#define ASSERT_ELEMENTS_EQ(actual, expected) ASSERT_PRED_FORMAT2(::labkit::ElementsEqual, actual, expected)
 
 #define EXPECT_ALLCLOSE(actual, expected, rtol, atol) \
   EXPECT_PRED_FORMAT4(::labkit::AllClose, actual, expected, rtol, atol)

@@ -26,6 +26,7 @@
 #include "progress_log.hpp"
 #include "results.hpp"
 #include "runner.hpp"
+#include "test_summary.hpp"
 
 namespace labctl {
 
@@ -135,6 +136,26 @@ void print_unknown_facts(const labkit::MachineInfo& info) {
   for (const auto& f : info.unknown) fmt::print("note         {}\n", labkit::describe_unknown(f));
 }
 
+
+// Counts GoogleTest's per-test result lines ("[       OK ] Suite.Name (3 ms)",
+// "[  FAILED  ] ... (3 ms)") as the output streams in, for a progress line.
+struct GtestTally {
+  std::string pending;  // a partial last line
+  int passed = 0, failed = 0;
+  // True when a count changed.
+  bool feed(std::string_view chunk) {
+    pending.append(chunk);
+    bool changed = false;
+    for (std::size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
+      const std::string_view line(pending.data(), eol);
+      if (!line.ends_with(" ms)")) continue;  // the closing list of failures has no time
+      if (line.starts_with("[       OK ]")) ++passed, changed = true;
+      else if (line.starts_with("[  FAILED  ]")) ++failed, changed = true;
+    }
+    return changed;
+  }
+  std::string text() const { return fmt::format("{} passed, {} failed", passed, failed); }
+};
 
 // Runs one implementation's tests, capturing GoogleTest's JSON (runner.hpp).
 std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, const std::string& impl) {
@@ -334,25 +355,69 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl, b
   require_available(c, lab);
   const auto exe = c.executable(lab.id + "_test_" + impl);
   if (!fs::exists(exe)) throw UsageError(exe.string() + " is missing: run tools/labctl build and fix the compile errors it shows");
-  fmt::print("labctl: testing {} ({})\n", lab.id, impl);
   RunOptions o;
-  o.capture = false;
   o.timeout_s = kTestTimeoutS;
   set_learner_env(c, o);
   // HDL testbenches (labkit/hdl.hpp) write a VCD of every simulation to out/<lab>/.
   if (trace) o.env["LABKIT_TRACE"] = "1";
-  const auto run = run_process({exe.string(), "--gtest_color=" + std::string(c.color ? "yes" : "no")}, o);
-  if (trace)
-    fmt::print("labctl: waveforms (VCD, open with gtkwave) are in {}\n",
-               fs::relative(c.lab_out(lab), fs::current_path()).string());
-  record_test(c, lab, impl, run.ok());
-  if (run.ok()) {
-    fmt::print("labctl: {} ({}) passed\n", lab.id, impl);
+  // GoogleTest's own output (hundreds of lines on a starter) goes to a log;
+  // the terminal gets a progress line and, on failure, next_steps().
+  const fs::path log = c.lab_out(lab) / ("tests-" + impl + ".log");
+  TestRun run;
+  {
+    Progress progress(fmt::format("labctl: testing {} ({})", lab.id, impl));
+    GtestTally tally;
+    // On a terminal the spinner shows the running count; a log gets the start and end lines only.
+    if (is_tty(2))
+      o.on_output = [&](const char* data, std::size_t n) {
+        if (tally.feed({data, n})) progress.update(tally.text());
+      };
+    run = run_gtest(direct_launcher(c.lab_out(lab)), exe.string(), c.lab_out(lab) / ("tests-" + impl + ".json"), o,
+                    {"--gtest_color=no"});
+    write_file(log, run.process.output);
+    std::size_t passed = 0, failed = 0;
+    for (const auto& t : run.tests) (t.passed ? passed : failed) += t.skipped ? 0 : 1;
+    const bool crashed = !run.process.exited || run.process.timed_out;
+    progress.finish(crashed ? run.process.describe(o.timeout_s) : fmt::format("{} passed, {} failed", passed, failed));
+  }
+  record_test(c, lab, impl, run.process.ok());
+  // Relative to the repository root, or absolute where outside it (LABS_OUT elsewhere).
+  const auto from_root = [&](const fs::path& p) { return path_from_root(p.string(), c.root, c.root); };
+  if (trace) fmt::print("labctl: waveforms (VCD, open with gtkwave) are in {}\n", from_root(c.lab_out(lab)));
+
+  TestSummaryInput in;
+  in.lab = lab.id;
+  in.impl = impl;
+  in.tests = run.tests;
+  in.root = c.root;
+  in.build_dir = c.build_dir;
+  for (const auto& f : fs::directory_iterator(lab.dir / impl)) {
+    if (!f.is_regular_file()) continue;
+    in.code_files.push_back(f.path());
+    std::ifstream source(f.path());
+    const auto numbers = todo_numbers(std::string(std::istreambuf_iterator<char>(source), {}));
+    in.todos_in_code.insert(in.todos_in_code.end(), numbers.begin(), numbers.end());
+  }
+  in.log_file = from_root(log);
+  in.test_binary = from_root(exe);
+  const auto steps = next_steps(in);
+  if (run.process.ok() && steps.empty()) {
+    std::size_t skipped = 0;
+    std::string why_skipped;
+    for (const auto& t : run.tests)
+      if (t.skipped && skipped++ == 0) why_skipped = first_message_line(t.message, c.root, c.build_dir);
+    fmt::print("labctl: {} ({}) passed: {}{}\n", lab.id, impl,
+               run.tests.size() == 1 ? "1 test" : fmt::format("{} tests", run.tests.size()),
+               skipped ? fmt::format(" ({} skipped{})", skipped, why_skipped.empty() || why_skipped == "skipped"
+                                                                      ? ""
+                                                                      : "; the first: " + why_skipped)
+                       : "");
     return 0;
   }
-  fmt::print("labctl: {} ({}) failed: {}\n", lab.id, impl, run.describe(o.timeout_s));
-  if (impl == "student")
-    fmt::print("labctl: the messages above name the file and line to edit (look for TODO(n)).\n");
+  for (const auto& line : steps) fmt::print("{}\n", line);
+  if (steps.empty())  // the binary failed, yet no test did (a failure outside every test)
+    fmt::print("labctl: {} ({}) failed: {}, with no failing test; see {}\n", lab.id, impl,
+               run.process.describe(o.timeout_s), in.log_file);
   return 1;
 }
 

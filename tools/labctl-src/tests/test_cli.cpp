@@ -1,7 +1,9 @@
 // labctl as a user runs it: the built binary, against the real tree.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <regex>
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
@@ -73,6 +75,17 @@ TEST(Cli, TestReferencePassesAndStarterFailsAtATodo) {
   EXPECT_TRUE(ref.ok()) << ref.output;
   const auto stu = run_labctl({"test", "simd-dot"});
   EXPECT_EQ(stu.exit_code, 1);
+  // A summary, not GoogleTest's ~500 lines: one line per TODO, the place to
+  // edit from the repository root, and where the full output went.
+  EXPECT_LT(std::count(stu.output.begin(), stu.output.end(), '\n'), 12) << stu.output;
+  EXPECT_TRUE(std::regex_search(stu.output, std::regex(R"(\n  phases/01-foundations/simd-dot/student/simd_dot\.cpp:\d+: TODO\(1\): )")))
+      << stu.output;
+  EXPECT_EQ(stu.output.find("../"), std::string::npos) << stu.output;
+  const auto log = std::filesystem::temp_directory_path() / "labctl-cli-out/simd-dot/tests-student.log";
+  EXPECT_NE(stu.output.find("the full output is in " + log.string()), std::string::npos) << stu.output;
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("[  FAILED  ] Dot.AliasedSaxpyDoublesAVector"), std::string::npos) << "the log holds every test";
 }
 
 TEST(Cli, NewScaffoldsACompleteLab) {

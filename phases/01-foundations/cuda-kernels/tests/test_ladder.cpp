@@ -3,6 +3,8 @@
 // workspace sizes that need no GPU.
 #include <gtest/gtest.h>
 
+#include <labkit/check_gtest.hpp>
+
 #include <string>
 #include <tuple>
 
@@ -18,7 +20,7 @@ TEST(CpuReference, TransposeOfATwoByThree) {
   const float in[6] = {1, 2, 3, 4, 5, 6};  // [[1 2 3] [4 5 6]]
   float out[6];
   cpu::transpose(in, out, 2, 3);
-  EXPECT_EQ(std::vector<float>(out, out + 6), (std::vector<float>{1, 4, 2, 5, 3, 6}));
+  EXPECT_ELEMENTS_EQ(std::vector<float>(out, out + 6), (std::vector<float>{1, 4, 2, 5, 3, 6}));
 }
 
 TEST(CpuReference, SoftmaxOfKnownValues) {
@@ -36,7 +38,7 @@ TEST(CpuReference, ExclusiveScanAndHistogram) {
   const float x[4] = {1, 2, 3, 4};
   double y[4];
   cpu::exclusive_scan(x, y, 4);
-  EXPECT_EQ(std::vector<double>(y, y + 4), (std::vector<double>{0, 1, 3, 6}));
+  EXPECT_ELEMENTS_EQ(std::vector<double>(y, y + 4), (std::vector<double>{0, 1, 3, 6}));
   const std::uint8_t bytes[5] = {7, 7, 0, 255, 7};
   const auto bins = cpu::histogram(bytes, 5);
   EXPECT_EQ(bins[7], 3u);

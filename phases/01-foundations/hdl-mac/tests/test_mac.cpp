@@ -4,6 +4,8 @@
 // Built twice: against the reference RTL and against student/mac.sv.
 #include <gtest/gtest.h>
 
+#include <labkit/check_gtest.hpp>
+
 #include <vector>
 
 #include "hdl_models.hpp"
@@ -65,7 +67,7 @@ HDL_TEST(Mac, DotProductsBackToBack) {
   }
   t.idle(kLatency);
   EXPECT_EQ(t.results, 300);
-  EXPECT_EQ(t.sums, want) << "the cycle model agrees with the plain dot product";
+  EXPECT_ELEMENTS_EQ(t.sums, want) << "the cycle model agrees with the plain dot product";
 }
 
 HDL_TEST(Mac, BubblesInTheStream) {

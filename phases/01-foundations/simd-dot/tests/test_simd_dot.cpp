@@ -90,5 +90,5 @@ TEST(Dot, AliasedSaxpyDoublesAVector) {
   std::vector<float> expected(y);
   for (auto& v : expected) v *= 2;
   impl::saxpy(1.0f, y.data(), y.data(), y.size());
-  EXPECT_EQ(y, expected);
+  EXPECT_ELEMENTS_EQ(y, expected);
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <labkit/check_gtest.hpp>
 #include <labkit/idx.hpp>
 
 #include "gradcheck.hpp"
@@ -44,7 +45,7 @@ TEST(Data, GeneratedIdxFilesLoadLikeFashionMnist) {
     ASSERT_EQ(loaded.count, 300);
     EXPECT_EQ(loaded.rows, 28);
     EXPECT_EQ(loaded.cols, 28);
-    EXPECT_EQ(loaded.labels, train.labels);
+    EXPECT_ELEMENTS_EQ(loaded.labels, train.labels);
     for (std::size_t i = 0; i < loaded.images.size(); ++i)
       ASSERT_NEAR(loaded.images[i], train.images[i], 0.5f / 255.0f + 1e-6f) << "pixel " << i;  // 8-bit quantized
     EXPECT_EQ(from_dataset(labkit::load_fashion_mnist("test", dir)).count, 100);
@@ -65,8 +66,8 @@ TEST(Data, MissingDatasetNamesThePackage) {
 
 TEST(Data, GeneratedImagesAreDeterministicAndBalanced) {
   const ImageSet a = generate_images(1000, 12, 12, 5), b = generate_images(1000, 12, 12, 5);
-  EXPECT_EQ(a.images, b.images);
-  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_ELEMENTS_EQ(a.images, b.images);
+  EXPECT_ELEMENTS_EQ(a.labels, b.labels);
   std::vector<int> per_class(10, 0);
   for (auto y : a.labels) ++per_class[y];
   for (int c = 0; c < 10; ++c) EXPECT_GT(per_class[c], 60) << "class " << c;

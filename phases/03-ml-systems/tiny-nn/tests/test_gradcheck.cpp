@@ -133,7 +133,7 @@ TEST(ReluBackward, Accumulates) {
   const std::vector<float> x = {-1.0f, 2.0f, 0.5f, -0.25f}, dy = {10.0f, 20.0f, 30.0f, 40.0f};
   std::vector<float> dx(4, 1.0f);
   impl::relu_backward(4, x.data(), dy.data(), dx.data());
-  EXPECT_EQ(dx, (std::vector<float>{1.0f, 21.0f, 31.0f, 1.0f}));
+  EXPECT_ELEMENTS_EQ(dx, (std::vector<float>{1.0f, 21.0f, 31.0f, 1.0f}));
 }
 
 // ------------------------------------------------- softmax cross-entropy

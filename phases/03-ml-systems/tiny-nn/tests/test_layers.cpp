@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <labkit/check_gtest.hpp>
 #include <labkit/idx.hpp>
 #include <labkit/safetensors.hpp>
 
@@ -150,7 +151,7 @@ TEST(Optim, SgdMomentumAndAdamSteps) {
   EXPECT_NEAR(u.data()[0], 0.99f, 1e-5);
   EXPECT_NEAR(u.data()[1], 1.01f, 1e-4);
   adam.zero_grad();
-  EXPECT_EQ(u.grad_vector(), (std::vector<float>{0, 0}));
+  EXPECT_ELEMENTS_EQ(u.grad_vector(), (std::vector<float>{0, 0}));
 }
 
 TEST(Weights, SafetensorsRoundTrip) {
@@ -163,7 +164,7 @@ TEST(Weights, SafetensorsRoundTrip) {
   EXPECT_EQ(meta.at("model"), "test");
   const auto pa = a.parameters(), pb = b.parameters();
   ASSERT_EQ(pa.size(), pb.size());
-  for (std::size_t i = 0; i < pa.size(); ++i) EXPECT_EQ(pa[i].tensor.to_vector(), pb[i].tensor.to_vector()) << pa[i].name;
+  for (std::size_t i = 0; i < pa.size(); ++i) EXPECT_ELEMENTS_EQ(pa[i].tensor.to_vector(), pb[i].tensor.to_vector()) << pa[i].name;
 
   // The file itself, as other tools read it: an 8-byte little-endian header
   // length, a JSON header naming each tensor, the raw float32 data.

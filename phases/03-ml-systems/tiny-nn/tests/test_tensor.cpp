@@ -3,6 +3,8 @@
 // differences (tests/gradcheck.hpp).
 #include <gtest/gtest.h>
 
+#include <labkit/check_gtest.hpp>
+
 #include <cmath>
 #include <random>
 #include <vector>
@@ -17,44 +19,44 @@ using namespace tiny_nn::test;
 TEST(Tensor, ShapesAndStrides) {
   Tensor t = Tensor::zeros({2, 3, 4});
   EXPECT_EQ(t.numel(), 24);
-  EXPECT_EQ(t.node()->strides, (Shape{12, 4, 1}));
+  EXPECT_ELEMENTS_EQ(t.node()->strides, (Shape{12, 4, 1}));
   EXPECT_TRUE(t.is_contiguous());
   Tensor p = permute(t, {2, 0, 1});
-  EXPECT_EQ(p.shape(), (Shape{4, 2, 3}));
-  EXPECT_EQ(p.node()->strides, (Shape{1, 12, 4}));
+  EXPECT_ELEMENTS_EQ(p.shape(), (Shape{4, 2, 3}));
+  EXPECT_ELEMENTS_EQ(p.node()->strides, (Shape{1, 12, 4}));
   EXPECT_FALSE(p.is_contiguous());
   EXPECT_THROW(p.data(), std::logic_error);
-  EXPECT_EQ(reshape(t, {-1, 4}).shape(), (Shape{6, 4}));
+  EXPECT_ELEMENTS_EQ(reshape(t, {-1, 4}).shape(), (Shape{6, 4}));
   EXPECT_THROW(reshape(t, {5, -1}), std::invalid_argument);
   EXPECT_THROW(Tensor::from({2, 2}, {1, 2, 3}), std::invalid_argument);
 }
 
 TEST(Tensor, ViewsShareStorageAndReadInLogicalOrder) {
   Tensor t = Tensor::from({2, 3}, {0, 1, 2, 3, 4, 5});
-  EXPECT_EQ(transpose(t, 0, 1).to_vector(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
-  EXPECT_EQ(select(t, 1).to_vector(), (std::vector<float>{3, 4, 5}));
-  EXPECT_EQ(contiguous(transpose(t, 0, 1)).to_vector(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
+  EXPECT_ELEMENTS_EQ(transpose(t, 0, 1).to_vector(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
+  EXPECT_ELEMENTS_EQ(select(t, 1).to_vector(), (std::vector<float>{3, 4, 5}));
+  EXPECT_ELEMENTS_EQ(contiguous(transpose(t, 0, 1)).to_vector(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
   Tensor r = reshape(t, {3, 2});
   r.data()[0] = 42;  // a view: the same storage
   EXPECT_EQ(t.data()[0], 42);
 }
 
 TEST(Tensor, Broadcasting) {
-  EXPECT_EQ(broadcast_shape({4, 3}, {3}), (Shape{4, 3}));
-  EXPECT_EQ(broadcast_shape({2, 1, 3}, {4, 1}), (Shape{2, 4, 3}));
+  EXPECT_ELEMENTS_EQ(broadcast_shape({4, 3}, {3}), (Shape{4, 3}));
+  EXPECT_ELEMENTS_EQ(broadcast_shape({2, 1, 3}, {4, 1}), (Shape{2, 4, 3}));
   EXPECT_THROW(broadcast_shape({4, 3}, {4}), std::invalid_argument);
   Tensor a = Tensor::from({2, 3}, {1, 2, 3, 4, 5, 6}), b = Tensor::from({3}, {10, 20, 30});
-  EXPECT_EQ(add(a, b).to_vector(), (std::vector<float>{11, 22, 33, 14, 25, 36}));
+  EXPECT_ELEMENTS_EQ(add(a, b).to_vector(), (std::vector<float>{11, 22, 33, 14, 25, 36}));
   Tensor col = Tensor::from({2, 1}, {2, 3});
-  EXPECT_EQ(mul(a, col).to_vector(), (std::vector<float>{2, 4, 6, 12, 15, 18}));
-  EXPECT_EQ(sub(a, Tensor::from({1}, {1})).to_vector(), (std::vector<float>{0, 1, 2, 3, 4, 5}));
+  EXPECT_ELEMENTS_EQ(mul(a, col).to_vector(), (std::vector<float>{2, 4, 6, 12, 15, 18}));
+  EXPECT_ELEMENTS_EQ(sub(a, Tensor::from({1}, {1})).to_vector(), (std::vector<float>{0, 1, 2, 3, 4, 5}));
 }
 
 TEST(Tensor, BackwardAccumulatesOverUses) {
   Tensor x = Tensor::from({3}, {1, 2, 3}, true);
   Tensor y = sum(add(mul(x, x), x));  // d/dx (x^2 + x) = 2x + 1
   y.backward();
-  EXPECT_EQ(x.grad_vector(), (std::vector<float>{3, 5, 7}));
+  EXPECT_ELEMENTS_EQ(x.grad_vector(), (std::vector<float>{3, 5, 7}));
   EXPECT_FLOAT_EQ(y.item(), 1 + 4 + 9 + 6);
 }
 

@@ -6,6 +6,7 @@
 //   Requant.*  TODO(2): requantize_row, bit for bit the definition
 //   Dot.*      TODO(3): dot_u8s8, the exact integer sum
 #include <gtest/gtest.h>
+#include <labkit/check_gtest.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -198,7 +199,7 @@ TEST(Requant, KnownValuesRoundHalfUp) {
   const std::vector<Requant> r(4, half);
   std::vector<std::uint8_t> out(4);
   impl::requantize_row(4, acc.data(), r.data(), 10, 0, 255, out.data());
-  EXPECT_EQ(out, (std::vector<std::uint8_t>{12, 9, 13, 8}));
+  EXPECT_ELEMENTS_EQ(out, (std::vector<std::uint8_t>{12, 9, 13, 8}));
 }
 
 TEST(Requant, SaturatesAtBothEnds) {
@@ -209,7 +210,7 @@ TEST(Requant, SaturatesAtBothEnds) {
   std::vector<std::uint8_t> out(acc.size());
   impl::requantize_row(static_cast<int>(acc.size()), acc.data(), r.data(), 3, 3, 250, out.data());
   // 0.999 * acc + 3, clamped to [3, 250] (e.g. a fused ReLU: qmin = the zero point).
-  EXPECT_EQ(out, (std::vector<std::uint8_t>{250, 3, 250, 3, 3, 103}));
+  EXPECT_ELEMENTS_EQ(out, (std::vector<std::uint8_t>{250, 3, 250, 3, 3, 103}));
 }
 
 TEST(Requant, PerTensorMatchesTheDefinition) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <labkit/check.hpp>
+#include <labkit/check_gtest.hpp>
 #include <labkit/cpu.hpp>
 
 #include <algorithm>
@@ -196,7 +197,7 @@ TEST(Kernels, Q8_0Avx512MatchesScalar) {
     std::vector<BlockQ8_0> a(blocks), b(blocks);
     ref::quantize_row_q8_0_scalar(x.data(), a.data(), blocks * 32);
     ref::quantize_row_q8_0_avx512(x.data(), b.data(), blocks * 32);
-    EXPECT_EQ(bytes_of(a), bytes_of(b)) << blocks;
+    EXPECT_ELEMENTS_EQ(bytes_of(a), bytes_of(b)) << blocks;
   }
 }
 
@@ -230,7 +231,7 @@ TEST(Kernels, RequantAvx512MatchesScalar) {
     std::vector<std::uint8_t> a(n), b(n);
     ref::requantize_row_scalar(n, acc.data(), r.data(), 77, 5, 250, a.data());
     ref::requantize_row_avx512(n, acc.data(), r.data(), 77, 5, 250, b.data());
-    EXPECT_EQ(a, b) << "n = " << n;
+    EXPECT_ELEMENTS_EQ(a, b) << "n = " << n;
   }
 }
 
@@ -341,7 +342,7 @@ TEST(Gemm, Dispatched) { check_all_shapes(ref::gemm_u8s8s32_packed, "dispatched"
 TEST(Gemm, PackBColumnSums) {
   std::vector<std::int8_t> B = {1, -2, 3, 4, 5, -6};  // 2 x 3
   const PackedB p = ref::pack_b(2, 3, B.data(), 3);
-  EXPECT_EQ(p.col_sums, (std::vector<std::int32_t>{5, 3, -3}));
+  EXPECT_ELEMENTS_EQ(p.col_sums, (std::vector<std::int32_t>{5, 3, -3}));
   EXPECT_EQ(p.kquads, 1);
   EXPECT_EQ(p.panels, 1);
   EXPECT_EQ(p.data[0 * 4 + 0], 1);   // B[0][0]

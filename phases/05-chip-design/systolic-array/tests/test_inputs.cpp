@@ -1,5 +1,6 @@
 // SCALE-Sim input files: configs and topologies, good and bad.
 #include <gtest/gtest.h>
+#include <labkit/check_gtest.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -55,7 +56,7 @@ TEST(Config, ParsesScaleSimFormat) {
   EXPECT_EQ(c.filter_offset, 10000000);
   EXPECT_EQ(c.dataflow, sa::Dataflow::ws);
   EXPECT_TRUE(c.calc_bandwidth);
-  EXPECT_EQ(c.bandwidths, std::vector<int>{10});
+  EXPECT_ELEMENTS_EQ(c.bandwidths, std::vector<int>{10});
   EXPECT_EQ(c.topology_path, "topologies/conv_nets/alexnet.csv");
 }
 

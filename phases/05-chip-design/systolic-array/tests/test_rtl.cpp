@@ -5,6 +5,7 @@
 // model's (K + R + C - 2, what SCALE-Sim charges), the assembled C with a
 // plain triple loop, and the total cycles with analytical_compute().
 #include <gtest/gtest.h>
+#include <labkit/check_gtest.hpp>
 #include <labkit/hdl.hpp>
 
 #include <string>
@@ -84,7 +85,8 @@ void run_gemm(std::int64_t M, std::int64_t N, std::int64_t K) {
           if (m0 + i < M && n0 + j < N) got[(m0 + i) * N + n0 + j] = acc;
         }
     }
-  EXPECT_EQ(got, want) << shape;
+  // C[m][n]: the first wrong element of the M x N result, not two lists.
+  EXPECT_CLOSE(labkit::exactly_equal(got, want, {"C", static_cast<std::size_t>(N)})) << shape;
   // The RTL's cycles are the SCALE-Sim accounting's: total cycles + 1 (it reports the last cycle's index).
   EXPECT_EQ(total_cycles, sa::analytical_compute(sa::Dataflow::os, {M, N, K}, {R, C}).total_cycles + 1) << shape;
 }
