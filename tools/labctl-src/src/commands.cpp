@@ -23,6 +23,8 @@
 #include "progress.hpp"
 #include "results.hpp"
 #include "runner.hpp"
+#include "table.hpp"
+#include "thresholds.hpp"
 
 namespace labctl {
 
@@ -198,32 +200,6 @@ labkit::LabResults run_bench(const Context& c, const Lab& lab, const BenchOption
   return std::move(run.results);
 }
 
-std::string format_value(const labkit::TargetResult& t) {
-  if (t.status == labkit::TargetStatus::todo) return "TODO";
-  if (t.status == labkit::TargetStatus::unavailable) return "n/a";
-  return format_metric(parse_metric(t.metric).value_or(Metric::gflops), t.value);
-}
-
-std::string format_threshold(const Target& t) {
-  switch (t.metric) {
-    case Metric::speedup: return fmt::format(">= {:.2f}x", t.at_least);
-    case Metric::roofline_fraction: return fmt::format(">= {:.0f}% of roofline", 100 * t.at_least);
-    case Metric::gflops: return fmt::format(">= {:.1f} GFLOP/s", t.at_least);
-    case Metric::gbs: break;
-  }
-  return fmt::format(">= {:.1f} GB/s", t.at_least);
-}
-
-std::string status_cell(const Context& c, const labkit::TargetResult* t) {
-  if (!t) return "";
-  const std::string v = format_value(*t);
-  if (t->status == labkit::TargetStatus::met) return styled(c, fmt::format("{:>8} met", v), fmt::color::green);
-  if (t->status == labkit::TargetStatus::missed) return styled(c, fmt::format("{:>8} MISSED", v), fmt::color::orange_red);
-  if (t->status == labkit::TargetStatus::busy) return styled(c, fmt::format("{:>8} busy", v), fmt::color::gold);
-  if (t->status == labkit::TargetStatus::todo) return styled(c, fmt::format("{:>8}", v), fmt::color::gold);
-  return fmt::format("{:>8}", v);
-}
-
 }  // namespace
 
 // Measured machine limits, cached in out/machine.json for this fingerprint.
@@ -274,21 +250,56 @@ int cmd_list(const Context& c, bool as_json) {
     fmt::print("{}\n", arr.dump(2));
     return 0;
   }
+  // One table for every lab, so the columns line up across phases; a phase's
+  // heading goes before its first row.
+  std::vector<TableRow> rows;
+  for (const auto& l : labs) {
+    auto [ok, why] = c.availability(l);
+    std::string layers;
+    for (const auto& x : l.layers) layers += (layers.empty() ? "" : ",") + x;
+    rows.push_back({l.id, l.title, layers,
+                    ok ? styled(c, "available", fmt::color::green) : styled(c, "unavailable: " + why, fmt::color::orange_red)});
+  }
+  std::istringstream lines(render_table({{}, {}, {}, {}}, rows, "  "));
   int phase = 0;
   for (const auto& l : labs) {
     if (l.phase != phase) {
       phase = l.phase;
       fmt::print("\nPhase {}: {}\n", phase, phases()[static_cast<std::size_t>(phase - 1)].name);
     }
-    auto [ok, why] = c.availability(l);
-    std::string layers;
-    for (const auto& x : l.layers) layers += (layers.empty() ? "" : ",") + x;
-    fmt::print("  {:<22} {:<52} {:<8} {}\n", l.id, l.title, layers,
-               ok ? styled(c, "available", fmt::color::green) : styled(c, "unavailable: " + why, fmt::color::orange_red));
+    std::string line;
+    std::getline(lines, line);
+    fmt::print("{}\n", line);
   }
   if (labs.empty()) fmt::print("no labs under {}/phases\n", c.root.string());
   return 0;
 }
+
+namespace {
+
+// `labctl info`: the targets with their grading thresholds, then every graded
+// task a learner may see (tests and counts have no target to stand beside).
+void print_targets_and_tasks(const Lab& lab) {
+  if (!lab.targets.empty()) fmt::print("  targets   (labctl run LAB judges them)\n{}", targets_table(lab, nullptr, false, "    "));
+  std::vector<TableRow> rows;
+  int hidden = 0;
+  double points = 0;
+  for (const auto& t : lab.tasks) {
+    if (t.visibility != "visible") {
+      ++hidden;
+      continue;
+    }
+    points += t.points;
+    rows.push_back({t.id, fmt::format("{:g}", t.points), std::string(kind_name(t.kind)),
+                    t.kind == TaskKind::test ? t.name : t.name + ": " + task_thresholds(t)});
+  }
+  if (rows.empty() && !hidden) return;
+  fmt::print("  graded    (labctl grade; {:g} points shown{})\n", points,
+             hidden ? fmt::format(", {} hidden task{} the grader reveals", hidden, hidden == 1 ? "" : "s") : "");
+  fmt::print("{}", render_table({{"task"}, {"points", true}, {"kind"}, {"what earns the points", false, 70}}, rows, "    "));
+}
+
+}  // namespace
 
 int cmd_info(const Context& c, const std::string& id) {
   const auto lab = c.find_lab(id);
@@ -303,11 +314,7 @@ int cmd_info(const Context& c, const std::string& id) {
   fmt::print("  status    {}\n", ok ? "available" : "unavailable: " + why);
   fmt::print("  edit      {}\n", fs::relative(lab.dir / "student", c.root).string());
   fmt::print("  readme    {}\n", fs::relative(lab.dir / "README.md", c.root).string());
-  if (!lab.targets.empty()) {
-    fmt::print("  targets\n");
-    for (const auto& t : lab.targets)
-      fmt::print("    - {} ({} {}/{}, {})\n", t.name, metric_name(t.metric), t.kase, t.size, format_threshold(t));
-  }
+  print_targets_and_tasks(lab);
   // CUDA labs: the per-kernel resource report (registers, spills, shared
   // memory, occupancy), read from the compiler's output, so no GPU is needed.
   if (const auto tool = c.executable(lab.id + "_resources"); fs::exists(tool)) {
@@ -318,7 +325,7 @@ int cmd_info(const Context& c, const std::string& id) {
     std::istringstream lines(r.output);
     for (std::string line; std::getline(lines, line);) fmt::print("    {}\n", line);
   }
-  fmt::print("  commands  labctl test {0} | labctl bench {0} | labctl run {0}\n", lab.id);
+  fmt::print("  commands  tools/labctl test {0} | tools/labctl bench {0} | tools/labctl run {0}\n", lab.id);
   return 0;
 }
 
@@ -539,14 +546,9 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
     ++problems;
   }
   if (!lab.targets.empty()) {
-    fmt::print("  {:<48} {:<22} {:<16} {}\n", "target", "threshold", "reference", "student");
-    for (const auto& t : lab.targets) {
-      const labkit::TargetResult *ref = nullptr, *stu = nullptr;
-      for (const auto& x : r.targets)
-        if (x.name == t.name) (x.impl == "reference" ? ref : stu) = &x;
-      fmt::print("  {:<48} {:<22} {:<16} {}\n", t.name, format_threshold(t), status_cell(c, ref), status_cell(c, stu));
-      if (ref && ref->status == labkit::TargetStatus::missed) ++problems;
-    }
+    fmt::print("{}", targets_table(lab, &r.targets, c.color));
+    for (const auto& x : r.targets)
+      if (x.impl == "reference" && x.status == labkit::TargetStatus::missed) ++problems;
     for (const auto& x : r.targets)
       if (x.status == labkit::TargetStatus::busy || (x.status == labkit::TargetStatus::missed && !x.detail.empty()))
         fmt::print("  {} ({}): {}\n", x.name, x.impl, x.detail);

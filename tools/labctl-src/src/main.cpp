@@ -4,12 +4,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "commands.hpp"
 #include "grade.hpp"
 #include "track.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"labctl: build, test, measure and explain the AI hardware labs"};
+  // tools/labctl (the wrapper learners run) names itself here, so usage lines
+  // show the command to type, not the build folder's binary.
+  if (const char* shown = std::getenv("LABCTL_PROGRAM"); shown && *shown) app.name(shown);
   app.require_subcommand(1);
   std::string root;
   app.add_option("--root", root, "repository root (default: the tree labctl was built from)");
