@@ -41,6 +41,21 @@ std::vector<std::string> wrap_words(std::string_view text, std::size_t width) {
   return lines;
 }
 
+std::string elide_words(std::string_view text, std::size_t width, std::string_view more) {
+  if (display_width(text) <= width) return std::string(text);
+  std::string kept;
+  for (const auto& line : wrap_words(text, width > more.size() ? width - more.size() : 1)) {
+    if (!kept.empty()) break;  // only the first line fits
+    kept = line;
+  }
+  if (display_width(kept) + more.size() > width) {
+    // One word wider than everything: keep it whole rather than cut it.
+    const auto end = text.find(' ', text.find_first_not_of(' '));
+    kept = std::string(text.substr(0, end));
+  }
+  return kept + std::string(more);
+}
+
 std::string render_table(const std::vector<Column>& columns, const std::vector<TableRow>& rows,
                          const std::string& indent) {
   const std::size_t n = columns.size();

@@ -31,4 +31,8 @@ std::size_t display_width(std::string_view text);
 // than `width` gets a line of its own, whole.
 std::vector<std::string> wrap_words(std::string_view text, std::size_t width);
 
+// `text` cut to at most `width` columns at the last space that fits, with
+// `more` appended when anything was cut (a word is never cut in half).
+std::string elide_words(std::string_view text, std::size_t width, std::string_view more = " ...");
+
 }  // namespace labctl

@@ -48,6 +48,12 @@ TEST(Table, WrapWordsKeepsALongWordWhole) {
   EXPECT_EQ(wrap_words("", 10), std::vector<std::string>{""});
 }
 
+TEST(Table, ElideWordsCutsAtASpace) {
+  EXPECT_EQ(elide_words("failed: expected 1.0 got 2.0 at index 17", 24), "failed: expected 1.0 ...");
+  EXPECT_EQ(elide_words("short", 24), "short");
+  EXPECT_EQ(elide_words("averyveryverylongword and more", 10), "averyveryverylongword ...");
+}
+
 namespace {
 Lab lab_with_targets() {
   Lab lab;
