@@ -61,11 +61,36 @@ TEST(Cli, BadArgumentsExitWithUsage) {
   EXPECT_EQ(run_labctl({"test", "simd-dot", "--impl", "teacher"}).exit_code, 2);
 }
 
+// tools/labctl with no arguments: its own commands (grade among them), no
+// line of the script itself, and usage lines naming tools/labctl.
+TEST(Cli, WrapperHelpListsItsCommandsAndNamesItself) {
+  RunOptions o;
+  o.timeout_s = 60;
+  const auto r = run_process({"bash", std::string(LABS_SOURCE_DIR) + "/tools/labctl"}, o);
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("tools/labctl grade --track"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tools/labctl test LAB"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("set -euo"), std::string::npos) << "a script line leaked into the help:\n" << r.output;
+  EXPECT_EQ(r.output.find("bin/labctl ["), std::string::npos) << "usage must not name the build folder:\n" << r.output;
+}
+
+TEST(Cli, UsageNamesTheProgramTheWrapperGives) {
+  RunOptions o;
+  o.env = {{"LABCTL_PROGRAM", "tools/labctl"}};
+  const auto r = run_process({LABCTL_EXE, "info", "--help"}, o);
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("Usage: tools/labctl info"), std::string::npos) << r.output;
+}
+
 TEST(Cli, InfoShowsTargetsAndFiles) {
   const auto r = run_labctl({"info", "simd-dot"});
   ASSERT_TRUE(r.ok()) << r.output;
   EXPECT_NE(r.output.find("phases/01-foundations/simd-dot/student"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("targets"), std::string::npos);
+  // Each target with the grading marks of its task (lab.toml: full = 8.0, zero = 1.5, 20 points).
+  EXPECT_NE(r.output.find(">= 8.00x  0 pts at 1.50x, full 20 pts at 8.00x"), std::string::npos) << r.output;
+  const auto sgemm = run_labctl({"info", "sgemm"});
+  EXPECT_NE(sgemm.output.find("reference only"), std::string::npos) << sgemm.output;
 }
 
 TEST(Cli, TestReferencePassesAndStarterFailsAtATodo) {
