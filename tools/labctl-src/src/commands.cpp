@@ -621,22 +621,40 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
 
 int cmd_reset(const Context& c, const std::string& id) {
   const auto lab = c.find_lab(id);
-  const fs::path student = lab.dir / "student";
-  // Keep a copy of the learner's work before restoring the starter.
+  const auto rel = fs::relative(lab.dir / "student", c.root).string();
+  // The learner's work goes into a git stash, not a folder: out/ is ignored by
+  // git, so `git clean -fdx` would delete a backup there, and a stash also
+  // keeps the files the learner added. Restoring it is one git command.
+  std::vector<std::string> git{"git", "-C", c.root.string()};
+  if (!run_process({"git", "-C", c.root.string(), "config", "user.email"}).ok())
+    git.insert(git.end(), {"-c", "user.name=labctl", "-c", "user.email=labctl@localhost"});  // a stash is a commit
+  auto command = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), git.begin(), git.end());
+    return run_process(args);
+  };
+  const auto status = command({"status", "--porcelain", "--", rel});
+  if (!status.ok())
+    throw UsageError("cannot read " + rel + " from git: " + status.output +
+                     "(labctl reset needs the repository's git history: run it inside your clone)");
+  if (status.output.empty()) {
+    fmt::print("{} is already the starter: nothing to reset\n", rel);
+    return 0;
+  }
   char stamp[32];
   const std::time_t now = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  fs::path backup = c.lab_out(lab) / (std::string("student-backup-") + stamp);
-  for (int n = 2; fs::exists(backup); ++n) backup = c.lab_out(lab) / (std::string("student-backup-") + stamp + "-" + std::to_string(n));
-  fs::create_directories(backup);
-  fs::copy(student, backup, fs::copy_options::recursive);
-  const auto rel = fs::relative(student, c.root).string();
-  auto r1 = run_process({"git", "-C", c.root.string(), "checkout", "HEAD", "--", rel});
-  auto r2 = run_process({"git", "-C", c.root.string(), "clean", "-fdq", "--", rel});
-  if (!r1.ok() || !r2.ok())
-    throw UsageError("could not restore " + rel + " from git: " + r1.output + r2.output +
-                     "(labctl reset needs the repository's git history)");
-  fmt::print("restored {} to the starter; your previous files are in {}\n", rel, backup.string());
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+  const std::string message = fmt::format("labctl reset {} ({})", lab.id, stamp);
+  const auto stash = command({"stash", "push", "--include-untracked", "--quiet", "-m", message, "--", rel});
+  const auto sha = command({"rev-parse", "--short", "stash@{0}"});
+  const auto check = command({"status", "--porcelain", "--", rel});
+  if (!stash.ok() || !sha.ok() || !check.ok() || !check.output.empty())
+    throw UsageError("could not put " + rel + " aside in a git stash: " + stash.output + check.output +
+                     "(your files are untouched; commit them, then git checkout HEAD -- " + rel + ")");
+  const std::string commit = sha.output.substr(0, sha.output.find('\n'));
+  fmt::print("restored {} to the starter.\n"
+             "Your files are in the git stash \"{}\" (commit {}; git stash list shows it).\n"
+             "Get them back with:  git stash apply {}\n",
+             rel, message, commit, commit);
   return 0;
 }
 

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   auto* machine = app.add_subcommand("machine", "measure this machine's peak FLOP/s and bandwidth");
   machine->add_flag("--json", json, "machine-readable output");
   machine->add_flag("--quick", quick, "faster, noisier");
-  auto* reset = app.add_subcommand("reset", "restore a lab's student/ starter (your files are backed up in out/)");
+  auto* reset = app.add_subcommand("reset", "restore a lab's student/ starter (your files are kept in a git stash)");
   reset->add_option("LAB", lab, "lab id")->required();
   auto* create = app.add_subcommand("new", "scaffold a new lab that builds and passes its tests");
   create->add_option("LAB", lab, "new lab id, e.g. my-kernel")->required();

@@ -125,34 +125,37 @@ TEST(Cli, NewScaffoldsACompleteLab) {
   std::filesystem::remove_all(root);
 }
 
-TEST(Cli, ResetRestoresTheStarterAndKeepsABackup) {
+TEST(Cli, ResetRestoresTheStarterAndKeepsTheWorkInAGitStash) {
   namespace fs = std::filesystem;
   const auto root = fs::temp_directory_path() / "labctl-cli-reset-tree";
-  const auto out = fs::temp_directory_path() / "labctl-cli-out";
   fs::remove_all(root);
   fs::create_directories(root / "phases/01-foundations");
   fs::copy(fs::path(LABS_SOURCE_DIR) / "phases/01-foundations/simd-dot", root / "phases/01-foundations/simd-dot",
            fs::copy_options::recursive);
-  ASSERT_TRUE(run_process({"sh", "-c", "cd '" + root.string() +
-                                           "' && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm starter"})
-                  .ok());
+  auto sh = [&](const std::string& command) { return run_process({"sh", "-c", "cd '" + root.string() + "' && " + command}); };
+  ASSERT_TRUE(sh("git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm starter").ok());
   const auto student = root / "phases/01-foundations/simd-dot/student/simd_dot.cpp";
-  std::ifstream in(student);
-  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string original = read(student);
+  EXPECT_NE(run_labctl({"reset", "simd-dot"}, root.string()).output.find("already the starter"), std::string::npos);
+
   std::ofstream(student) << "// my work in progress\n";
   std::ofstream(student.parent_path() / "notes.txt") << "scratch\n";
-
   const auto r = run_labctl({"reset", "simd-dot"}, root.string());
   ASSERT_TRUE(r.ok()) << r.output;
-  std::ifstream again(student);
-  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>()), original);
+  EXPECT_EQ(read(student), original);
   EXPECT_FALSE(fs::exists(student.parent_path() / "notes.txt")) << "files the learner added are removed from student/";
-  bool backed_up = false;
-  for (const auto& e : fs::directory_iterator(out / "simd-dot"))
-    if (e.path().filename().string().rfind("student-backup-", 0) == 0) {
-      std::ifstream b(e.path() / "simd_dot.cpp");
-      backed_up |= std::string((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>()) == "// my work in progress\n";
-    }
-  EXPECT_TRUE(backed_up) << "the learner's files must be kept in out/simd-dot/student-backup-*";
+
+  // The output says how to get the work back; that command works even after
+  // `git clean -fdx`, which deletes everything git ignores (out/ included).
+  const auto at = r.output.find("git stash apply ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string apply = r.output.substr(at, r.output.find('\n', at) - at);
+  ASSERT_TRUE(sh("git clean -fdxq && " + apply).ok()) << apply;
+  EXPECT_EQ(read(student), "// my work in progress\n");
+  EXPECT_EQ(read(student.parent_path() / "notes.txt"), "scratch\n");
   fs::remove_all(root);
 }
