@@ -557,22 +557,80 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
   return problems;
 }
 
-// out/report.md, out/junit.xml and out/roofline.svg for every lab run.
-void write_run_reports(const Context& c, const labkit::MachineLimits& machine, const std::vector<labkit::LabResults>& all,
-                       const std::vector<std::pair<std::string, json>>& hdl_rows) {
+// One lab's section of out/report.md: its results, and for HDL labs the
+// reference testbench's statistics.
+struct ReportLab {
+  labkit::LabResults results;
+  json hdl_reference;  // null for other labs
+  bool earlier = false;  // read from an earlier run's out/<lab>/results.json
+};
+
+// The labs out/report.md covers: the ones just run, and every other lab whose
+// results.json an earlier run left, measured on this machine, so that
+// `run sgemm` after `run simd-dot` keeps simd-dot's section. In lab order.
+// `elsewhere` gets the labs whose results came from another machine or build.
+std::vector<ReportLab> report_labs(const Context& c, const std::string& fingerprint, std::vector<ReportLab> just_run,
+                                   std::vector<std::string>& elsewhere) {
+  std::vector<ReportLab> out;
+  for (const auto& lab : c.labs()) {
+    auto ran = std::find_if(just_run.begin(), just_run.end(), [&](const ReportLab& r) { return r.results.lab == lab.id; });
+    if (ran != just_run.end()) {
+      out.push_back(std::move(*ran));
+      continue;
+    }
+    const fs::path file = c.lab_out(lab) / "results.json";
+    std::ifstream in(file);
+    if (!in) continue;
+    try {
+      const json j = json::parse(in);
+      ReportLab r{labkit::results_from_json(j), j.contains("hdl") ? j["hdl"].value("reference", json(nullptr)) : json(nullptr),
+                  true};
+      if (r.results.machine.value("fingerprint", "") != fingerprint) {
+        elsewhere.push_back(lab.id);
+        continue;
+      }
+      out.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      spdlog::warn("leaving {} out of the report: {}", file.string(), e.what());
+    }
+  }
+  return out;
+}
+
+// out/report.md, out/junit.xml and out/roofline.svg for every lab in `labs`.
+void write_run_reports(const Context& c, const labkit::MachineLimits& machine, const std::vector<ReportLab>& labs,
+                       const std::vector<std::string>& elsewhere) {
+  std::vector<labkit::LabResults> all;
+  std::vector<std::string> earlier;
+  for (const auto& l : labs) {
+    all.push_back(l.results);
+    if (l.earlier) earlier.push_back(l.results.lab);
+  }
   std::ostringstream md, junit, svg;
   labkit::write_markdown(md, all);
-  if (!hdl_rows.empty()) {
-    md << "\n## HDL labs: reference testbenches\n\n| lab | line coverage | toggle coverage | simulated cycles | M cycles/s |\n|---|---|---|---|---|\n";
-    for (const auto& [id, sim] : hdl_rows) {
-      const json cov = sim.value("coverage", json::object());
-      md << fmt::format("| {} | {:.1f}% ({}/{}) | {:.1f}% ({}/{}) | {} | {:.2f} |\n", id, cov.value("line_percent", 0.0),
-                        cov.value("line_hit", 0), cov.value("line_total", 0), cov.value("toggle_percent", 0.0),
-                        cov.value("toggle_hit", 0), cov.value("toggle_total", 0), sim.value("cycles", 0),
-                        sim.value("cycles_per_second", 0.0) / 1e6);
-    }
-    md << "\n";
+  bool hdl_header = false;
+  for (const auto& l : labs) {
+    const json& sim = l.hdl_reference;
+    if (sim.is_null()) continue;
+    if (!hdl_header)
+      md << "\n## HDL labs: reference testbenches\n\n| lab | line coverage | toggle coverage | simulated cycles | M cycles/s |\n|---|---|---|---|---|\n";
+    hdl_header = true;
+    const json cov = sim.value("coverage", json::object());
+    md << fmt::format("| {} | {:.1f}% ({}/{}) | {:.1f}% ({}/{}) | {} | {:.2f} |\n", l.results.lab, cov.value("line_percent", 0.0),
+                      cov.value("line_hit", 0), cov.value("line_total", 0), cov.value("toggle_percent", 0.0),
+                      cov.value("toggle_hit", 0), cov.value("toggle_total", 0), sim.value("cycles", 0),
+                      sim.value("cycles_per_second", 0.0) / 1e6);
   }
+  if (hdl_header) md << "\n";
+  auto join = [](const std::vector<std::string>& ids) {
+    std::string s;
+    for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+    return s;
+  };
+  if (!earlier.empty())
+    md << "Carried over from earlier runs on this machine (their out/<lab>/results.json): " << join(earlier) << ".\n\n";
+  if (!elsewhere.empty())
+    md << "Left out, measured on another machine or build: " << join(elsewhere) << " (run them again here).\n\n";
   md << "![roofline](roofline.svg)\n";
   labkit::write_junit(junit, all);
   auto roof = machine_roofline(machine, "All labs on " + machine.info.cpu_model + " (one core)");
@@ -595,8 +653,7 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
   auto machine = machine_limits(c, quick, false);
   machine.info.git_revision = c.git_revision();  // the cache may predate the last commit
   print_unknown_facts(machine.info);
-  std::vector<labkit::LabResults> all;
-  std::vector<std::pair<std::string, json>> hdl_rows;  // HDL labs: the reference testbench's statistics
+  std::vector<ReportLab> ran;
   int problems = 0;
   int index = 0;
   for (const auto& lab : labs) {
@@ -607,14 +664,16 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
     }
     LabRun run = run_lab(c, lab, machine, quick, bench_args, step);
     problems += print_lab_run(c, lab, run);
-    if (!run.hdl_reference.is_null()) hdl_rows.emplace_back(lab.id, run.hdl_reference);
-    all.push_back(std::move(run.results));
+    ran.push_back({std::move(run.results), run.hdl_reference, false});
   }
-  write_run_reports(c, machine, all, hdl_rows);
+  std::vector<std::string> elsewhere;
+  const auto reported = report_labs(c, machine.info.fingerprint, std::move(ran), elsewhere);
+  write_run_reports(c, machine, reported, elsewhere);
   fmt::print("Machine: {}, fp32 peak {:.1f} GFLOP/s (one core), DRAM {:.1f} GB/s (one thread)\n", machine.info.cpu_model,
              machine.peak_one_core.gflops, machine.bandwidth.empty() ? 0.0 : machine.bandwidth.back().gbs);
   const auto rel = [&](const fs::path& p) { return fs::relative(p, fs::current_path()).string(); };
-  fmt::print("Wrote {}, {} and {}\n", rel(c.out_dir / "report.md"), rel(c.out_dir / "roofline.svg"), rel(c.out_dir / "junit.xml"));
+  fmt::print("Wrote {}, {} and {} ({} lab{}: this run's and earlier runs' on this machine)\n", rel(c.out_dir / "report.md"),
+             rel(c.out_dir / "roofline.svg"), rel(c.out_dir / "junit.xml"), reported.size(), reported.size() == 1 ? "" : "s");
   if (problems) fmt::print("{} problem(s) in reference implementations or benchmarks (see above)\n", problems);
   return problems ? 1 : 0;
 }

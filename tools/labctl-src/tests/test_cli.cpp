@@ -159,3 +159,47 @@ TEST(Cli, ResetRestoresTheStarterAndKeepsTheWorkInAGitStash) {
   EXPECT_EQ(read(student.parent_path() / "notes.txt"), "scratch\n");
   fs::remove_all(root);
 }
+
+// `run LAB` rebuilds out/report.md and junit.xml from every lab's
+// results.json, so running one lab keeps what an earlier run of another
+// wrote; results from another machine or build are named and left out.
+TEST(Cli, RunKeepsEarlierLabsInTheReport) {
+  namespace fs = std::filesystem;
+  const auto out = fs::temp_directory_path() / "labctl-cli-report-out";
+  fs::remove_all(out);
+  auto run = [&] {
+    RunOptions o;
+    o.timeout_s = 600;
+    o.env = {{"NO_COLOR", "1"}, {"LABS_OUT", out.string()}};
+    return run_process({LABCTL_EXE, "--root", LABS_SOURCE_DIR, "run", "hdl-alu", "--quick"}, o);
+  };
+  const auto first = run();  // the student's starter fails its tests: exit 0 (only reference problems fail a run)
+  ASSERT_TRUE(first.ok()) << first.output;
+  // Two earlier runs, faked from this one: hdl-crc on this machine, hdl-fifo on another.
+  std::ifstream in(out / "hdl-alu/results.json");
+  auto j = nlohmann::json::parse(in);
+  j["lab"] = "hdl-crc";
+  j["title"] = "an earlier run of hdl-crc";
+  fs::create_directories(out / "hdl-crc");
+  std::ofstream(out / "hdl-crc/results.json") << j.dump();
+  j["lab"] = "hdl-fifo";
+  j["machine"]["fingerprint"] = "another-machine";
+  fs::create_directories(out / "hdl-fifo");
+  std::ofstream(out / "hdl-fifo/results.json") << j.dump();
+
+  const auto second = run();
+  ASSERT_TRUE(second.ok()) << second.output;
+  auto read = [](const fs::path& p) {
+    std::ifstream f(p);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  };
+  const std::string report = read(out / "report.md"), junit = read(out / "junit.xml");
+  EXPECT_NE(report.find("## hdl-alu:"), std::string::npos) << report;
+  EXPECT_NE(report.find("## hdl-crc: an earlier run of hdl-crc"), std::string::npos) << report;
+  EXPECT_NE(report.find("Carried over from earlier runs on this machine (their out/<lab>/results.json): hdl-crc."),
+            std::string::npos) << report;
+  EXPECT_EQ(report.find("## hdl-fifo:"), std::string::npos) << "measured elsewhere: left out\n" << report;
+  EXPECT_NE(report.find("Left out, measured on another machine or build: hdl-fifo"), std::string::npos) << report;
+  EXPECT_NE(junit.find("<testsuite name=\"hdl-crc\""), std::string::npos) << junit;
+  fs::remove_all(out);
+}
