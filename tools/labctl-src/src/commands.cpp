@@ -280,7 +280,8 @@ namespace {
 // `labctl info`: the targets with their grading thresholds, then every graded
 // task a learner may see (tests and counts have no target to stand beside).
 void print_targets_and_tasks(const Lab& lab) {
-  if (!lab.targets.empty()) fmt::print("  targets   (labctl run LAB judges them)\n{}", targets_table(lab, nullptr, false, "    "));
+  if (!lab.targets.empty())
+    fmt::print("  targets   (tools/labctl run {} reports each met or missed)\n{}", lab.id, targets_table(lab, nullptr, false, "    "));
   std::vector<TableRow> rows;
   int hidden = 0;
   double points = 0;
@@ -294,7 +295,7 @@ void print_targets_and_tasks(const Lab& lab) {
                     t.kind == TaskKind::test ? t.name : t.name + ": " + task_thresholds(t)});
   }
   if (rows.empty() && !hidden) return;
-  fmt::print("  graded    (labctl grade; {:g} points shown{})\n", points,
+  fmt::print("  graded    (by tools/labctl grade, docs/instructors.md; {:g} points shown{})\n", points,
              hidden ? fmt::format(", {} hidden task{} the grader reveals", hidden, hidden == 1 ? "" : "s") : "");
   fmt::print("{}", render_table({{"task"}, {"points", true}, {"kind"}, {"what earns the points", false, 70}}, rows, "    "));
 }

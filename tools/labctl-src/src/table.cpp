@@ -64,7 +64,10 @@ std::string render_table(const std::vector<Column>& columns, const std::vector<T
   const bool has_header = std::any_of(columns.begin(), columns.end(), [](const Column& c) { return !c.header.empty(); });
   auto split = [&](const std::string& text, std::size_t col) {
     const std::size_t wrap = columns[col].wrap;
-    return wrap && display_width(text) > wrap ? wrap_words(text, wrap) : std::vector<std::string>{text};
+    if (!wrap || display_width(text) <= wrap) return std::vector<std::string>{text};
+    auto lines = wrap_words(text, wrap);
+    for (std::size_t k = 1; k < lines.size(); ++k) lines[k] = "  " + lines[k];  // a hanging indent marks a continuation
+    return lines;
   };
   if (has_header) {
     std::vector<std::vector<std::string>> header;

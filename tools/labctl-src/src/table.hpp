@@ -13,7 +13,7 @@ namespace labctl {
 struct Column {
   std::string header;
   bool right = false;      // right-align (numbers)
-  std::size_t wrap = 0;    // 0: never wrap; otherwise wrap cells wider than this at spaces
+  std::size_t wrap = 0;    // 0: never wrap; otherwise wrap wider cells at spaces, continuation lines indented by 2
 };
 
 using TableRow = std::vector<std::string>;

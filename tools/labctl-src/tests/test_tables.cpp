@@ -36,10 +36,10 @@ TEST(Table, AWrappedColumnBreaksBetweenWordsNeverInsideOne) {
   EXPECT_EQ(text,
             "task         result\n"
             "dot-speedup  passed: 15.20x\n"
-            "             [14.90, 15.60] over\n"
-            "             scalar\n"
+            "               [14.90, 15.60] over\n"
+            "               scalar\n"
             "saxpy        failed: TODO(2) at\n"
-            "             student/simd_dot.cpp:41\n");
+            "               student/simd_dot.cpp:41\n");
 }
 
 TEST(Table, WrapWordsKeepsALongWordWhole) {
