@@ -190,7 +190,21 @@ int validate_entries(const std::string& lab, const std::vector<Entry*>& entries,
       if (r.role != "student") exit_code = 1;
     }
   }
-  std::printf("Disposition: %s\n", exit_code == 0 ? "Passed" : "Failed (a baseline or reference is wrong)");
+  // The verdict on correctness, before any timing (as CUTLASS's examples print
+  // "Disposition: Passed"), in words that say what it means for the learner.
+  int student_rows = 0;
+  for (const Entry* e : entries) student_rows += e->result.role == "student" && e->result.status != BenchStatus::ok;
+  if (exit_code != 0)
+    std::printf("Correctness check: FAILED: a baseline or reference result above is wrong; that is a bug in the lab or\n"
+                "  the build, not in your code (the bench exits with status 1)\n");
+  else if (student_rows)
+    std::printf("Correctness check: passed for the baselines and the reference; %d row%s of yours (above) %s not timed\n"
+                "  until %s right (tools/labctl test LAB says where)\n",
+                student_rows, student_rows == 1 ? "" : "s", student_rows == 1 ? "is" : "are",
+                student_rows == 1 ? "it is" : "they are");
+  else
+    std::printf("Correctness check: passed: every implementation's result matches its check, so the times below compare "
+                "right answers\n");
   if (lost) *lost = broken;
   return exit_code;
 }
@@ -326,6 +340,53 @@ const RatioResult* ratio_for(const std::vector<RatioResult>& ratios, const Bench
   for (const auto& x : ratios)
     if (x.kase == row.kase && x.size == row.size && x.impl == row.impl) found = &x;
   return found;
+}
+
+std::string results_table(const std::vector<BenchResult>& rows, const std::vector<RatioResult>& ratios,
+                          const Flags& flags, bool* any_unstable) {
+  auto format = [](const char* fmt, auto... args) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, fmt, args...);
+    return std::string(buf);
+  };
+  // Cells first, widths from them, then the lines: a long case or
+  // implementation name (sgemm_vs_eigen, reference_1t) keeps the columns in line.
+  const std::vector<std::string> header{"case", "size", "impl", "median", "GFLOP/s", "GB/s", "speedup [95% CI]", "noise"};
+  const std::vector<bool> right{false, true, false, true, true, true, true, false};
+  std::vector<std::vector<std::string>> cells{header};
+  bool unstable_seen = false;
+  for (const auto& r : rows) {
+    std::vector<std::string> row{r.kase, std::to_string(r.size), r.impl};
+    if (r.status != BenchStatus::ok) {
+      row.push_back(r.status == BenchStatus::todo ? "TODO" : status_name(r.status));
+    } else {
+      std::string speed;
+      if (const auto* x = ratio_for(ratios, r))
+        speed = format("%.2fx [%.2f, %.2f]", x->speedup.estimate, x->speedup.lo, x->speedup.hi);
+      const bool row_unstable = unstable(r, flags);
+      unstable_seen |= row_unstable;
+      row.insert(row.end(), {format("%.2f us", r.summary.median / 1e3), format("%.2f", r.gflops()),
+                             format("%.2f", r.gbs()), speed,
+                             format("±%.1f%%%s", 100 * r.summary.relative_mad(), row_unstable ? " unstable" : "")});
+    }
+    cells.push_back(std::move(row));
+  }
+  std::vector<std::size_t> width(header.size(), 0);
+  for (const auto& row : cells)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (const auto& row : cells) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - row[c].size(), ' ');
+      if (c) line += "  ";
+      line += right[c] ? pad + row[c] : row[c] + pad;
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  if (any_unstable) *any_unstable = unstable_seen;
+  return out;
 }
 
 nlohmann::json bench_json(const std::string& lab, const Flags& flags, nlohmann::json machine,

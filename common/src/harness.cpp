@@ -141,24 +141,8 @@ int Harness::run() {
   bench::summarize_rows(results_, "no samples (filtered out, or the benchmark reported an error)");
   ratios_ = bench::compute_ratios(results_, baselines_);
 
-  std::printf("\n%-10s %10s %-14s %12s %10s %10s %22s  %s\n", "case", "size", "impl", "median", "GFLOP/s",
-              "GB/s", "speedup [95% CI]", "noise");
   bool unstable = false;
-  for (const auto& r : results_) {
-    if (r.status != BenchStatus::ok) {
-      std::printf("%-10s %10lld %-14s %12s\n", r.kase.c_str(), static_cast<long long>(r.size), r.impl.c_str(),
-                  r.status == BenchStatus::todo ? "TODO" : status_name(r.status));
-      continue;
-    }
-    char speed[64] = "";
-    if (const auto* x = bench::ratio_for(ratios_, r))
-      std::snprintf(speed, sizeof speed, "%.2fx [%.2f, %.2f]", x->speedup.estimate, x->speedup.lo, x->speedup.hi);
-    const bool row_unstable = bench::unstable(r, flags_);
-    unstable |= row_unstable;
-    std::printf("%-10s %10lld %-14s %9.2f us %10.2f %10.2f %22s  ±%.1f%%%s\n", r.kase.c_str(),
-                static_cast<long long>(r.size), r.impl.c_str(), r.summary.median / 1e3, r.gflops(), r.gbs(),
-                speed, 100 * r.summary.relative_mad(), row_unstable ? " unstable" : "");
-  }
+  std::printf("\n%s", bench::results_table(results_, ratios_, flags_, &unstable).c_str());
   if (!ratios_.empty())
     std::printf("\nspeedup: the baseline's 10th-percentile time over this row's (docs/measurement.md); median: typical time.\n");
   if (unstable)

@@ -373,3 +373,48 @@ TEST(BenchCoreJson, SchemaModeRepetitionsAndRunnerMachineFields) {
   // Nothing is written without --out.
   EXPECT_EQ(bench::write_bench_json("demo", quick, machine, rows, ratios, counts), 0);
 }
+
+// The harness's table, compared as text: every column as wide as its widest
+// cell, so sgemm's long case and implementation names keep the rows in line.
+TEST(BenchCoreTable, ColumnsFitTheLongestNames) {
+  auto timed = [](const std::string& kase, const std::string& impl, std::int64_t size, double median_ns, double mad_ns) {
+    BenchResult r = bench::make_result(kase, size, impl, Role::reference, {2e9, 4e9});
+    r.status = BenchStatus::ok;
+    r.summary.median = median_ns;
+    r.summary.mad = mad_ns;
+    return r;
+  };
+  std::vector<BenchResult> rows{timed("sgemm_vs_eigen", "eigen", 1024, 50e6, 0.5e6),
+                                timed("sgemm_vs_eigen", "reference", 1024, 40e6, 4e6),
+                                bench::make_result("blocked", 512, "student", Role::student, {})};
+  rows[2].status = BenchStatus::todo;
+  const std::vector<RatioResult> ratios{{"sgemm_vs_eigen", 1024, "reference", "eigen", {1.25, 1.2, 1.31}}};
+  bool unstable = false;
+  EXPECT_EQ(bench::results_table(rows, ratios, Flags{}, &unstable),
+            "case            size  impl            median  GFLOP/s    GB/s    speedup [95% CI]  noise\n"
+            "sgemm_vs_eigen  1024  eigen      50000.00 us    40.00   80.00                      ±1.0%\n"
+            "sgemm_vs_eigen  1024  reference  40000.00 us    50.00  100.00  1.25x [1.20, 1.31]  ±10.0% unstable\n"
+            "blocked          512  student           TODO\n");
+  EXPECT_TRUE(unstable);
+}
+
+// The verdict on correctness says what it means for the learner.
+TEST(BenchCoreValidation, CorrectnessLineSaysWhatItMeans) {
+  std::vector<bench::Entry> entries(2);
+  entries[0].result = bench::make_result("c", 8, "ref", Role::reference, {});
+  entries[0].validate = [] { return std::string(); };
+  entries[1].result = bench::make_result("c", 8, "student", Role::student, {});
+  entries[1].validate = []() -> std::string { LABKIT_TODO(1, "write it"); };
+  testing::internal::CaptureStdout();
+  bench::validate_entries("demo", bench::entry_pointers(entries), 0);
+  std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("Correctness check: passed for the baselines and the reference; 1 row of yours (above) is not timed"),
+            std::string::npos) << out;
+  entries[0].validate = [] { return std::string("y[0] = 3, expected 2"); };
+  testing::internal::CaptureStdout();
+  bench::validate_entries("demo", bench::entry_pointers(entries), 0);
+  out = testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("Correctness check: FAILED: a baseline or reference result above is wrong; that is a bug in the lab"),
+            std::string::npos) << out;
+  EXPECT_EQ(out.find("Disposition"), std::string::npos) << out;
+}

@@ -148,7 +148,7 @@ struct CheckStyle {
 };
 
 // Validates every entry once, before anything is timed; prints the entries
-// that are not ok, then "Disposition: Passed" or "Disposition: Failed (...)".
+// that are not ok, then a "Correctness check:" line that says whether the timings can be trusted.
 // Returns `exit_code`, or 1 when a baseline or reference is not ok. `lost`
 // gets "<entry>: <why>" when style.context_lost reported a lost context.
 int validate_entries(const std::string& lab, const std::vector<Entry*>& entries, int exit_code,
@@ -198,6 +198,13 @@ void summarize_rows(std::vector<BenchResult>& rows, const std::string& no_sample
 std::vector<RatioResult> compute_ratios(const std::vector<BenchResult>& rows, const Baselines& baselines);
 // The speedup to show in `row`'s line of a table, or nullptr.
 const RatioResult* ratio_for(const std::vector<RatioResult>& ratios, const BenchResult& row);
+
+// The CPU harness's results table: one line per row (case, size, impl,
+// median, GFLOP/s, GB/s, speedup with its 95% interval, noise), each column
+// as wide as its widest cell. `any_unstable` (optional) is set when a row is
+// marked unstable. Returns the text, so tests compare it.
+std::string results_table(const std::vector<BenchResult>& rows, const std::vector<RatioResult>& ratios,
+                          const Flags& flags, bool* any_unstable = nullptr);
 
 // A row varies by more than 5% (relative MAD): shown as "unstable", never in smoke mode.
 inline constexpr double kUnstableRelativeMad = 0.05;

@@ -27,6 +27,8 @@
 #include "results.hpp"
 #include "runner.hpp"
 #include "test_summary.hpp"
+#include "table.hpp"
+#include "thresholds.hpp"
 
 namespace labctl {
 
@@ -225,32 +227,6 @@ labkit::LabResults run_bench(const Context& c, const Lab& lab, const BenchOption
   return std::move(run.results);
 }
 
-std::string format_value(const labkit::TargetResult& t) {
-  if (t.status == labkit::TargetStatus::todo) return "TODO";
-  if (t.status == labkit::TargetStatus::unavailable) return "n/a";
-  return format_metric(parse_metric(t.metric).value_or(Metric::gflops), t.value);
-}
-
-std::string format_threshold(const Target& t) {
-  switch (t.metric) {
-    case Metric::speedup: return fmt::format(">= {:.2f}x", t.at_least);
-    case Metric::roofline_fraction: return fmt::format(">= {:.0f}% of roofline", 100 * t.at_least);
-    case Metric::gflops: return fmt::format(">= {:.1f} GFLOP/s", t.at_least);
-    case Metric::gbs: break;
-  }
-  return fmt::format(">= {:.1f} GB/s", t.at_least);
-}
-
-std::string status_cell(const Context& c, const labkit::TargetResult* t) {
-  if (!t) return "";
-  const std::string v = format_value(*t);
-  if (t->status == labkit::TargetStatus::met) return styled(c, fmt::format("{:>8} met", v), fmt::color::green);
-  if (t->status == labkit::TargetStatus::missed) return styled(c, fmt::format("{:>8} MISSED", v), fmt::color::orange_red);
-  if (t->status == labkit::TargetStatus::busy) return styled(c, fmt::format("{:>8} busy", v), fmt::color::gold);
-  if (t->status == labkit::TargetStatus::todo) return styled(c, fmt::format("{:>8}", v), fmt::color::gold);
-  return fmt::format("{:>8}", v);
-}
-
 }  // namespace
 
 // Measured machine limits, cached in out/machine.json for this fingerprint.
@@ -301,21 +277,57 @@ int cmd_list(const Context& c, bool as_json) {
     fmt::print("{}\n", arr.dump(2));
     return 0;
   }
+  // One table for every lab, so the columns line up across phases; a phase's
+  // heading goes before its first row.
+  std::vector<TableRow> rows;
+  for (const auto& l : labs) {
+    auto [ok, why] = c.availability(l);
+    std::string layers;
+    for (const auto& x : l.layers) layers += (layers.empty() ? "" : ",") + x;
+    rows.push_back({l.id, l.title, layers,
+                    ok ? styled(c, "available", fmt::color::green) : styled(c, "unavailable: " + why, fmt::color::orange_red)});
+  }
+  std::istringstream lines(render_table({{}, {}, {}, {}}, rows, "  "));
   int phase = 0;
   for (const auto& l : labs) {
     if (l.phase != phase) {
       phase = l.phase;
       fmt::print("\nPhase {}: {}\n", phase, phases()[static_cast<std::size_t>(phase - 1)].name);
     }
-    auto [ok, why] = c.availability(l);
-    std::string layers;
-    for (const auto& x : l.layers) layers += (layers.empty() ? "" : ",") + x;
-    fmt::print("  {:<22} {:<52} {:<8} {}\n", l.id, l.title, layers,
-               ok ? styled(c, "available", fmt::color::green) : styled(c, "unavailable: " + why, fmt::color::orange_red));
+    std::string line;
+    std::getline(lines, line);
+    fmt::print("{}\n", line);
   }
   if (labs.empty()) fmt::print("no labs under {}/phases\n", c.root.string());
   return 0;
 }
+
+namespace {
+
+// `labctl info`: the targets with their grading thresholds, then every graded
+// task a learner may see (tests and counts have no target to stand beside).
+void print_targets_and_tasks(const Lab& lab) {
+  if (!lab.targets.empty())
+    fmt::print("  targets   (tools/labctl run {} reports each met or missed)\n{}", lab.id, targets_table(lab, nullptr, false, "    "));
+  std::vector<TableRow> rows;
+  int hidden = 0;
+  double points = 0;
+  for (const auto& t : lab.tasks) {
+    if (t.visibility != "visible") {
+      ++hidden;
+      continue;
+    }
+    points += t.points;
+    rows.push_back({t.id, fmt::format("{:g}", t.points), std::string(kind_name(t.kind)),
+                    t.kind == TaskKind::test ? t.name : t.name + ": " + task_thresholds(t)});
+  }
+  if (rows.empty() && !hidden) return;
+  fmt::print("  graded    (by tools/labctl grade, docs/instructors.md; {:g} points shown{})\n", points,
+             hidden ? fmt::format(", {} hidden task{} the grader reveals", hidden, hidden == 1 ? "" : "s") : "");
+  fmt::print("{}", render_table({{"task"}, {"points", true}, {"kind"}, {"what earns the points", false, 70}}, rows, "    "));
+}
+
+}  // namespace
 
 int cmd_info(const Context& c, const std::string& id) {
   const auto lab = c.find_lab(id);
@@ -330,11 +342,7 @@ int cmd_info(const Context& c, const std::string& id) {
   fmt::print("  status    {}\n", ok ? "available" : "unavailable: " + why);
   fmt::print("  edit      {}\n", fs::relative(lab.dir / "student", c.root).string());
   fmt::print("  readme    {}\n", fs::relative(lab.dir / "README.md", c.root).string());
-  if (!lab.targets.empty()) {
-    fmt::print("  targets\n");
-    for (const auto& t : lab.targets)
-      fmt::print("    - {} ({} {}/{}, {})\n", t.name, metric_name(t.metric), t.kase, t.size, format_threshold(t));
-  }
+  print_targets_and_tasks(lab);
   // CUDA labs: the per-kernel resource report (registers, spills, shared
   // memory, occupancy), read from the compiler's output, so no GPU is needed.
   if (const auto tool = c.executable(lab.id + "_resources"); fs::exists(tool)) {
@@ -345,7 +353,7 @@ int cmd_info(const Context& c, const std::string& id) {
     std::istringstream lines(r.output);
     for (std::string line; std::getline(lines, line);) fmt::print("    {}\n", line);
   }
-  fmt::print("  commands  labctl test {0} | labctl bench {0} | labctl run {0}\n", lab.id);
+  fmt::print("  commands  tools/labctl test {0} | tools/labctl bench {0} | tools/labctl run {0}\n", lab.id);
   return 0;
 }
 
@@ -636,14 +644,9 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
     ++problems;
   }
   if (!lab.targets.empty()) {
-    fmt::print("  {:<48} {:<22} {:<16} {}\n", "target", "threshold", "reference", "student");
-    for (const auto& t : lab.targets) {
-      const labkit::TargetResult *ref = nullptr, *stu = nullptr;
-      for (const auto& x : r.targets)
-        if (x.name == t.name) (x.impl == "reference" ? ref : stu) = &x;
-      fmt::print("  {:<48} {:<22} {:<16} {}\n", t.name, format_threshold(t), status_cell(c, ref), status_cell(c, stu));
-      if (ref && ref->status == labkit::TargetStatus::missed) ++problems;
-    }
+    fmt::print("{}", targets_table(lab, &r.targets, c.color));
+    for (const auto& x : r.targets)
+      if (x.impl == "reference" && x.status == labkit::TargetStatus::missed) ++problems;
     for (const auto& x : r.targets)
       if (x.status == labkit::TargetStatus::busy || (x.status == labkit::TargetStatus::missed && !x.detail.empty()))
         fmt::print("  {} ({}): {}\n", x.name, x.impl, x.detail);
@@ -652,22 +655,80 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
   return problems;
 }
 
-// out/report.md, out/junit.xml and out/roofline.svg for every lab run.
-void write_run_reports(const Context& c, const labkit::MachineLimits& machine, const std::vector<labkit::LabResults>& all,
-                       const std::vector<std::pair<std::string, json>>& hdl_rows) {
+// One lab's section of out/report.md: its results, and for HDL labs the
+// reference testbench's statistics.
+struct ReportLab {
+  labkit::LabResults results;
+  json hdl_reference;  // null for other labs
+  bool earlier = false;  // read from an earlier run's out/<lab>/results.json
+};
+
+// The labs out/report.md covers: the ones just run, and every other lab whose
+// results.json an earlier run left, measured on this machine, so that
+// `run sgemm` after `run simd-dot` keeps simd-dot's section. In lab order.
+// `elsewhere` gets the labs whose results came from another machine or build.
+std::vector<ReportLab> report_labs(const Context& c, const std::string& fingerprint, std::vector<ReportLab> just_run,
+                                   std::vector<std::string>& elsewhere) {
+  std::vector<ReportLab> out;
+  for (const auto& lab : c.labs()) {
+    auto ran = std::find_if(just_run.begin(), just_run.end(), [&](const ReportLab& r) { return r.results.lab == lab.id; });
+    if (ran != just_run.end()) {
+      out.push_back(std::move(*ran));
+      continue;
+    }
+    const fs::path file = c.lab_out(lab) / "results.json";
+    std::ifstream in(file);
+    if (!in) continue;
+    try {
+      const json j = json::parse(in);
+      ReportLab r{labkit::results_from_json(j), j.contains("hdl") ? j["hdl"].value("reference", json(nullptr)) : json(nullptr),
+                  true};
+      if (r.results.machine.value("fingerprint", "") != fingerprint) {
+        elsewhere.push_back(lab.id);
+        continue;
+      }
+      out.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      spdlog::warn("leaving {} out of the report: {}", file.string(), e.what());
+    }
+  }
+  return out;
+}
+
+// out/report.md, out/junit.xml and out/roofline.svg for every lab in `labs`.
+void write_run_reports(const Context& c, const labkit::MachineLimits& machine, const std::vector<ReportLab>& labs,
+                       const std::vector<std::string>& elsewhere) {
+  std::vector<labkit::LabResults> all;
+  std::vector<std::string> earlier;
+  for (const auto& l : labs) {
+    all.push_back(l.results);
+    if (l.earlier) earlier.push_back(l.results.lab);
+  }
   std::ostringstream md, junit, svg;
   labkit::write_markdown(md, all);
-  if (!hdl_rows.empty()) {
-    md << "\n## HDL labs: reference testbenches\n\n| lab | line coverage | toggle coverage | simulated cycles | M cycles/s |\n|---|---|---|---|---|\n";
-    for (const auto& [id, sim] : hdl_rows) {
-      const json cov = sim.value("coverage", json::object());
-      md << fmt::format("| {} | {:.1f}% ({}/{}) | {:.1f}% ({}/{}) | {} | {:.2f} |\n", id, cov.value("line_percent", 0.0),
-                        cov.value("line_hit", 0), cov.value("line_total", 0), cov.value("toggle_percent", 0.0),
-                        cov.value("toggle_hit", 0), cov.value("toggle_total", 0), sim.value("cycles", 0),
-                        sim.value("cycles_per_second", 0.0) / 1e6);
-    }
-    md << "\n";
+  bool hdl_header = false;
+  for (const auto& l : labs) {
+    const json& sim = l.hdl_reference;
+    if (sim.is_null()) continue;
+    if (!hdl_header)
+      md << "\n## HDL labs: reference testbenches\n\n| lab | line coverage | toggle coverage | simulated cycles | M cycles/s |\n|---|---|---|---|---|\n";
+    hdl_header = true;
+    const json cov = sim.value("coverage", json::object());
+    md << fmt::format("| {} | {:.1f}% ({}/{}) | {:.1f}% ({}/{}) | {} | {:.2f} |\n", l.results.lab, cov.value("line_percent", 0.0),
+                      cov.value("line_hit", 0), cov.value("line_total", 0), cov.value("toggle_percent", 0.0),
+                      cov.value("toggle_hit", 0), cov.value("toggle_total", 0), sim.value("cycles", 0),
+                      sim.value("cycles_per_second", 0.0) / 1e6);
   }
+  if (hdl_header) md << "\n";
+  auto join = [](const std::vector<std::string>& ids) {
+    std::string s;
+    for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+    return s;
+  };
+  if (!earlier.empty())
+    md << "Carried over from earlier runs on this machine (their out/<lab>/results.json): " << join(earlier) << ".\n\n";
+  if (!elsewhere.empty())
+    md << "Left out, measured on another machine or build: " << join(elsewhere) << " (run them again here).\n\n";
   md << "![roofline](roofline.svg)\n";
   labkit::write_junit(junit, all);
   auto roof = machine_roofline(machine, "All labs on " + machine.info.cpu_model + " (one core)");
@@ -690,8 +751,7 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
   auto machine = machine_limits(c, quick, false);
   machine.info.git_revision = c.git_revision();  // the cache may predate the last commit
   print_unknown_facts(machine.info);
-  std::vector<labkit::LabResults> all;
-  std::vector<std::pair<std::string, json>> hdl_rows;  // HDL labs: the reference testbench's statistics
+  std::vector<ReportLab> ran;
   int problems = 0;
   int index = 0;
   for (const auto& lab : labs) {
@@ -703,36 +763,56 @@ int cmd_run(const Context& c, std::vector<std::string> ids, bool quick, const st
     LabRun run = run_lab(c, lab, machine, quick, bench_args, step);
     problems += print_lab_run(c, lab, run);
     record_run(c, lab, run.results);
-    if (!run.hdl_reference.is_null()) hdl_rows.emplace_back(lab.id, run.hdl_reference);
-    all.push_back(std::move(run.results));
+    ran.push_back({std::move(run.results), run.hdl_reference, false});
   }
-  write_run_reports(c, machine, all, hdl_rows);
+  std::vector<std::string> elsewhere;
+  const auto reported = report_labs(c, machine.info.fingerprint, std::move(ran), elsewhere);
+  write_run_reports(c, machine, reported, elsewhere);
   fmt::print("Machine: {}, fp32 peak {:.1f} GFLOP/s (one core), DRAM {:.1f} GB/s (one thread)\n", machine.info.cpu_model,
              machine.peak_one_core.gflops, machine.bandwidth.empty() ? 0.0 : machine.bandwidth.back().gbs);
   const auto rel = [&](const fs::path& p) { return fs::relative(p, fs::current_path()).string(); };
-  fmt::print("Wrote {}, {} and {}\n", rel(c.out_dir / "report.md"), rel(c.out_dir / "roofline.svg"), rel(c.out_dir / "junit.xml"));
+  fmt::print("Wrote {}, {} and {} ({} lab{}: this run's and earlier runs' on this machine)\n", rel(c.out_dir / "report.md"),
+             rel(c.out_dir / "roofline.svg"), rel(c.out_dir / "junit.xml"), reported.size(), reported.size() == 1 ? "" : "s");
   if (problems) fmt::print("{} problem(s) in reference implementations or benchmarks (see above)\n", problems);
   return problems ? 1 : 0;
 }
 
 int cmd_reset(const Context& c, const std::string& id) {
   const auto lab = c.find_lab(id);
-  const fs::path student = lab.dir / "student";
-  // Keep a copy of the learner's work before restoring the starter.
+  const auto rel = fs::relative(lab.dir / "student", c.root).string();
+  // The learner's work goes into a git stash, not a folder: out/ is ignored by
+  // git, so `git clean -fdx` would delete a backup there, and a stash also
+  // keeps the files the learner added. Restoring it is one git command.
+  std::vector<std::string> git{"git", "-C", c.root.string()};
+  if (!run_process({"git", "-C", c.root.string(), "config", "user.email"}).ok())
+    git.insert(git.end(), {"-c", "user.name=labctl", "-c", "user.email=labctl@localhost"});  // a stash is a commit
+  auto command = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), git.begin(), git.end());
+    return run_process(args);
+  };
+  const auto status = command({"status", "--porcelain", "--", rel});
+  if (!status.ok())
+    throw UsageError("cannot read " + rel + " from git: " + status.output +
+                     "(labctl reset needs the repository's git history: run it inside your clone)");
+  if (status.output.empty()) {
+    fmt::print("{} is already the starter: nothing to reset\n", rel);
+    return 0;
+  }
   char stamp[32];
   const std::time_t now = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  fs::path backup = c.lab_out(lab) / (std::string("student-backup-") + stamp);
-  for (int n = 2; fs::exists(backup); ++n) backup = c.lab_out(lab) / (std::string("student-backup-") + stamp + "-" + std::to_string(n));
-  fs::create_directories(backup);
-  fs::copy(student, backup, fs::copy_options::recursive);
-  const auto rel = fs::relative(student, c.root).string();
-  auto r1 = run_process({"git", "-C", c.root.string(), "checkout", "HEAD", "--", rel});
-  auto r2 = run_process({"git", "-C", c.root.string(), "clean", "-fdq", "--", rel});
-  if (!r1.ok() || !r2.ok())
-    throw UsageError("could not restore " + rel + " from git: " + r1.output + r2.output +
-                     "(labctl reset needs the repository's git history)");
-  fmt::print("restored {} to the starter; your previous files are in {}\n", rel, backup.string());
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+  const std::string message = fmt::format("labctl reset {} ({})", lab.id, stamp);
+  const auto stash = command({"stash", "push", "--include-untracked", "--quiet", "-m", message, "--", rel});
+  const auto sha = command({"rev-parse", "--short", "stash@{0}"});
+  const auto check = command({"status", "--porcelain", "--", rel});
+  if (!stash.ok() || !sha.ok() || !check.ok() || !check.output.empty())
+    throw UsageError("could not put " + rel + " aside in a git stash: " + stash.output + check.output +
+                     "(your files are untouched; commit them, then git checkout HEAD -- " + rel + ")");
+  const std::string commit = sha.output.substr(0, sha.output.find('\n'));
+  fmt::print("restored {} to the starter.\n"
+             "Your files are in the git stash \"{}\" (commit {}; git stash list shows it).\n"
+             "Get them back with:  git stash apply {}\n",
+             rel, message, commit, commit);
   return 0;
 }
 

@@ -47,6 +47,7 @@
 #include "results.hpp"
 #include "runner.hpp"
 #include "scoring.hpp"
+#include "table.hpp"
 #include "track.hpp"
 #include "untrusted.hpp"
 
@@ -737,16 +738,18 @@ void write_grade_summary(const GradeOutcome& g) {
   std::ostringstream md;
   md << "# Grade: " << g.track.name << "\n\n" << g.summary_line << ".\n\n";
   md << "| lab | task | kind | score | result |\n|---|---|---|---:|---|\n";
-  fmt::print("\n{:<14} {:<34} {:<6} {:>13}  {}\n", "lab", "task", "kind", "score", "result");
+  std::vector<TableRow> rows;  // the terminal table: widths from the cells, results wrapped between words
   for (const auto& t : g.grades) {
     if (!shown(t, g.past_due)) continue;
     const std::string first_line = t.output.substr(0, t.output.find('\n'));
     md << "| " << t.lab << " | " << t.task_id << " | " << t.kind << " | "
        << fmt::format("{:.2f} / {:.2f}", t.score, t.max_score) << " | " << status_name(t.status) << ": "
        << std::regex_replace(first_line, std::regex("\\|"), "/") << " |\n";
-    fmt::print("{:<14} {:<34} {:<6} {:>13}  {}: {}\n", t.lab, t.task_id, t.kind,
-               fmt::format("{:.1f}/{:.1f}", t.score, t.max_score), status_name(t.status), first_line.substr(0, 90));
+    rows.push_back({t.lab, t.task_id, t.kind, fmt::format("{:.1f}/{:.1f}", t.score, t.max_score),
+                    elide_words(fmt::format("{}: {}", status_name(t.status), first_line), 3 * 72,
+                                " ... (summary.md has all of it)")});
   }
+  fmt::print("\n{}", render_table({{"lab"}, {"task"}, {"kind"}, {"score", true}, {"result", false, 72}}, rows));
   if (const int hidden = g.totals.hidden_pending) {
     md << "\n" << hidden << " hidden task" << (hidden == 1 ? "" : "s") << " pending.\n";
     fmt::print("{} hidden task{} pending\n", hidden, hidden == 1 ? "" : "s");

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "commands.hpp"
 #include "grade.hpp"
 #include "handout.hpp"
@@ -13,6 +15,9 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"labctl: build, test, measure and explain the AI hardware labs"};
+  // tools/labctl (the wrapper learners run) names itself here, so usage lines
+  // show the command to type, not the build folder's binary.
+  if (const char* shown = std::getenv("LABCTL_PROGRAM"); shown && *shown) app.name(shown);
   app.require_subcommand(1);
   std::string root;
   app.add_option("--root", root, "repository root (default: the tree labctl was built from)");
@@ -59,7 +64,7 @@ int main(int argc, char** argv) {
   progress->add_flag("--json", json, "machine-readable output");
   auto* portfolio = app.add_subcommand("portfolio", "write out/LAB/portfolio.md and .html: your measurements, ready to publish");
   portfolio->add_option("LAB", lab, "lab id")->required();
-  auto* reset = app.add_subcommand("reset", "restore a lab's student/ starter (your files are backed up in out/)");
+  auto* reset = app.add_subcommand("reset", "restore a lab's student/ starter (your files are kept in a git stash)");
   reset->add_option("LAB", lab, "lab id")->required();
   auto* create = app.add_subcommand("new", "scaffold a new lab that builds and passes its tests");
   create->add_option("LAB", lab, "new lab id, e.g. my-kernel")->required();

@@ -63,11 +63,36 @@ TEST(Cli, BadArgumentsExitWithUsage) {
   EXPECT_EQ(run_labctl({"test", "simd-dot", "--impl", "teacher"}).exit_code, 2);
 }
 
+// tools/labctl with no arguments: its own commands (grade among them), no
+// line of the script itself, and usage lines naming tools/labctl.
+TEST(Cli, WrapperHelpListsItsCommandsAndNamesItself) {
+  RunOptions o;
+  o.timeout_s = 60;
+  const auto r = run_process({"bash", std::string(LABS_SOURCE_DIR) + "/tools/labctl"}, o);
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("tools/labctl grade --track"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tools/labctl test LAB"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("set -euo"), std::string::npos) << "a script line leaked into the help:\n" << r.output;
+  EXPECT_EQ(r.output.find("bin/labctl ["), std::string::npos) << "usage must not name the build folder:\n" << r.output;
+}
+
+TEST(Cli, UsageNamesTheProgramTheWrapperGives) {
+  RunOptions o;
+  o.env = {{"LABCTL_PROGRAM", "tools/labctl"}};
+  const auto r = run_process({LABCTL_EXE, "info", "--help"}, o);
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("Usage: tools/labctl info"), std::string::npos) << r.output;
+}
+
 TEST(Cli, InfoShowsTargetsAndFiles) {
   const auto r = run_labctl({"info", "simd-dot"});
   ASSERT_TRUE(r.ok()) << r.output;
   EXPECT_NE(r.output.find("phases/01-foundations/simd-dot/student"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("targets"), std::string::npos);
+  // Each target with the grading marks of its task (lab.toml: full = 8.0, zero = 1.5, 20 points).
+  EXPECT_NE(r.output.find(">= 8.00x  0 pts at 1.50x, full 20 pts at 8.00x"), std::string::npos) << r.output;
+  const auto sgemm = run_labctl({"info", "sgemm"});
+  EXPECT_NE(sgemm.output.find("reference only"), std::string::npos) << sgemm.output;
 }
 
 TEST(Cli, TestReferencePassesAndStarterFailsAtATodo) {
@@ -114,35 +139,38 @@ TEST(Cli, NewScaffoldsACompleteLab) {
   std::filesystem::remove_all(root);
 }
 
-TEST(Cli, ResetRestoresTheStarterAndKeepsABackup) {
+TEST(Cli, ResetRestoresTheStarterAndKeepsTheWorkInAGitStash) {
   namespace fs = std::filesystem;
   const auto root = fs::temp_directory_path() / "labctl-cli-reset-tree";
-  const auto out = fs::temp_directory_path() / "labctl-cli-out";
   fs::remove_all(root);
   fs::create_directories(root / "phases/01-foundations");
   fs::copy(fs::path(LABS_SOURCE_DIR) / "phases/01-foundations/simd-dot", root / "phases/01-foundations/simd-dot",
            fs::copy_options::recursive);
-  ASSERT_TRUE(run_process({"sh", "-c", "cd '" + root.string() +
-                                           "' && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm starter"})
-                  .ok());
+  auto sh = [&](const std::string& command) { return run_process({"sh", "-c", "cd '" + root.string() + "' && " + command}); };
+  ASSERT_TRUE(sh("git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm starter").ok());
   const auto student = root / "phases/01-foundations/simd-dot/student/simd_dot.cpp";
-  std::ifstream in(student);
-  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string original = read(student);
+  EXPECT_NE(run_labctl({"reset", "simd-dot"}, root.string()).output.find("already the starter"), std::string::npos);
+
   std::ofstream(student) << "// my work in progress\n";
   std::ofstream(student.parent_path() / "notes.txt") << "scratch\n";
-
   const auto r = run_labctl({"reset", "simd-dot"}, root.string());
   ASSERT_TRUE(r.ok()) << r.output;
-  std::ifstream again(student);
-  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>()), original);
+  EXPECT_EQ(read(student), original);
   EXPECT_FALSE(fs::exists(student.parent_path() / "notes.txt")) << "files the learner added are removed from student/";
-  bool backed_up = false;
-  for (const auto& e : fs::directory_iterator(out / "simd-dot"))
-    if (e.path().filename().string().rfind("student-backup-", 0) == 0) {
-      std::ifstream b(e.path() / "simd_dot.cpp");
-      backed_up |= std::string((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>()) == "// my work in progress\n";
-    }
-  EXPECT_TRUE(backed_up) << "the learner's files must be kept in out/simd-dot/student-backup-*";
+
+  // The output says how to get the work back; that command works even after
+  // `git clean -fdx`, which deletes everything git ignores (out/ included).
+  const auto at = r.output.find("git stash apply ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string apply = r.output.substr(at, r.output.find('\n', at) - at);
+  ASSERT_TRUE(sh("git clean -fdxq && " + apply).ok()) << apply;
+  EXPECT_EQ(read(student), "// my work in progress\n");
+  EXPECT_EQ(read(student.parent_path() / "notes.txt"), "scratch\n");
   fs::remove_all(root);
 }
 
@@ -166,4 +194,48 @@ TEST(Cli, HandoutRefusesHdlLabsAndAnOccupiedFolder) {
   EXPECT_NE(occupied.output.find("exists and is not empty"), std::string::npos) << occupied.output;
   EXPECT_EQ(run_labctl({"handout"}).exit_code, 2);  // neither --track nor --check
   std::filesystem::remove_all(out);
+}
+
+// `run LAB` rebuilds out/report.md and junit.xml from every lab's
+// results.json, so running one lab keeps what an earlier run of another
+// wrote; results from another machine or build are named and left out.
+TEST(Cli, RunKeepsEarlierLabsInTheReport) {
+  namespace fs = std::filesystem;
+  const auto out = fs::temp_directory_path() / "labctl-cli-report-out";
+  fs::remove_all(out);
+  auto run = [&] {
+    RunOptions o;
+    o.timeout_s = 600;
+    o.env = {{"NO_COLOR", "1"}, {"LABS_OUT", out.string()}};
+    return run_process({LABCTL_EXE, "--root", LABS_SOURCE_DIR, "run", "hdl-alu", "--quick"}, o);
+  };
+  const auto first = run();  // the student's starter fails its tests: exit 0 (only reference problems fail a run)
+  ASSERT_TRUE(first.ok()) << first.output;
+  // Two earlier runs, faked from this one: hdl-crc on this machine, hdl-fifo on another.
+  std::ifstream in(out / "hdl-alu/results.json");
+  auto j = nlohmann::json::parse(in);
+  j["lab"] = "hdl-crc";
+  j["title"] = "an earlier run of hdl-crc";
+  fs::create_directories(out / "hdl-crc");
+  std::ofstream(out / "hdl-crc/results.json") << j.dump();
+  j["lab"] = "hdl-fifo";
+  j["machine"]["fingerprint"] = "another-machine";
+  fs::create_directories(out / "hdl-fifo");
+  std::ofstream(out / "hdl-fifo/results.json") << j.dump();
+
+  const auto second = run();
+  ASSERT_TRUE(second.ok()) << second.output;
+  auto read = [](const fs::path& p) {
+    std::ifstream f(p);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  };
+  const std::string report = read(out / "report.md"), junit = read(out / "junit.xml");
+  EXPECT_NE(report.find("## hdl-alu:"), std::string::npos) << report;
+  EXPECT_NE(report.find("## hdl-crc: an earlier run of hdl-crc"), std::string::npos) << report;
+  EXPECT_NE(report.find("Carried over from earlier runs on this machine (their out/<lab>/results.json): hdl-crc."),
+            std::string::npos) << report;
+  EXPECT_EQ(report.find("## hdl-fifo:"), std::string::npos) << "measured elsewhere: left out\n" << report;
+  EXPECT_NE(report.find("Left out, measured on another machine or build: hdl-fifo"), std::string::npos) << report;
+  EXPECT_NE(junit.find("<testsuite name=\"hdl-crc\""), std::string::npos) << junit;
+  fs::remove_all(out);
 }
