@@ -1,0 +1,32 @@
+// The first compile error of a failed build, as one line a learner can act on.
+//
+// A failed `cmake --build` prints pages: ninja's "FAILED:" line with the whole
+// Verilator or compiler command (thousands of characters), the tool's own
+// messages, and "ninja: build stopped". What the learner needs is the first
+// `file:line:col: message` (Verilator's "%Error: file:line:col: ..." or the
+// compiler's "file:line:col: error: ..."), with the path made relative to the
+// repository, and what to do next.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace labctl {
+
+struct BuildError {
+  std::string file;     // relative to the repository root when inside it
+  int line = 0;
+  int column = 0;       // 0 when the tool gave none
+  std::string message;  // "syntax error, unexpected endmodule"
+  std::string tool;     // "Verilator" or "compiler"
+};
+
+// The first error in `log` (Verilator's or the C++ compiler's), or nothing
+// when the log holds no `file:line: message` error (a link error, say).
+std::optional<BuildError> first_build_error(std::string_view log, const std::filesystem::path& root);
+
+// The labctl line for a failed build: where the first error is and what to do.
+std::string describe_build_failure(std::string_view log, const std::filesystem::path& root);
+
+}  // namespace labctl
