@@ -19,6 +19,7 @@
 #include <labkit/eigen_baseline.hpp>
 #endif
 
+#include "build_errors.hpp"
 #include "measure.hpp"
 #include "progress.hpp"
 #include "results.hpp"
@@ -129,6 +130,19 @@ void print_unknown_facts(const labkit::MachineInfo& info) {
   for (const auto& f : info.unknown) fmt::print("note         {}\n", labkit::describe_unknown(f));
 }
 
+
+// After a failed student test: when the lab's student RTL did not compile
+// (add_hdl_lab() kept Verilator's messages in student_rtl_error.log), where
+// the first error is; otherwise where to look.
+void print_student_rtl_error_or_todo_hint(const Context& c, const Lab& lab) {
+  std::ifstream log(c.build_dir / fs::relative(lab.dir, c.root) / "student_rtl_error.log");
+  if (log) {
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    fmt::print("{}\n", describe_build_failure(text, c.root));
+    return;
+  }
+  fmt::print("labctl: the messages above name the file and line to edit (look for TODO(n)).\n");
+}
 
 // Runs one implementation's tests, capturing GoogleTest's JSON (runner.hpp).
 std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, const std::string& impl) {
@@ -344,8 +358,7 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl, b
     return 0;
   }
   fmt::print("labctl: {} ({}) failed: {}\n", lab.id, impl, run.describe(o.timeout_s));
-  if (impl == "student")
-    fmt::print("labctl: the messages above name the file and line to edit (look for TODO(n)).\n");
+  if (impl == "student") print_student_rtl_error_or_todo_hint(c, lab);
   return 1;
 }
 
