@@ -28,8 +28,8 @@
 #
 # The models: each implementation's RTL goes through find_package(verilator)'s
 # verilate() (Verilator 5.006 and later; only TRACE and long-standing keywords
-# are used) with --trace; the reference also with --coverage-line
-# --coverage-toggle (its tests write out/<id>/coverage.dat and print the
+# are used) with --trace and --coverage-line --coverage-toggle (the tests of
+# each implementation write out/<id>/coverage-<impl>.dat and print the
 # percentages). Reference RTL must be lint-clean under -Wall; student RTL
 # gets Verilator's default warnings, not fatal. The generated C++ of a model
 # compiles as one unity translation unit, and Verilator's run-time library
@@ -234,7 +234,8 @@ function(add_hdl_lab)
         labs_verilate_model(${model_lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${ARG_REFERENCE} COVERAGE UNITY
           ARGS ${ARG_VERILATOR_ARGS})
       else()
-        labs_verilate_model(${model_lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${ARG_STUDENT} RELAXED UNITY
+        # With coverage too: learners see which of their lines and bits the tests never exercised.
+        labs_verilate_model(${model_lib} TOP ${top} PREFIX V${top}_${impl} SOURCES ${ARG_STUDENT} RELAXED COVERAGE UNITY
           ARGS ${ARG_VERILATOR_ARGS})
       endif()
       target_compile_options(${model_lib} PRIVATE ${VERILATOR_CFLAGS})
@@ -275,7 +276,7 @@ ${student_error})labkit\";
         if(impl STREQUAL "reference")
           labs_hdl_configure(${exe} LAB ${id} IMPL ${impl} COVERAGE)
         else()
-          labs_hdl_configure(${exe} LAB ${id} IMPL ${impl} RTL ${ARG_STUDENT})
+          labs_hdl_configure(${exe} LAB ${id} IMPL ${impl} COVERAGE RTL ${ARG_STUDENT})
         endif()
       endif()
     endforeach()

@@ -521,7 +521,7 @@ void write_exit_report() {
                      std::to_string(s.total_seconds) + ",\n  \"cycles_per_second\": " + std::to_string(rate);
   if (st.coverage && !s.coverage.empty()) {
     const auto c = summarize_coverage(s.coverage);
-    const fs::path dat = st.out_dir / "coverage.dat";
+    const fs::path dat = st.out_dir / ("coverage-" + st.impl + ".dat");
     std::ofstream out(dat);
     out << "# SystemC::Coverage-3\n";
     for (const auto& [key, count] : s.coverage) out << "C '" << key << "' " << count << "\n";
@@ -529,8 +529,11 @@ void write_exit_report() {
     std::snprintf(line, sizeof line, "coverage: line %.1f%% (%" PRIu64 "/%" PRIu64 " points) toggle %.1f%% (%" PRIu64 "/%" PRIu64 " bits)",
                   c.line_percent(), c.line_hit, c.line_total, c.toggle_percent(), c.toggle_hit, c.toggle_total);
     const auto shown = display_path(dat);
-    std::printf("[ sim ] %s\n[ sim ] coverage data: %s (annotated RTL: verilator_coverage --annotate-min 1 --annotate %s %s)\n", line,
-                shown.c_str(), (shown.parent_path() / "annotated").c_str(), shown.c_str());
+    // --annotate-all: without it verilator_coverage writes only files with a
+    // point below --annotate-min, so a fully covered design gave an empty folder.
+    std::printf("[ sim ] %s\n[ sim ] coverage data: %s (your RTL with a count on every line: verilator_coverage "
+                "--annotate-all --annotate-min 1 --annotate %s %s; lines marked %%000000 never ran)\n",
+                line, shown.c_str(), (shown.parent_path() / ("annotated-" + st.impl)).c_str(), shown.c_str());
     json += ",\n  \"coverage\": {\"line_percent\": " + std::to_string(c.line_percent()) +
             ", \"line_hit\": " + std::to_string(c.line_hit) + ", \"line_total\": " + std::to_string(c.line_total) +
             ", \"toggle_percent\": " + std::to_string(c.toggle_percent()) + ", \"toggle_hit\": " +

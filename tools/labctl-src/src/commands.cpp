@@ -538,6 +538,8 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
   for (const auto& t : tests("reference")) problems += !t.passed && !t.skipped;
   if (const json& hdl = run.hdl_reference; !hdl.is_null()) {
     if (const auto cov = coverage_text(hdl); !cov.empty()) fmt::print("  coverage  reference {}\n", cov);
+    if (const auto cov = coverage_text(hdl_simulation(c, lab, "student")); !cov.empty())
+      fmt::print("            student   {}\n", cov);
     fmt::print("  simulated reference {:.2f} M cycles/s ({} cycles)\n", hdl.value("cycles_per_second", 0.0) / 1e6,
                hdl.value("cycles", 0));
   }
