@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   wave->add_option("--signals", wave_signals, "the rows, comma-separated (default: ports, then internal signals)");
   // tools/labctl's build step: the one line that says where a failed build's first error is.
   std::string build_log;
-  auto* build_failure = app.add_subcommand("build-failure", "");  // no help group: tools/labctl calls it
+  auto* build_failure = app.add_subcommand("build-failure", "tools/labctl: where a failed build's first error is");
+  build_failure->group("");  // hidden from --help: the wrapper calls it
   build_failure->add_option("LOG", build_log, "the failed build's output")->required();
   auto* bench = app.add_subcommand("bench", "benchmark a lab: baselines, reference and student in one process");
   bench->add_option("LAB", lab, "lab id")->required();
