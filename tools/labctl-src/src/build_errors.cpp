@@ -18,9 +18,13 @@ const std::regex kVerilator(R"(^%(Error|Warning)(-[A-Z0-9_]+)?: ([^:\s][^:]*):(\
 // GCC and Clang: "<file>:<line>:<col>: error: <message>" (or "fatal error:").
 const std::regex kCompiler(R"(^([^:\s][^:]*):(\d+):(?:(\d+):)? (?:fatal )?error: (.*)$)");
 
-std::string relative_to(const std::string& file, const fs::path& root) {
+// GCC's "<file>:<line>:<col>: note: in expansion of macro ..." and "required from here".
+const std::regex kUsedFrom(R"(^([^:\s][^:]*):(\d+):(?:(\d+):)? (?:note: in expansion of macro|\s*required from here).*$)");
+
+std::string relative_to(const std::string& file, const fs::path& root, const fs::path& build_dir) {
   std::error_code ec;
-  const fs::path p(file);
+  fs::path p(file);
+  if (!p.is_absolute() && !build_dir.empty()) p = (build_dir / p).lexically_normal();
   if (!p.is_absolute() || root.empty()) return file;
   const auto rel = fs::relative(p, root, ec);
   if (ec || rel.empty() || rel.native().rfind("..", 0) == 0) return file;
@@ -29,14 +33,29 @@ std::string relative_to(const std::string& file, const fs::path& root) {
 
 }  // namespace
 
-std::optional<BuildError> first_build_error(std::string_view log, const fs::path& root) {
+std::optional<BuildError> first_build_error(std::string_view log, const fs::path& root, const fs::path& build_dir) {
   std::istringstream lines{std::string(log)};
   std::optional<BuildError> first_warning;  // a fatal warning only counts when no error came
+  std::optional<BuildError> compiler_error;  // found; the notes after it may move it to the learner's line
   for (std::string line; std::getline(lines, line);) {
+    if (compiler_error) {
+      std::smatch m;
+      if (std::regex_match(line, m, kCompiler) || std::regex_match(line, m, kVerilator)) break;
+      if (std::regex_match(line, m, kUsedFrom)) {
+        const std::string file = relative_to(m[1].str(), root, build_dir);
+        if (file.find("student/") != std::string::npos) {
+          compiler_error->file = file;
+          compiler_error->line = std::stoi(m[2].str());
+          compiler_error->column = m[3].matched ? std::stoi(m[3].str()) : 0;
+          break;
+        }
+      }
+      continue;
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::smatch m;
     if (std::regex_match(line, m, kVerilator)) {
-      BuildError e{relative_to(m[3].str(), root), std::stoi(m[4].str()), m[5].matched ? std::stoi(m[5].str()) : 0,
+      BuildError e{relative_to(m[3].str(), root, build_dir), std::stoi(m[4].str()), m[5].matched ? std::stoi(m[5].str()) : 0,
                    m[6].str(), "Verilator"};
       if (m[1] == "Error") return e;
       if (!first_warning) {
@@ -44,15 +63,17 @@ std::optional<BuildError> first_build_error(std::string_view log, const fs::path
         first_warning = e;
       }
     } else if (std::regex_match(line, m, kCompiler)) {
-      return BuildError{relative_to(m[1].str(), root), std::stoi(m[2].str()), m[3].matched ? std::stoi(m[3].str()) : 0,
-                        m[4].str(), "compiler"};
+      compiler_error = BuildError{relative_to(m[1].str(), root, build_dir), std::stoi(m[2].str()),
+                                  m[3].matched ? std::stoi(m[3].str()) : 0, m[4].str(), "compiler"};
+      if (compiler_error->file.find("student/") != std::string::npos) break;
     }
   }
+  if (compiler_error) return compiler_error;
   return first_warning;
 }
 
-std::string describe_build_failure(std::string_view log, const fs::path& root) {
-  const auto e = first_build_error(log, root);
+std::string describe_build_failure(std::string_view log, const fs::path& root, const fs::path& build_dir) {
+  const auto e = first_build_error(log, root, build_dir);
   if (!e)
     return "labctl: the build failed (the first error is above, after the first 'FAILED:' line); "
            "fix it, then run the same command again";

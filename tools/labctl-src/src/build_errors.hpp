@@ -24,9 +24,14 @@ struct BuildError {
 
 // The first error in `log` (Verilator's or the C++ compiler's), or nothing
 // when the log holds no `file:line: message` error (a link error, say).
-std::optional<BuildError> first_build_error(std::string_view log, const std::filesystem::path& root);
+// Relative paths (the compiler's, run by ninja in the build folder) are read
+// against `build_dir`. An error inside a header or macro that a learner's file
+// (a path with /student/) used is reported at the learner's line.
+std::optional<BuildError> first_build_error(std::string_view log, const std::filesystem::path& root,
+                                            const std::filesystem::path& build_dir = {});
 
 // The labctl line for a failed build: where the first error is and what to do.
-std::string describe_build_failure(std::string_view log, const std::filesystem::path& root);
+std::string describe_build_failure(std::string_view log, const std::filesystem::path& root,
+                                   const std::filesystem::path& build_dir = {});
 
 }  // namespace labctl

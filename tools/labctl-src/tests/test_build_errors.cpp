@@ -79,3 +79,28 @@ TEST(BuildErrors, PathsOutsideTheTreeStayAbsoluteAndNoErrorIsSaidSo) {
   EXPECT_FALSE(first_build_error("undefined reference to `foo'\ncollect2: error: ld returned 1 exit status\n", "/r"));
   EXPECT_NE(describe_build_failure("ld: error\n", "/r").find("the first error is above"), std::string::npos);
 }
+
+// GCC run by ninja in build/default: relative paths, and an error inside a
+// labkit macro that the learner's file used (a ';' missing before LABKIT_TODO).
+TEST(BuildErrors, CompilerErrorInAMacroPointsAtTheStudentLine) {
+  const char* log = R"log(FAILED: phases/05-chip-design/systolic-array/CMakeFiles/systolic-array_student.dir/student/os_accounting.cpp.o
+In file included from ../../phases/05-chip-design/systolic-array/student/os_accounting.cpp:12:
+../../phases/05-chip-design/systolic-array/student/os_accounting.cpp: In function 'systolic_array::ComputeStats os_compute_stats()':
+../../common/include/labkit/todo.hpp:24:3: error: expected initializer before 'throw'
+   24 |   throw ::labkit::NotImplemented(__FILE__, __LINE__, number, what_to_do)
+      |   ^~~~~
+../../phases/05-chip-design/systolic-array/student/os_accounting.cpp:23:3: note: in expansion of macro 'LABKIT_TODO'
+   23 |   LABKIT_TODO(1, "count row_folds, col_folds and folds (student/os_accounting.cpp)");
+../../phases/05-chip-design/systolic-array/student/os_accounting.cpp:30:10: error: 's' was not declared in this scope
+ninja: build stopped: subcommand failed.
+)log";
+  const auto e = first_build_error(log, "/work/repo", "/work/repo/build/default");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->file, "phases/05-chip-design/systolic-array/student/os_accounting.cpp");
+  EXPECT_EQ(e->line, 23);
+  EXPECT_EQ(e->column, 3);
+  EXPECT_EQ(e->message, "expected initializer before 'throw'");
+  // Without the build folder the path stays as the compiler wrote it.
+  EXPECT_EQ(first_build_error(log, "/work/repo")->file,
+            "../../phases/05-chip-design/systolic-array/student/os_accounting.cpp");
+}
