@@ -35,13 +35,14 @@ struct State {
   // Coverage points merged over every simulation (coverage builds).
   std::map<std::string, std::uint64_t> coverage;
   bool exit_report_registered = false;
-  // Waveform names used by the current test.
-  std::string trace_test;
-  int trace_count = 0;
+  // Simulations started by the current test (Sim ordinals, waveform names).
+  std::string sim_test;
+  int sim_count = 0;
   std::vector<std::string> waveforms;  // written during the current run_testbench
   // Mismatches in the current run_testbench, and the first one's cycle.
   int run_mismatches = 0;
   std::optional<std::uint64_t> run_first_mismatch;
+  int run_first_mismatch_sim = 0;  // which simulation of the test it happened in
   std::string run_first_message;
 };
 
@@ -317,28 +318,37 @@ void note_mismatch(std::uint64_t cycle) {
   auto& s = state();
   std::lock_guard lock(s.mu);
   ++s.run_mismatches;
-  if (!s.run_first_mismatch) s.run_first_mismatch = cycle;
+  if (!s.run_first_mismatch) {
+    s.run_first_mismatch = cycle;
+    s.run_first_mismatch_sim = s.sim_count;  // simulations run one after another: the latest one
+  }
 }
 
-fs::path next_trace_path(const std::string& name) {
+int start_simulation() {
   auto& s = state();
-  const auto dir = settings().out_dir;
-  std::lock_guard lock(s.mu);
   const std::string test = current_test_name();
-  if (test != s.trace_test) {
-    s.trace_test = test;
-    s.trace_count = 0;
+  std::lock_guard lock(s.mu);
+  if (test != s.sim_test) {
+    s.sim_test = test;
+    s.sim_count = 0;
   }
-  ++s.trace_count;
-  return dir / (name + (s.trace_count > 1 ? "-" + std::to_string(s.trace_count) : "") + ".vcd");
+  return ++s.sim_count;
+}
+
+fs::path trace_path_for(const std::string& name, int ordinal) {
+  return settings().out_dir / (name + (ordinal > 1 ? "-" + std::to_string(ordinal) : "") + ".vcd");
 }
 
 void note_waveform(const fs::path& path, std::uint64_t from_cycle, std::uint64_t to_cycle) {
+  const std::string lab = settings().lab;  // before the lock: settings() takes it too
   auto& s = state();
   std::lock_guard lock(s.mu);
   const std::string shown = display_path(path).string();
   s.waveforms.push_back(shown);
-  std::printf("[ waveform ] %s (cycles %" PRIu64 "-%" PRIu64 "; open it with gtkwave)\n", shown.c_str(), from_cycle, to_cycle);
+  // The test's name for `labctl wave LAB TEST`: the file's name up to ".vcd".
+  const std::string test = path.stem().string();
+  std::printf("[ waveform ] %s (cycles %" PRIu64 "-%" PRIu64 "): labctl wave %s %s prints it as a table; gtkwave %s draws it\n",
+              shown.c_str(), from_cycle, to_cycle, lab.c_str(), test.c_str(), shown.c_str());
   std::fflush(stdout);
 }
 
@@ -382,8 +392,11 @@ void run_testbench(const std::function<void()>& body) {
     std::lock_guard lock(s.mu);
     s.run_mismatches = 0;
     s.run_first_mismatch.reset();
+    s.run_first_mismatch_sim = 0;
     s.run_first_message.clear();
     s.waveforms.clear();
+    s.sim_test.clear();
+    s.sim_count = 0;
   }
   const bool failing_before = ::testing::Test::HasFailure();
   try {
@@ -394,12 +407,14 @@ void run_testbench(const std::function<void()>& body) {
   }
   bool failed = ::testing::Test::HasFailure() && !failing_before;
   std::optional<std::uint64_t> first;
+  int first_sim = 0;
   int mismatches = 0;
   std::string first_message;
   {
     std::lock_guard lock(s.mu);
     failed = failed || s.run_mismatches > 0;
     first = s.run_first_mismatch;
+    first_sim = s.run_first_mismatch_sim;
     mismatches = s.run_mismatches;
     first_message = s.run_first_message;
   }
@@ -412,11 +427,9 @@ void run_testbench(const std::function<void()>& body) {
     GTEST_MESSAGE_AT_(__FILE__, __LINE__, msg.c_str(), ::testing::TestPartResult::kNonFatalFailure);
   };
   if (failed && settings().trace_all) {
+    // Every simulation was traced: name the one that failed first.
     std::string w;
-    {
-      std::lock_guard lock(s.mu);
-      if (!s.waveforms.empty()) w = s.waveforms.front();
-    }
+    if (first_sim > 0) w = display_path(detail::trace_path_for(current_test_name(), first_sim)).string();
     summarize(w);
     return;
   }
@@ -426,12 +439,13 @@ void run_testbench(const std::function<void()>& body) {
   // to 16 cycles after it (the whole run when the failure was no mismatch).
   auto& rp = detail::replay();
   rp.active = true;
+  rp.target_sim = first_sim;  // 0 when the failure was no mismatch: trace every simulation
   rp.trace_from = first && *first > 2000 ? *first - 2000 : 0;
   rp.stop_after = first ? *first + 16 : ~0ull;
   {
     std::lock_guard lock(s.mu);
-    s.trace_count = 0;
-    s.trace_test.clear();
+    s.sim_count = 0;
+    s.sim_test.clear();
   }
   ::testing::TestPartResultArray swallowed;
   {
@@ -507,7 +521,7 @@ void write_exit_report() {
                      std::to_string(s.total_seconds) + ",\n  \"cycles_per_second\": " + std::to_string(rate);
   if (st.coverage && !s.coverage.empty()) {
     const auto c = summarize_coverage(s.coverage);
-    const fs::path dat = st.out_dir / "coverage.dat";
+    const fs::path dat = st.out_dir / ("coverage-" + st.impl + ".dat");
     std::ofstream out(dat);
     out << "# SystemC::Coverage-3\n";
     for (const auto& [key, count] : s.coverage) out << "C '" << key << "' " << count << "\n";
@@ -515,8 +529,11 @@ void write_exit_report() {
     std::snprintf(line, sizeof line, "coverage: line %.1f%% (%" PRIu64 "/%" PRIu64 " points) toggle %.1f%% (%" PRIu64 "/%" PRIu64 " bits)",
                   c.line_percent(), c.line_hit, c.line_total, c.toggle_percent(), c.toggle_hit, c.toggle_total);
     const auto shown = display_path(dat);
-    std::printf("[ sim ] %s\n[ sim ] coverage data: %s (annotated RTL: verilator_coverage --annotate-min 1 --annotate %s %s)\n", line,
-                shown.c_str(), (shown.parent_path() / "annotated").c_str(), shown.c_str());
+    // --annotate-all: without it verilator_coverage writes only files with a
+    // point below --annotate-min, so a fully covered design gave an empty folder.
+    std::printf("[ sim ] %s\n[ sim ] coverage data: %s (your RTL with a count on every line: verilator_coverage "
+                "--annotate-all --annotate-min 1 --annotate %s %s; lines marked %%000000 never ran)\n",
+                line, shown.c_str(), (shown.parent_path() / ("annotated-" + st.impl)).c_str(), shown.c_str());
     json += ",\n  \"coverage\": {\"line_percent\": " + std::to_string(c.line_percent()) +
             ", \"line_hit\": " + std::to_string(c.line_hit) + ", \"line_total\": " + std::to_string(c.line_total) +
             ", \"toggle_percent\": " + std::to_string(c.toggle_percent()) + ", \"toggle_hit\": " +

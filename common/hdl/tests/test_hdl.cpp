@@ -172,6 +172,42 @@ TEST(Replay, FailingTestbenchLeavesAWaveform) {
   EXPECT_EQ(vcd.find("\n#370\n"), std::string::npos) << "and stopped there";
 }
 
+// A test that simulates three times and fails only in the third (the shape
+// of systolic-array's RtlOsArray.FourByFour): the replay traces the third
+// simulation, names its file <Test>-3.vcd, and leaves the passing ones alone,
+// even though the first runs longer than the failing cycle + 16.
+TEST(Replay, NamesTheWaveformOfTheSimulationThatFailed) {
+  const auto dir = hdl::settings().out_dir;
+  const std::string test = hdl::current_test_name();
+  for (const char* suffix : {"", "-2", "-3"}) std::filesystem::remove(dir / (test + suffix + ".vcd"));
+  ::testing::TestPartResultArray failures;
+  {
+    ::testing::ScopedFakeTestPartResultReporter r(::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD,
+                                                  &failures);
+    hdl::run_testbench([&] {
+      for (int run = 1; run <= 3; ++run) {
+        Counter sim;
+        sim.reset();
+        sim->en = 1;
+        for (int i = 0; i < (run == 1 ? 100 : 30); ++i) {
+          sim.tick();
+          const bool wrong = run == 3 && sim.cycle() == 12;
+          sim.check("count", sim->count, wrong ? 99 : (sim.cycle() - 2) & 0xff);
+        }
+      }
+    });
+  }
+  ASSERT_EQ(failures.size(), 1);
+  EXPECT_STREQ(failures.GetTestPartResult(0).message(), "cycle 12: count = 0xa, expected 0x63");
+  EXPECT_FALSE(std::filesystem::exists(dir / (test + ".vcd"))) << "the first simulation passed: no waveform";
+  EXPECT_FALSE(std::filesystem::exists(dir / (test + "-2.vcd")));
+  const auto failing = dir / (test + "-3.vcd");
+  ASSERT_TRUE(std::filesystem::exists(failing)) << failing;
+  const auto vcd = read_file(failing);
+  EXPECT_NE(vcd.find("\n#285\n"), std::string::npos) << "traced to 16 cycles past cycle 12 (as in the test above)";
+  EXPECT_EQ(vcd.find("\n#295\n"), std::string::npos) << "and stopped there";
+}
+
 TEST(Coverage, ParsesAndSummarisesVerilatorData) {
   std::istringstream in(
       "# SystemC::Coverage-3\n"

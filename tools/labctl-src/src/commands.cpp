@@ -21,6 +21,7 @@
 #endif
 
 #include "load.hpp"
+#include "build_errors.hpp"
 #include "measure.hpp"
 #include "progress.hpp"
 #include "progress_log.hpp"
@@ -158,6 +159,14 @@ struct GtestTally {
   }
   std::string text() const { return fmt::format("{} passed, {} failed", passed, failed); }
 };
+
+// After a failed student test: when the lab's student RTL did not compile
+// (add_hdl_lab() kept Verilator's messages in student_rtl_error.log), where
+// the first error is. The next-step summary above covers every other case.
+void print_student_rtl_error(const Context& c, const Lab& lab) {
+  const std::string text = read_text(c.build_dir / fs::relative(lab.dir, c.root) / "student_rtl_error.log");
+  if (!text.empty()) fmt::print("{}\n", describe_build_failure(text, c.root));
+}
 
 // Runs one implementation's tests, capturing GoogleTest's JSON (runner.hpp).
 std::vector<labkit::TestResult> run_tests(const Context& c, const Lab& lab, const std::string& impl) {
@@ -426,6 +435,7 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl, b
   if (steps.empty())  // the binary failed, yet no test did (a failure outside every test)
     fmt::print("labctl: {} ({}) failed: {}, with no failing test; see {}\n", lab.id, impl,
                run.process.describe(o.timeout_s), in.log_file);
+  if (impl == "student") print_student_rtl_error(c, lab);
   return 1;
 }
 
@@ -630,6 +640,8 @@ int print_lab_run(const Context& c, const Lab& lab, const LabRun& run) {
   for (const auto& t : tests("reference")) problems += !t.passed && !t.skipped;
   if (const json& hdl = run.hdl_reference; !hdl.is_null()) {
     if (const auto cov = coverage_text(hdl); !cov.empty()) fmt::print("  coverage  reference {}\n", cov);
+    if (const auto cov = coverage_text(hdl_simulation(c, lab, "student")); !cov.empty())
+      fmt::print("            student   {}\n", cov);
     fmt::print("  simulated reference {:.2f} M cycles/s ({} cycles)\n", hdl.value("cycles_per_second", 0.0) / 1e6,
                hdl.value("cycles", 0));
   }

@@ -5,13 +5,16 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <fstream>
 
+#include "build_errors.hpp"
 #include "commands.hpp"
 #include "grade.hpp"
 #include "handout.hpp"
 #include "portfolio.hpp"
 #include "progress_log.hpp"
 #include "track.hpp"
+#include "wave.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"labctl: build, test, measure and explain the AI hardware labs"};
@@ -40,6 +43,20 @@ int main(int argc, char** argv) {
   bool trace = false;
   test->add_flag("--trace", trace, "HDL labs: write a waveform (VCD) of every testbench to out/LAB/");
   std::string bench_impl;
+  labctl::WaveOptions wave_opts;
+  std::string wave_signals;
+  auto* wave = app.add_subcommand("wave", "HDL labs: a waveform as a table of cycles around the first failure, and the VCD for GTKWave");
+  wave->add_option("LAB", lab, "lab id")->required();
+  wave->add_option("TEST", wave_opts.test, "a test (Suite.Test) or waveform name (Suite.Test-3); default: the first failing test");
+  wave->add_option("--impl", wave_opts.impl, "student (default) or reference")->check(CLI::IsMember({"student", "reference"}));
+  wave->add_option("--cycle", wave_opts.cycle, "centre the table on this cycle (default: the first mismatch)");
+  wave->add_option("--window", wave_opts.window, "cycles shown either side (default 8)");
+  wave->add_option("--signals", wave_signals, "the rows, comma-separated (default: ports, then internal signals)");
+  // tools/labctl's build step: the one line that says where a failed build's first error is.
+  std::string build_log;
+  auto* build_failure = app.add_subcommand("build-failure", "tools/labctl: where a failed build's first error is");
+  build_failure->group("");  // hidden from --help: the wrapper calls it
+  build_failure->add_option("LOG", build_log, "the failed build's output")->required();
   auto* bench = app.add_subcommand("bench", "benchmark a lab: baselines, reference and student in one process");
   bench->add_option("LAB", lab, "lab id")->required();
   bench->add_option("--impl", bench_impl, "only student or reference (baselines always run)")
@@ -125,6 +142,20 @@ int main(int argc, char** argv) {
     if (*list) return labctl::cmd_list(ctx, json);
     if (*info) return labctl::cmd_info(ctx, lab);
     if (*test) return labctl::cmd_test(ctx, lab, impl, trace);
+    if (*wave) {
+      for (std::size_t start = 0; start < wave_signals.size();) {
+        const auto end = std::min(wave_signals.find(',', start), wave_signals.size());
+        if (end > start) wave_opts.signals.push_back(wave_signals.substr(start, end - start));
+        start = end + 1;
+      }
+      return labctl::cmd_wave(ctx, lab, wave_opts);
+    }
+    if (*build_failure) {
+      std::ifstream in(build_log);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      fmt::print(stderr, "{}\n", labctl::describe_build_failure(text, ctx.root, ctx.build_dir));
+      return 0;
+    }
     if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json, repetitions, bench_args});
     if (*run) return labctl::cmd_run(ctx, labs, quick, bench_args);
     if (*machine) return labctl::cmd_machine(ctx, json, quick);

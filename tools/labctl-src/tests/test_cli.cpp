@@ -239,3 +239,17 @@ TEST(Cli, RunKeepsEarlierLabsInTheReport) {
   EXPECT_NE(junit.find("<testsuite name=\"hdl-crc\""), std::string::npos) << junit;
   fs::remove_all(out);
 }
+
+// labctl wave on hdl-fifo's untouched starter, which fails from its first
+// checked cycle: the table is centred on that cycle, read from the waveform
+// of the failing test the replay wrote.
+TEST(Cli, WaveShowsTheFirstFailureOfTheFifoStarter) {
+  if (!std::filesystem::exists(std::filesystem::path(LABCTL_EXE).parent_path() / "hdl-fifo_test_student"))
+    GTEST_SKIP() << "hdl-fifo is not built here (no Verilator)";
+  const auto r = run_labctl({"wave", "hdl-fifo", "--window", "2", "--signals", "rst,count,empty"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("failed first at cycle 2: empty = 0, expected 1 (after reset)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cycle  0  1  *2\nrst    1  1   1\ncount  0  0   0\nempty  0  0   0\n"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("gtkwave "), std::string::npos) << r.output;
+}

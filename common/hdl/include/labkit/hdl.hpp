@@ -29,6 +29,14 @@
 //   testbench to out/<lab>/<Suite>.<Test>.vcd; without it, a failing HDL_TEST
 //   is run a second time with tracing on (its failures swallowed), up to a few
 //   cycles past the first mismatch, and the path of the waveform is printed.
+//   A test that simulates several times (a new Sim per case) names its
+//   waveforms <Suite>.<Test>.vcd, -2.vcd, -3.vcd...; the replay traces only the
+//   simulation that failed first, and names its file.
+// - Time in a waveform: every cycle is 10 time units. A clocked design's cycle
+//   N (what a message "cycle N: ..." checked) is the state just after the
+//   rising edge of clk at time 10*N - 5; a combinational design (step()) shows
+//   cycle N's inputs and outputs from time 10*N. `labctl wave LAB` prints a
+//   waveform as a table of cycles.
 //
 // Environment: LABKIT_TRACE=1 traces everything (the first LABKIT_TRACE_CYCLES
 // cycles of each simulation, default 100000); LABKIT_OUT=<dir> is the out/
@@ -162,15 +170,19 @@ namespace detail {
 // Replay state of the current HDL_TEST (see run_testbench).
 struct Replay {
   bool active = false;
+  int target_sim = 0;             // the simulation of the test that failed first (1, 2, ...; 0: all)
   std::uint64_t trace_from = 0;   // open the waveform at this cycle
   std::uint64_t stop_after = ~0ull;  // end the replay after this cycle
 };
 Replay& replay();
 struct StopReplay {};
 
-// Called by Sim: a waveform path for this testbench (unique per test),
-// bookkeeping of simulated cycles, coverage merging.
-fs::path next_trace_path(const std::string& name);
+// Called by Sim: its ordinal within the current test (1, 2, ...: a test may
+// simulate several times), a waveform path for it (<name>.vcd for the first,
+// <name>-<ordinal>.vcd for later ones), bookkeeping of simulated cycles,
+// coverage merging.
+int start_simulation();
+fs::path trace_path_for(const std::string& name, int ordinal);
 void note_waveform(const fs::path& path, std::uint64_t from_cycle, std::uint64_t to_cycle);
 void note_simulation(const std::string& name, std::uint64_t cycles, double seconds);
 void merge_coverage(VerilatedContext& ctx);
@@ -199,11 +211,14 @@ class Sim {
     ctx_->traceEverOn(true);
     ctx_->randReset(0);  // uninitialised registers start at 0: deterministic
     model_ = std::make_unique<Model>(ctx_.get(), "TOP");
+    ordinal_ = detail::start_simulation();
     const auto& rp = detail::replay();
-    want_trace_ = o.trace || settings().trace_all || rp.active;
-    trace_from_ = rp.active ? rp.trace_from : 0;
+    // A replay traces only the simulation whose mismatch came first.
+    replaying_ = rp.active && (rp.target_sim == 0 || rp.target_sim == ordinal_);
+    want_trace_ = o.trace || settings().trace_all || replaying_;
+    trace_from_ = replaying_ ? rp.trace_from : 0;
     if (want_trace_) {
-      trace_path_ = o.trace_path.empty() ? detail::next_trace_path(name_) : o.trace_path;
+      trace_path_ = o.trace_path.empty() ? detail::trace_path_for(name_, ordinal_) : o.trace_path;
       vcd_ = std::make_unique<VerilatedVcdC>();
       model_->trace(vcd_.get(), 99);
       if (trace_from_ == 0) open_trace();
@@ -293,19 +308,21 @@ class Sim {
   void end_cycle() {
     ++cycle_;
     if (vcd_ && !vcd_->isOpen() && cycle_ >= trace_from_ && !trace_done_) open_trace();
-    if (vcd_ && vcd_->isOpen() && !detail::replay().active && cycle_ - trace_opened_at_ >= settings().trace_cycles) {
+    if (vcd_ && vcd_->isOpen() && !replaying_ && cycle_ - trace_opened_at_ >= settings().trace_cycles) {
       // Long exhaustive runs would write gigabytes: keep the first trace_cycles cycles.
       vcd_->close();
       trace_done_ = true;
       detail::note_waveform(trace_path_, trace_opened_at_, cycle_);
     }
-    if (detail::replay().active && cycle_ > detail::replay().stop_after) throw detail::StopReplay{};
+    if (replaying_ && cycle_ > detail::replay().stop_after) throw detail::StopReplay{};
   }
 
   std::string name_;
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<VerilatedVcdC> vcd_;
+  int ordinal_ = 1;
+  bool replaying_ = false;  // this simulation is the one a failure replay traces
   bool want_trace_ = false, trace_done_ = false;
   std::uint64_t trace_from_ = 0, trace_opened_at_ = 0;
   fs::path trace_path_;

@@ -19,6 +19,13 @@ namespace impl = systolic_array::LABKIT_IMPL;
 
 namespace {
 
+#define SYSTOLIC_STRINGIFY2(x) #x
+#define SYSTOLIC_STRINGIFY(x) SYSTOLIC_STRINGIFY2(x)
+// The file a failure is about: the learner's (student/) or the reference, not this test.
+std::string code_under_test() {
+  return "phases/05-chip-design/systolic-array/" SYSTOLIC_STRINGIFY(LABKIT_IMPL) "/os_accounting.cpp (os_compute_stats)";
+}
+
 std::string describe(const sa::GemmShape& g, const sa::ArrayShape& a) {
   return "M=" + std::to_string(g.M) + " N=" + std::to_string(g.N) + " K=" + std::to_string(g.K) + " on " +
          std::to_string(a.rows) + "x" + std::to_string(a.cols);
@@ -34,21 +41,23 @@ void expect_matches_cycle_model(const sa::GemmShape& g, const sa::ArrayShape& a)
   ASSERT_EQ(want.stall_cycles, 0);
   const sa::ComputeStats& w = want.compute;
   const sa::ComputeStats got = impl::os_compute_stats(g, a);
-  const std::string what = describe(g, a);
-  EXPECT_EQ(got.row_folds, w.row_folds) << what;
-  EXPECT_EQ(got.col_folds, w.col_folds) << what;
-  EXPECT_EQ(got.folds, w.folds) << what;
-  EXPECT_EQ(got.cycles_per_fold, w.cycles_per_fold) << what;
-  EXPECT_EQ(got.total_cycles, w.total_cycles) << what;
-  EXPECT_EQ(got.macs, w.macs) << what;
+  // A mismatch names the shape and the TODO of the code under test that sets the field.
+  const std::string shape = describe(g, a);
+  auto what = [&](int todo) { return shape + "\n  set by " + code_under_test() + ", TODO(" + std::to_string(todo) + ")"; };
+  EXPECT_EQ(got.row_folds, w.row_folds) << what(1);
+  EXPECT_EQ(got.col_folds, w.col_folds) << what(1);
+  EXPECT_EQ(got.folds, w.folds) << what(1);
+  EXPECT_EQ(got.cycles_per_fold, w.cycles_per_fold) << what(2);
+  EXPECT_EQ(got.total_cycles, w.total_cycles) << what(2);
+  EXPECT_EQ(got.macs, w.macs) << what(2);
   // Averages over folds: summing fold by fold or in closed form can differ in
   // the last bits; 1e-9 percentage points is far below what is printed.
-  EXPECT_NEAR(got.overall_util_pct, w.overall_util_pct, 1e-9) << what;
-  EXPECT_NEAR(got.mapping_eff_pct, w.mapping_eff_pct, 1e-9) << what;
-  EXPECT_NEAR(got.compute_util_pct, w.compute_util_pct, 1e-9) << what;
-  EXPECT_EQ(got.ifmap_sram_reads, w.ifmap_sram_reads) << what;
-  EXPECT_EQ(got.filter_sram_reads, w.filter_sram_reads) << what;
-  EXPECT_EQ(got.ofmap_sram_writes, w.ofmap_sram_writes) << what;
+  EXPECT_NEAR(got.overall_util_pct, w.overall_util_pct, 1e-9) << what(2);
+  EXPECT_NEAR(got.mapping_eff_pct, w.mapping_eff_pct, 1e-9) << what(3);
+  EXPECT_NEAR(got.compute_util_pct, w.compute_util_pct, 1e-9) << what(3);
+  EXPECT_EQ(got.ifmap_sram_reads, w.ifmap_sram_reads) << what(3);
+  EXPECT_EQ(got.filter_sram_reads, w.filter_sram_reads) << what(3);
+  EXPECT_EQ(got.ofmap_sram_writes, w.ofmap_sram_writes) << what(3);
 }
 
 }  // namespace
