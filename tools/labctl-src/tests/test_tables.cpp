@@ -118,11 +118,13 @@ TEST(Thresholds, TargetsTableShowsGradingNextToEachTarget) {
 TEST(Thresholds, EveryLabAgreesWithItsTasksAndItsReadme) {
   for (const Lab& lab : discover_labs(LABS_SOURCE_DIR)) {
     if (lab.targets.empty()) continue;
-    for (const auto& t : lab.targets)
-      if (const Task* task = grading_task(lab, t); task && applies_to_student(t))
+    for (const auto& t : lab.targets) {
+      if (const Task* task = grading_task(lab, t); task && applies_to_student(t)) {
         EXPECT_DOUBLE_EQ(t.at_least, task->full)
             << lab.manifest.string() << ": target '" << t.name << "' is met at " << t.at_least << " but task '"
             << task->id << "' gives full credit at " << task->full << "; make them one number";
+      }
+    }
     std::ifstream in(lab.dir / "README.md");
     std::stringstream readme;
     readme << in.rdbuf();
