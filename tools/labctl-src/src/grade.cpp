@@ -779,7 +779,9 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   // the same relative paths, so the pristine build reuses the main build's
   // cache entries.
   GradeSession s(c, o);
-  s.work = o.work.empty() ? c.root / "build" / "grade" : o.work;
+  // Absolute: student programs run in a private folder, where a relative
+  // --work (e.g. build/grade) named nothing ("cannot execute", exit 127).
+  s.work = fs::absolute(o.work.empty() ? c.root / "build" / "grade" : o.work);
   s.stage = s.work / "stage";
   s.tree = s.work / "tree";
   s.build = s.tree / "build" / "grade";
