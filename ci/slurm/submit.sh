@@ -15,7 +15,9 @@
 # Environment (optional): COURSE_ROOT (default: the repository holding this
 # script), LABCTL, ARRAY_LIMIT (at most this many tasks at once, e.g. 8: fewer
 # tasks sharing a node measure speed more reliably), GIT_REF, GRADE_SEED (only to reproduce a grade),
-# GRADE_TIME_LIMIT, SCRATCH_DIR (passed on to grade_array.sbatch).
+# GRADE_TIME_LIMIT, SCRATCH_DIR, GIT_TOKEN_FILE (the token for https clones, read
+# at clone time), GRADE_BEFORE (a due date: grade the last commit before it); all
+# are passed on to grade_array.sbatch, whose header explains them.
 set -euo pipefail
 
 die() {
@@ -55,6 +57,15 @@ n=$(printf '%s' "$rows" | grep -c '' || true)
 [ "$n" -gt 0 ] || die "$roster has no students below its header"
 dups=$(printf '%s\n' "$rows" | cut -d, -f1 | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | sort | uniq -d | head -n 5 | tr '\n' ' ')
 [ -z "$dups" ] || die "$roster lists these student_ids more than once: $dups(each student's results go to OUTDIR/<student_id>)"
+
+# A token in a roster URL would be copied into OUTDIR/roster.csv and the job logs.
+creds=$(printf '%s\n' "$rows" | cut -d, -f1,2 | grep -E ',[[:space:]]*[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*:[^/@]*@' | cut -d, -f1 | head -n 5 | tr '\n' ' ' || true)
+[ -z "$creds" ] || die "$roster: the URLs of $creds hold a password or token: remove it from the roster, write the token to a file only you can read, and pass GIT_TOKEN_FILE=that-file (docs/instructors.md, \"Slurm\")"
+if [ -n "${GIT_TOKEN_FILE:-}" ]; then
+  [ -r "$GIT_TOKEN_FILE" ] || die "GIT_TOKEN_FILE=$GIT_TOKEN_FILE is not a readable file"
+  GIT_TOKEN_FILE=$(cd "$(dirname "$GIT_TOKEN_FILE")" && pwd)/$(basename "$GIT_TOKEN_FILE")
+  export GIT_TOKEN_FILE  # the path only, passed on by --export=ALL; the token stays in the file
+fi
 
 [ -n "$outdir" ] || outdir=grades-$(basename "$track" .toml)-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$outdir/logs"

@@ -3,10 +3,12 @@
 # Checks the grading pipelines under ci/ (docs/instructors.md) without GitHub,
 # GitLab, Gradescope or Slurm:
 #   - every shell script under ci/ parses (bash -n);
-#   - the GitHub and GitLab YAML files parse (when python3 has the yaml module);
+#   - the GitHub and GitLab YAML files parse (when python3 has the yaml module),
+#     build labctl alone, cut off at DUE, and GitHub's runs once per push and
+#     reports to Classroom; classroom_results.py makes the reporter's payload;
 #   - ci/gradescope/make_bundle.sh makes a zip with setup.sh and run_autograder;
 #   - ci/slurm: submit.sh computes the array from a roster (with a stand-in
-#     sbatch), grade_array.sbatch records a missing submission and exits 0, and
+#     sbatch) and refuses a token in a roster URL, grade_array.sbatch records a missing submission and exits 0, and
 #     gather.sh turns two fake grade.json folders into the expected CSV;
 #   - run_autograder writes a score-0 results.json when grading fails, and one
 #     real run grades a copy of this tree into results/results.json.
@@ -77,27 +79,71 @@ if [ "$have_python" = 1 ] && python3 -c 'import yaml' 2> /dev/null; then
   python3 - "$ci/github/grade.yml" "$ci/gitlab/grade.gitlab-ci.yml" << 'EOF' || fail "a CI YAML file is malformed (message above): fix it"
 import sys, yaml
 gh = yaml.safe_load(open(sys.argv[1]))
-steps = gh["jobs"]["grade"]["steps"]
-assert gh["jobs"]["grade"]["container"] == "debian:bookworm", "github: container must be debian:bookworm"
-assert any("labctl grade" in s.get("run", "") for s in steps), "github: no step runs labctl grade"
+job = gh["jobs"]["grade"]
+steps = job["steps"]
+assert "debian:bookworm" in job["container"]["image"], "github: the container without a prepared image must be debian:bookworm"
+# One run per push: Classroom's feedback pull request must not run it again.
+triggers = gh[True] if True in gh else gh["on"]
+assert "push" in triggers and "pull_request" not in triggers, f"github: triggers {list(triggers)}"
+# Classroom's reporter reads the check run named "Autograding Tests".
+assert job["name"] == "Autograding Tests", job["name"]
+assert any("bin/labctl\" grade" in s.get("run", "") for s in steps), "github: no step runs labctl grade"
+# labctl alone is built; `tools/labctl grade` would build every lab of the course first.
+assert not any("tools/labctl grade" in s.get("run", "") for s in steps), "github: tools/labctl grade builds every lab"
+assert any("--target labctl" in s.get("run", "") for s in steps), "github: no step builds labctl alone"
+reporter = next(s for s in steps if s.get("uses", "").startswith("classroom-resources/autograding-grading-reporter"))
+assert reporter["with"]["runners"] == "labs" and "LABS_RESULTS" in reporter["env"], reporter
 assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in steps), "github: no upload-artifact step"
 assert any(s.get("uses", "").startswith("actions/cache") for s in steps), "github: no actions/cache step"
+assert "DUE" in gh["env"] and any('--before="$DUE"' in s.get("run", "") for s in steps), "github: no due-date cut-off"
 gl = yaml.safe_load(open(sys.argv[2]))
 job = gl["labs-grade"]
-assert job["image"] == "debian:bookworm", "gitlab: image must be debian:bookworm"
+assert job["image"] == "$LABS_GRADER_IMAGE" and gl["variables"]["LABS_GRADER_IMAGE"] == "debian:bookworm", "gitlab: image must be the prepared one, else debian:bookworm"
+assert any("--target labctl" in line for line in job["script"]), "gitlab: labctl alone must be built (tools/labctl grade builds every lab)"
+assert "DUE" in gl["variables"] and any('--before="$DUE"' in line for line in job["script"]), "gitlab: no due-date cut-off"
 assert job["artifacts"]["reports"]["junit"] == "grade-out/junit.xml", "gitlab: junit report path"
-assert any("labctl grade" in line for line in job["script"]), "gitlab: no script line runs labctl grade"
+assert any("bin/labctl\" grade" in line for line in job["script"]), "gitlab: no script line runs labctl grade"
 # Students see the artifacts: summary.md and junit.xml only (the per-lab tests.json,
 # tests.log, bench.json, grade.json and results.json hold hidden tasks' results).
 upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
 gh_paths = sorted(p.strip() for p in upload["with"]["path"].split("\n") if p.strip())
-assert gh_paths == ["_course/grade-out/junit.xml", "_course/grade-out/summary.md"], f"github: artifact paths {gh_paths}"
+assert gh_paths == ["_grade/junit.xml", "_grade/summary.md"], f"github: artifact paths {gh_paths}"
+copy = next(s for s in steps if "_grade/" in s.get("run", ""))["run"]
+assert "summary.md" in copy and "junit.xml" in copy and "grade.json" not in copy and "results.json" not in copy, copy
 gl_paths = sorted(job["artifacts"]["paths"])
 assert gl_paths == ["grade-out/junit.xml", "grade-out/summary.md"], f"gitlab: artifact paths {gl_paths}"
 EOF
   ok "ci/github/grade.yml and ci/gitlab/grade.gitlab-ci.yml parse, have the grading steps, and upload only summary.md and junit.xml"
 else
   skip "YAML check: python3 with the yaml module is not installed (apt-get install python3-yaml)"
+fi
+
+# 2b. GitHub Classroom's points: the visible tasks only, summed by the reporter.
+if [ "$have_python" = 1 ]; then
+  cat > "$tmp/results.json" << 'EOF'
+{"score": 40, "max_score": 100, "tests": [
+ {"name": "simd-dot: dot", "score": 30, "max_score": 30, "output": "3/3 tests passed", "visibility": "visible"},
+ {"name": "simd-dot: saxpy", "score": 10, "max_score": 30, "output": "1/3 tests passed\nSaxpy.Tail", "visibility": "visible"},
+ {"name": "simd-dot: L2", "score": 7, "max_score": 10, "output": "speedup 5.1", "visibility": "hidden"},
+ {"name": "simd-dot: late", "score": 5, "max_score": 30, "output": "x", "visibility": "after_due_date"}]}
+EOF
+  python3 "$ci/github/classroom_results.py" "$tmp/results.json" > "$tmp/classroom.out" || fail "classroom_results.py failed"
+  python3 - "$tmp/classroom.out" << 'EOF' || fail "classroom_results.py: not the payload Classroom's reporter reads (message above)"
+import base64, json, sys
+line = open(sys.argv[1]).read().strip()
+assert line.startswith("result="), line
+p = json.loads(base64.b64decode(line[len("result="):]))
+assert p["version"] == 1 and p["status"] == "pass", p
+assert p["max_score"] == 60, p            # visible tasks only: 30 + 30
+assert [t["name"] for t in p["tests"]] == ["simd-dot: dot", "simd-dot: saxpy"], p
+assert [t["score"] for t in p["tests"]] == [30, 10] and [t["status"] for t in p["tests"]] == ["pass", "fail"], p
+assert p["tests"][1]["message"] == "1/3 tests passed", p
+EOF
+  python3 "$ci/github/classroom_results.py" - --grading-failed "configure failed" | sed 's/^result=//' | base64 -d |
+    grep -q '"status": "error"' || fail "classroom_results.py --grading-failed must report status error"
+  ok "classroom_results.py: Classroom's payload holds the visible tasks' points (30 + 10 of 60), and an error when grading failed"
+else
+  skip "classroom_results.py: python3 is not installed"
 fi
 
 # 3. Slurm: roster -> array size, a missing submission, gather.
@@ -117,6 +163,16 @@ grep -q -- "--array=0-$((rows - 1)) " "$tmp/sbatch.args" ||
 [ -f "$tmp/slurm-submit/roster.csv" ] && [ -f "$tmp/slurm-submit/track.toml" ] ||
   fail "ci/slurm/submit.sh did not copy the roster and the track into OUTDIR"
 ok "submit.sh: sbatch --array=0-$((rows - 1)) for the $rows students of roster.example.csv"
+
+# A token in a roster URL would be copied into OUTDIR and the logs: refused.
+printf 'student_id,repo\nalice,https://alice:ghp_not_a_real_token@github.com/course/alice.git\n' > "$tmp/token-roster.csv"
+if PATH=$tmp/bin:$PATH COURSE_ROOT=$src LABCTL=$LABCTL bash "$ci/slurm/submit.sh" "$tmp/token-roster.csv" \
+  "$src/labs/tracks/software-ml.toml" "$tmp/token-out" > "$tmp/token.log" 2>&1; then
+  fail "ci/slurm/submit.sh accepted a roster with a token in a URL"
+fi
+grep -q GIT_TOKEN_FILE "$tmp/token.log" && [ ! -e "$tmp/token-out/roster.csv" ] ||
+  fail "ci/slurm/submit.sh must refuse a token in a roster URL, name GIT_TOKEN_FILE and copy nothing: $(cat "$tmp/token.log")"
+ok "submit.sh refuses a roster with a token in a URL (GIT_TOKEN_FILE instead)"
 
 printf 'student_id,repo\nghost,%s/no-such-folder\n' "$tmp" > "$tmp/roster.csv"
 SLURM_ARRAY_TASK_ID=0 ROSTER=$tmp/roster.csv TRACK=$src/labs/tracks/software-ml.toml OUTDIR=$tmp/slurm-out \

@@ -332,7 +332,9 @@ class LabGrader {
     std::vector<const Task*> bench_tasks;
     for (const auto& t : lab_.tasks)
       if (t.kind != TaskKind::test) bench_tasks.push_back(&t);
-    if (!bench_tasks.empty() && !failed("bench")) {
+    if (auto why = bench_skip_reason(evidence_)) {
+      evidence_.failure["bench"] = *why;
+    } else if (!bench_tasks.empty()) {
       Progress p(step_ + ": benchmark");
       fs::remove(out_ / "bench.log");
       if (auto err = run_bench(bench_tasks, s_.o.repetitions, evidence_.bench); !err.empty()) evidence_.failure["bench"] = err;
@@ -459,7 +461,11 @@ class LabGrader {
   void run_tests() {
     Progress p(step_ + ": tests");
     const fs::path json_file = out_ / "tests.json";
-    auto list_with = [&](std::vector<std::string> argv) { return run_untrusted(std::move(argv), sandbox_); };
+    auto list_with = [&](std::vector<std::string> argv) {
+      RunResult r = run_untrusted(std::move(argv), sandbox_);
+      evidence_.tests_hung |= r.timed_out;  // e.g. a static initializer that never returns
+      return r;
+    };
     std::string error;
     evidence_.expected_tests = list_tests(exe("_test_reference"), list_with, error);
     if (error.empty()) evidence_.listed_tests = list_tests(exe("_test_" + s_.o.impl), list_with, error);
@@ -472,6 +478,7 @@ class LabGrader {
     const RunResult& r = run.process;
     std::ofstream(out_ / "tests.log") << r.output;
     if (r.timed_out || r.signal != 0 || !fs::exists(json_file)) {
+      evidence_.tests_hung = r.timed_out;
       evidence_.failure["test"] = "the test program " + r.describe(limit_) + "\n" + tail_lines(r.output, 10);
       p.finish(r.describe(limit_));
       return;
@@ -799,7 +806,9 @@ int cmd_grade(const Context& c, const GradeOptions& o) {
   // the same relative paths, so the pristine build reuses the main build's
   // cache entries.
   GradeSession s(c, o);
-  s.work = o.work.empty() ? c.root / "build" / "grade" : o.work;
+  // Absolute: student programs run in a private folder, where a relative
+  // --work (e.g. build/grade) named nothing ("cannot execute", exit 127).
+  s.work = fs::absolute(o.work.empty() ? c.root / "build" / "grade" : o.work);
   s.stage = s.work / "stage";
   s.tree = s.work / "tree";
   s.build = s.tree / "build" / "grade";

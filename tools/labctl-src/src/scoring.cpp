@@ -69,6 +69,13 @@ TaskGrade score_test_task(const Task& t, double max_score, const LabEvidence& e)
   return g;
 }
 
+std::optional<std::string> bench_skip_reason(const LabEvidence& e) {
+  if (auto it = e.failure.find("bench"); it != e.failure.end()) return it->second;
+  if (!e.tests_hung) return std::nullopt;
+  auto it = e.failure.find("test");
+  return "not benchmarked: " + (it != e.failure.end() ? it->second : std::string("the test program timed out"));
+}
+
 TaskGrade score_count_task(const Task& t, double max_score, const LabEvidence& e, const std::string& impl) {
   if (auto it = e.failure.find("bench"); it != e.failure.end()) return error_grade(it->second);
   for (const auto& c : e.bench.counts) {

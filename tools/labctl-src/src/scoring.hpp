@@ -7,6 +7,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,15 @@ struct LabEvidence {
   std::map<std::string, labkit::TestResult> tests;           // by full name, as reported
   std::map<std::string, std::string> reference_skips;        // tests the reference skips here, and why
   labkit::LabResults bench;                                  // the first bench run (counts, first perf attempt)
+  bool tests_hung = false;  // the test program ran into its time limit, listing or running its tests
 };
+
+// Why a lab's benchmark must not run, or nothing: its bench already failed
+// (compile error, rejected code), or its test program hung. The benchmark
+// runs the same student code under a limit three times as long, so a hang
+// there (a loop, a static initializer) would cost it again: the bench and
+// count tasks of a hung lab get the test program's error at once instead.
+std::optional<std::string> bench_skip_reason(const LabEvidence& e);
 
 // A test task: credit per passing test of the filter (or all or nothing).
 TaskGrade score_test_task(const Task& t, double max_score, const LabEvidence& e);

@@ -137,6 +137,27 @@ TEST(Scoring, ErrorsAndTimeoutsOfTheTestProgramFailEveryTestTask) {
   EXPECT_EQ(g.output, "the test program timed out after 3 s");
 }
 
+TEST(Scoring, AHungTestProgramSkipsTheBenchmarkWithItsError) {
+  LabEvidence e;
+  // Tests ran (some failed, or the program crashed): the benchmark still runs.
+  EXPECT_EQ(bench_skip_reason(e), std::nullopt);
+  e.failure["test"] = "the test program killed by SIGSEGV (segmentation fault)";
+  EXPECT_EQ(bench_skip_reason(e), std::nullopt);
+  // It hung (listing or running the tests): the bench tasks fail at once, with its error.
+  e.failure["test"] = "listing the tests of simd-dot_test_student failed: timed out after 120 s";
+  e.tests_hung = true;
+  EXPECT_EQ(bench_skip_reason(e), "not benchmarked: listing the tests of simd-dot_test_student failed: timed out after 120 s");
+  Task count;
+  count.kind = TaskKind::count;
+  e.failure["bench"] = *bench_skip_reason(e);
+  EXPECT_EQ(score_count_task(count, 10, e, "student").output, e.failure["bench"]);
+  EXPECT_EQ(score_count_task(count, 10, e, "student").status, TaskStatus::error);
+  // A bench that already failed (compile error, rejected code) keeps its own reason.
+  LabEvidence rejected;
+  rejected.failure["test"] = rejected.failure["bench"] = "compile error:\nstudent/dot.cpp:3: error";
+  EXPECT_EQ(bench_skip_reason(rejected), "compile error:\nstudent/dot.cpp:3: error");
+}
+
 TEST(Scoring, TestTaskCreditPerPassingTestOrAllOrNothing) {
   Task t;
   t.kind = TaskKind::test;
