@@ -144,19 +144,21 @@ tar -C "$src" --exclude=./build --exclude=./out --exclude=./.git -cf - . | tar -
 lab=phases/01-foundations/simd-dot
 starter=$src/$lab/student/simd_dot.cpp
 
-solution() { # the starter with both TODOs written (the reference's AVX2 loops, simplified)
+solution() { # the starter with both TODOs written (AVX2 loops like the reference's,
+             # in other words: a line copied from reference/ would be a leak to
+             # `labctl handout --check`, whose test pastes one)
   python3 - "$starter" "${1:-full}" << 'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
-dot = """  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+dot = """  __m256 lo = _mm256_setzero_ps(), hi = lo;
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), acc1);
+    lo = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), lo);
+    hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), hi);
   }
-  for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc0);
-  const __m256 acc = _mm256_add_ps(acc0, acc1);
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+  for (; i + 8 <= n; i += 8) lo = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), lo);
+  const __m256 both = _mm256_add_ps(lo, hi);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(both), _mm256_extractf128_ps(both, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   float sum = _mm_cvtss_f32(s);

@@ -128,9 +128,9 @@ class Grading : public ::testing::Test {
     g_course = g_base / "course";
     // The grader's work folder lives in the build tree and is shared with
     // ci.scripts' real grade (same RESOURCE_LOCK in CMake): whichever runs
-    // second, and every later selftest, rebuilds it incrementally. CTest runs
-    // this suite as two shards side by side (tools/labctl-src/CMakeLists.txt);
-    // the second names its own folder in LABS_GRADE_WORK.
+    // second, and every later selftest, rebuilds it incrementally.
+    // LABS_GRADE_WORK names another folder (to run a part of the suite on
+    // its own, beside a full run).
     const char* work = std::getenv("LABS_GRADE_WORK");
     g_work = work && *work ? work : LABS_GRADE_WORK;
     copy_tree(LABS_SOURCE_DIR, g_course);

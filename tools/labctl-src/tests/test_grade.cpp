@@ -292,9 +292,13 @@ TEST_F(Grading, BenchAndGradeReadTheSameSpeedups) {
         benched = r["speedup"];
     ASSERT_TRUE(graded.contains("interval")) << row.task << ": " << g.j.dump(1);
     ASSERT_TRUE(benched.is_object()) << row.kase << "/" << row.size << ": " << b["ratios"].dump(1);
+    // Two processes a few seconds apart on a shared VM: their 95% intervals
+    // from five repetitions miss each other now and then by a few percent
+    // (10.75x against 10.34x was seen). Overlap within 25% still catches the
+    // kind of split this test is for (34x in bench, 129x in the grader).
     const double lo = std::max(graded["interval"]["lo"].get<double>(), benched["lo"].get<double>());
     const double hi = std::min(graded["interval"]["hi"].get<double>(), benched["hi"].get<double>());
-    EXPECT_LE(lo, hi) << row.task << ": graded " << graded["value"] << " [" << graded["interval"]["lo"] << ", "
+    EXPECT_LE(lo, 1.25 * hi) << row.task << ": graded " << graded["value"] << " [" << graded["interval"]["lo"] << ", "
                       << graded["interval"]["hi"] << "], benched " << benched.dump();
     ++compared;
   }
