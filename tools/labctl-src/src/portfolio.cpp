@@ -247,19 +247,8 @@ std::string md_cell(const std::string& text) {
   return s;
 }
 
-std::string html_escape(const std::string& text) {
-  std::string s;
-  for (char ch : text) {
-    switch (ch) {
-      case '&': s += "&amp;"; break;
-      case '<': s += "&lt;"; break;
-      case '>': s += "&gt;"; break;
-      case '"': s += "&quot;"; break;
-      default: s += ch;
-    }
-  }
-  return s;
-}
+// labkit's XML escape: HTML5 reads the same entities.
+std::string html_escape(const std::string& text) { return labkit::xml_escape(text); }
 
 // Paragraphs may quote a command in `backticks`: <code> in HTML.
 std::string html_text(const std::string& text) {
