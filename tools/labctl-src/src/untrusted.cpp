@@ -79,6 +79,15 @@ bool in_standard_library(const std::string& mangled) {
   return std::regex_search(mangled, std_names);
 }
 
+// A weak copy of a type's typeinfo or its name (_ZTI, _ZTS): every file
+// that throws or catches the type emits one, the starter's LABKIT_TODO among
+// them (typeinfo for labkit::NotImplemented). It holds no code, and the
+// library's copy and the student's are the same bytes for the same header,
+// so the student's copy replacing the library's changes nothing.
+bool is_weak_typeinfo(const std::string& mangled, char type) {
+  return (type == 'V' || type == 'W') && (starts_with(mangled, "_ZTI") || starts_with(mangled, "_ZTS"));
+}
+
 bool mentions_googletest(const std::string& mangled) {
   static const std::regex gtest("^_Z(TV|TI|TS|GV)?N?K?7testing|^_Z.*N7testing");
   return std::regex_search(mangled, gtest);
@@ -346,8 +355,8 @@ ObjectCheck check_student_archive(const fs::path& archive, const Harness& harnes
     const std::string name = demangle(s.name);
     if (!allowed_definition(s.name, name, s.type))
       problem(s.object, "defines '" + name + "' outside the lab's student namespace (helpers go in that namespace, or are static)", 3);
-    else if (!in_student_scope(name) && !in_standard_library(s.name) && harness.library_defs.count(s.name) &&
-             !harness.test_object_defs.count(s.name))
+    else if (!in_student_scope(name) && !in_standard_library(s.name) && !is_weak_typeinfo(s.name, s.type) &&
+             harness.library_defs.count(s.name) && !harness.test_object_defs.count(s.name))
       problem(s.object, "redefines '" + name + "', which the program's libraries define: its copy could replace theirs", 1);
   }
   for (const auto& s : undefined) {

@@ -124,6 +124,26 @@ TEST(Untrusted, AWeakDefinitionMayNotReplaceALibrarysUnlessTheTestsDefineItFirst
   EXPECT_TRUE(check_student_archive(weak, {}).problems.empty()) << "nothing else defines it: only student code calls it";
 }
 
+// A starter's LABKIT_TODO throws labkit::NotImplemented, so its object holds a
+// weak copy of that type's typeinfo, which the lab's libraries may define
+// too (tiny-nn's framework does, its tests do not): that copy is no
+// replacement of anything, and the starter or a half-solved lab is graded,
+// not rejected. A weak function of the same libraries still is.
+TEST(Untrusted, AWeakTypeinfoCopyIsNotARedefinition) {
+  const auto thrower = student_archive("typeinfo", "namespace labkit { struct NotImplemented { virtual ~NotImplemented(); }; }\n"
+                                                   "namespace lab::student { void f() { throw labkit::NotImplemented(); } }\n");
+  Harness framework;
+  framework.library_defs = {"_ZTIN6labkit14NotImplementedE", "_ZTSN6labkit14NotImplementedE"};
+  EXPECT_TRUE(check_student_archive(thrower, framework).problems.empty()) << joined(check_student_archive(thrower, framework));
+
+  const auto inline_fn = student_archive("inline", "namespace labkit { [[gnu::noinline]] inline int answer() { return 7; } }\n"
+                                                   "namespace lab::student { int f() { return labkit::answer(); } }\n");
+  Harness defines_answer;
+  defines_answer.library_defs = {"_ZN6labkit6answerEv"};
+  EXPECT_NE(joined(check_student_archive(inline_fn, defines_answer)).find("redefines 'labkit::answer()'"), std::string::npos)
+      << joined(check_student_archive(inline_fn, defines_answer));
+}
+
 // nvcc registers a .cu file's kernels from a static initializer of its own:
 // allowed, as long as it only registers (takes addresses) and calls no one else.
 TEST(Untrusted, CudaKernelRegistrationIsTheOnlyOtherStaticInitializerAllowed) {
