@@ -411,8 +411,7 @@ int cmd_test(const Context& c, const std::string& id, const std::string& impl, b
   for (const auto& f : fs::directory_iterator(lab.dir / impl)) {
     if (!f.is_regular_file()) continue;
     in.code_files.push_back(f.path());
-    std::ifstream source(f.path());
-    const auto numbers = todo_numbers(std::string(std::istreambuf_iterator<char>(source), {}));
+    const auto numbers = todo_numbers(read_text(f.path()));
     in.todos_in_code.insert(in.todos_in_code.end(), numbers.begin(), numbers.end());
   }
   in.log_file = from_root(log);

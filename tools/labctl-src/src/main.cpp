@@ -151,9 +151,7 @@ int main(int argc, char** argv) {
       return labctl::cmd_wave(ctx, lab, wave_opts);
     }
     if (*build_failure) {
-      std::ifstream in(build_log);
-      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      fmt::print(stderr, "{}\n", labctl::describe_build_failure(text, ctx.root, ctx.build_dir));
+      fmt::print(stderr, "{}\n", labctl::describe_build_failure(labctl::read_text(build_log), ctx.root, ctx.build_dir));
       return 0;
     }
     if (*bench) return labctl::cmd_bench(ctx, lab, {bench_impl, quick, json, repetitions, bench_args});

@@ -58,6 +58,14 @@ const std::set<std::string> kFeatures = {"Verilator", "CUDA", "Eigen3", "TBB", "
 
 int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
 
+// `threads` of a target or a task: how many threads the measured code runs on.
+int read_threads(const fs::path& path, const toml::node& n, const std::string& what) {
+  if (!n.is_integer() || n.as_integer()->get() < 1)
+    throw FileError(path, line_of(&n), "'threads' must be a whole number of at least 1",
+                    "write threads = 2 for a " + what + " whose code runs on two threads");
+  return static_cast<int>(n.as_integer()->get());
+}
+
 std::string join(const std::set<std::string>& s) {
   std::string out;
   for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
@@ -183,12 +191,7 @@ Target read_target(const fs::path& path, const toml::node& node) {
   if (!at_least || !(at_least->is_number()))
     throw FileError(path, line_of(at_least ? at_least : &node), "target needs a number 'at_least'", "add at_least = 2.0");
   tg.at_least = at_least->value<double>().value();
-  if (const auto* threads = tt.get("threads")) {
-    if (!threads->is_integer() || threads->as_integer()->get() < 1)
-      throw FileError(path, line_of(threads), "'threads' must be a whole number of at least 1",
-                      "write threads = 2 for a target whose code runs on two threads");
-    tg.threads = static_cast<int>(threads->as_integer()->get());
-  }
+  if (const auto* threads = tt.get("threads")) tg.threads = read_threads(path, *threads, "target");
   if (const auto* impls = tt.get("impl")) {
     if (!impls->is_array()) throw FileError(path, line_of(impls), "'impl' must be an array", "write impl = [\"reference\", \"student\"]");
     for (const auto& i : *impls->as_array()) tg.impls.push_back(i.value<std::string>().value_or(""));
@@ -335,12 +338,7 @@ Task parse_task(const fs::path& path, const toml::table& tt, int line, Task task
     if (!n->is_integer()) throw FileError(path, line_of(n), "'size' must be an integer", "write e.g. size = 4096");
     task.size = n->as_integer()->get();
   }
-  if (const auto* n = tt.get("threads")) {
-    if (!n->is_integer() || n->as_integer()->get() < 1)
-      throw FileError(path, line_of(n), "'threads' must be a whole number of at least 1",
-                      "write threads = 2 for a task whose code runs on two threads");
-    task.threads = static_cast<int>(n->as_integer()->get());
-  }
+  if (const auto* n = tt.get("threads")) task.threads = read_threads(path, *n, "task");
   if (const auto* n = tt.get("partial")) {
     if (!n->is_boolean()) throw FileError(path, line_of(n), "'partial' must be true or false", "write partial = true");
     task.partial = n->as_boolean()->get();
