@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace labctl {
@@ -51,11 +52,33 @@ std::optional<CpuTimes> read_cpu_times(const std::filesystem::path& proc_stat) {
     if (v.size() < 4) return std::nullopt;
     CpuTimes t;
     for (long long x : v) t.total += x;
+    t.idle = v[3] + (v.size() >= 5 ? v[4] : 0);
     t.has_steal = v.size() >= 8;
     if (t.has_steal) t.steal = v[7];
     return t;
   }
   return std::nullopt;
+}
+
+double others_cores_during(const CpuTimes& before, const CpuTimes& after, double ticks_per_second, double wall_s,
+                           double own_cpu_s) {
+  if (ticks_per_second <= 0 || wall_s <= 0 || own_cpu_s < 0 || after.total < before.total) return -1;
+  const double busy_s = static_cast<double>((after.total - after.idle) - (before.total - before.idle)) / ticks_per_second;
+  return std::max(0.0, busy_s - own_cpu_s) / wall_s;
+}
+
+CpuWindow::CpuWindow(std::filesystem::path proc_stat)
+    : proc_stat_(std::move(proc_stat)), before_(read_cpu_times(proc_stat_)), start_(std::chrono::steady_clock::now()) {}
+
+std::optional<double> CpuWindow::cores_free(double own_cpu_s) const {
+  const auto after = read_cpu_times(proc_stat_);
+  if (!before_ || !after) return std::nullopt;
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double others =
+      others_cores_during(*before_, *after, static_cast<double>(sysconf(_SC_CLK_TCK)), wall_s, own_cpu_s);
+  if (others < 0) return std::nullopt;
+  const double cpus = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp(cpus - others, 0.0, cpus);
 }
 
 MachineLoad observe_load(double seconds, const std::filesystem::path& proc) {

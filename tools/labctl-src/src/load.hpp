@@ -6,6 +6,7 @@
 #pragma once
 #include <labkit/report.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,10 +32,36 @@ double read_load_average(const std::filesystem::path& loadavg);  // -1 when miss
 int read_loadavg_runnable(const std::filesystem::path& loadavg);
 struct CpuTimes {
   long long total = 0, steal = 0;  // jiffies since boot, all CPUs together
+  long long idle = 0;              // idle and iowait: the time no program ran
   bool has_steal = false;          // the "cpu" line has a steal column (Linux >= 2.6.11)
 };
 // The aggregate "cpu" line of /proc/stat; nullopt when missing.
 std::optional<CpuTimes> read_cpu_times(const std::filesystem::path& proc_stat);
+
+// Cores' worth of CPU time that everything except one process used while it
+// ran: the busy time /proc/stat counted between `before` and `after` (all
+// CPUs, the hypervisor's steal included) less the process's own CPU time,
+// over the wall time between the two readings. Averaged over the whole run,
+// so a neighbour that comes and goes counts for the share of the run it
+// held a core, which a probe at either end can miss. -1 when the readings or
+// the times are unusable.
+double others_cores_during(const CpuTimes& before, const CpuTimes& after, double ticks_per_second, double wall_s,
+                           double own_cpu_s);
+
+// A /proc/stat reading at construction; cores_free() reads it again and
+// answers for a process that ran in between and used `own_cpu_s` of CPU
+// (RunResult::cpu_seconds): the CPUs less what everything else used.
+// nullopt where /proc/stat or the process's CPU time is unknown.
+class CpuWindow {
+ public:
+  explicit CpuWindow(std::filesystem::path proc_stat = "/proc/stat");
+  std::optional<double> cores_free(double own_cpu_s) const;
+
+ private:
+  std::filesystem::path proc_stat_;
+  std::optional<CpuTimes> before_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // Watches /proc for `seconds` while labctl itself only sleeps between reads.
 MachineLoad observe_load(double seconds = 0.2, const std::filesystem::path& proc = "/proc");

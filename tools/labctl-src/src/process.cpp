@@ -159,6 +159,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
   bool open_pipe = options.capture;
   int status = 0;
   bool reaped = false;
+  rusage usage{};
   while (!reaped) {
     if (open_pipe) {
       pollfd p{pipefd[0], POLLIN, 0};
@@ -176,13 +177,13 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
     } else {
       usleep(20000);
     }
-    const pid_t w = waitpid(pid, &status, WNOHANG);
+    const pid_t w = wait4(pid, &status, WNOHANG, &usage);
     if (w == pid) reaped = true;
     const double t = elapsed();
     if (!reaped && options.timeout_s > 0 && t > options.timeout_s) {
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
+      wait4(pid, &status, 0, &usage);
       reaped = true;
       result.timed_out = true;
     }
@@ -204,6 +205,8 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
     close(pipefd[0]);
   }
   result.seconds = elapsed();
+  auto to_seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
+  result.cpu_seconds = to_seconds(usage.ru_utime) + to_seconds(usage.ru_stime);
   if (!result.timed_out) {
     if (WIFEXITED(status)) {
       result.exited = true;

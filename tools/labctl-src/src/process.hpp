@@ -41,6 +41,9 @@ struct RunResult {
   bool timed_out = false;
   bool exited = false;
   double seconds = 0;
+  // CPU time (user + system) of the child and the descendants it waited
+  // for, from wait4's rusage; -1 when unknown (a killed child's is read too).
+  double cpu_seconds = -1;
   std::string output;       // stdout and stderr, interleaved, when captured
   bool ok() const { return exited && exit_code == 0 && !timed_out; }
   // "exit 1", "killed by SIGSEGV (segmentation fault)", "timed out after 30 s", ...

@@ -49,6 +49,7 @@ struct LabEvidence {
   std::map<std::string, labkit::TestResult> tests;           // by full name, as reported
   std::map<std::string, std::string> reference_skips;        // tests the reference skips here, and why
   labkit::LabResults bench;                                  // the first bench run (counts, first perf attempt)
+  std::optional<double> bench_cores_free;  // cores' worth nothing else used during it (load.hpp's CpuWindow)
   bool tests_hung = false;  // the test program ran into its time limit, listing or running its tests
 };
 
@@ -68,7 +69,7 @@ TaskGrade score_count_task(const Task& t, double max_score, const LabEvidence& e
 struct PerfAttempt {
   Measured measured;  // row/baseline pointers cleared: the run may be gone
   std::vector<double> samples_ns, baseline_samples_ns;
-  double cores_free = 0;  // the grader's probe after the run (threaded tasks)
+  double cores_free = 0;  // the fewer of the grader's probe after the run and the run's CPU window (threaded tasks)
 };
 PerfAttempt perf_attempt(Measured m, double cores_free);
 

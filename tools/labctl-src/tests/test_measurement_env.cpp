@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "commands.hpp"
 #include "grade.hpp"
@@ -154,6 +155,56 @@ TEST(MachineLoad, ReadsProcFilesAndSaysUnknownWhenTheyAreMissing) {
   EXPECT_FALSE(is_busy(none, 2));
   EXPECT_EQ(describe_busy(none, 2), "");
   EXPECT_EQ(read_load_average(fake_proc("empty", "", "") / "loadavg"), -1);
+}
+
+// The grader's CPU window over a bench run: busy time of the whole machine
+// less the run's own CPU time, averaged over the run.
+TEST(MachineLoad, AWindowCountsWhatOthersUsedWhileAProcessRan) {
+  // 100 ticks a second; 10 s of wall time. Busy = total - idle - iowait.
+  CpuTimes before, after;
+  before.total = 10'000, before.idle = 4'000;
+  after.total = 12'000, after.idle = 4'500;  // 1500 busy ticks = 15 s of CPU over the window
+  // The bench used 10 s of CPU itself (one core's worth): others used 5 s, half a core.
+  EXPECT_DOUBLE_EQ(others_cores_during(before, after, 100, 10, 10.0), 0.5);
+  // A bench that used all the busy time: nobody else ran.
+  EXPECT_DOUBLE_EQ(others_cores_during(before, after, 100, 10, 15.0), 0);
+  // rusage and jiffies round differently: never below zero.
+  EXPECT_DOUBLE_EQ(others_cores_during(before, after, 100, 10, 15.3), 0);
+  // Unknown: no own CPU time, no wall time, or a counter that went backwards.
+  EXPECT_LT(others_cores_during(before, after, 100, 10, -1), 0);
+  EXPECT_LT(others_cores_during(before, after, 100, 0, 1), 0);
+  EXPECT_LT(others_cores_during(after, before, 100, 10, 1), 0);
+
+  // iowait counts as idle: the fifth column.
+  const auto t = read_cpu_times(fake_proc("iowait", "cpu  100 0 50 800 10 0 0 40 0 0\n", "x") / "stat");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->idle, 810);
+
+  // The window itself, over a fake /proc/stat rewritten while "a process ran".
+  const fs::path proc = fake_proc("window", "cpu  0 0 0 0 0 0 0 0 0 0\n", "x");
+  const CpuWindow window(proc / "stat");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Everything busy for a whole minute's worth of ticks: however long the
+  // 50 ms really were, others used far more than every CPU: none is free.
+  std::ofstream(proc / "stat") << "cpu  6000 0 0 0 0 0 0 0 0 0\n";
+  ASSERT_TRUE(window.cores_free(0.0));
+  EXPECT_DOUBLE_EQ(*window.cores_free(0.0), 0);
+  // And a process that used all of that itself leaves every CPU free of others.
+  const double cpus = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_DOUBLE_EQ(*window.cores_free(60.0), cpus);
+  EXPECT_FALSE(window.cores_free(-1));                                  // the process's CPU time unknown
+  EXPECT_FALSE(CpuWindow(proc / "no-such-file").cores_free(1.0));       // no /proc/stat
+}
+
+// run_process reports the child's CPU time (the window above needs it).
+TEST(MachineLoad, RunProcessReportsTheChildsCpuTime) {
+  const auto spin = labctl::run_process({"sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"});
+  ASSERT_TRUE(spin.ok()) << spin.output;
+  EXPECT_GT(spin.cpu_seconds, 0.01);
+  EXPECT_LE(spin.cpu_seconds, spin.seconds * 1.05 + 0.02);  // one thread: at most its wall time
+  const auto idle = labctl::run_process({"sleep", "0.3"});
+  EXPECT_GE(idle.cpu_seconds, 0);
+  EXPECT_LT(idle.cpu_seconds, 0.1);
 }
 
 TEST(MachineLoad, FreeCoresCountOtherProgramsAndStolenTime) {
