@@ -371,21 +371,34 @@ std::string results_table(const std::vector<BenchResult>& rows, const std::vecto
     }
     cells.push_back(std::move(row));
   }
-  std::vector<std::size_t> width(header.size(), 0);
-  for (const auto& row : cells)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  if (any_unstable) *any_unstable = unstable_seen;
+  return aligned_columns(cells, right);
+}
+
+std::string aligned_columns(const std::vector<std::vector<std::string>>& cells, const std::vector<bool>& right_aligned) {
+  // Characters, not bytes: UTF-8 continuation bytes (10xxxxxx) take no column.
+  auto columns = [](const std::string& s) {
+    std::size_t n = 0;
+    for (const unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+    return n;
+  };
+  std::vector<std::size_t> width;
+  for (const auto& row : cells) {
+    if (row.size() > width.size()) width.resize(row.size(), 0);
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], columns(row[c]));
+  }
   std::string out;
   for (const auto& row : cells) {
     std::string line;
     for (std::size_t c = 0; c < row.size(); ++c) {
-      const std::string pad(width[c] - row[c].size(), ' ');
+      const std::string pad(width[c] - columns(row[c]), ' ');
+      const bool right = c < right_aligned.size() && right_aligned[c];
       if (c) line += "  ";
-      line += right[c] ? pad + row[c] : row[c] + pad;
+      line += right ? pad + row[c] : row[c] + pad;
     }
     line.erase(line.find_last_not_of(' ') + 1);
     out += line + "\n";
   }
-  if (any_unstable) *any_unstable = unstable_seen;
   return out;
 }
 

@@ -398,6 +398,16 @@ TEST(BenchCoreTable, ColumnsFitTheLongestNames) {
   EXPECT_TRUE(unstable);
 }
 
+// Widths count characters, not bytes: a "±" or "µ" in one row does not push
+// that row's later columns out of line (the CUDA table prints through this too).
+TEST(BenchCoreTable, MultiByteCharactersTakeOneColumn) {
+  EXPECT_EQ(bench::aligned_columns({{"noise", "n"}, {"±1.0%", "12"}, {"±10.0%", "3"}, {"x"}}, {false, true}),
+            "noise    n\n"
+            "±1.0%   12\n"
+            "±10.0%   3\n"
+            "x\n");
+}
+
 // The verdict on correctness says what it means for the learner.
 TEST(BenchCoreValidation, CorrectnessLineSaysWhatItMeans) {
   std::vector<bench::Entry> entries(2);

@@ -182,30 +182,40 @@ int Bench::run() {
     ratios = bench::compute_ratios(results, baselines_);
 
     // 6. The table.
-    std::printf("\n%-10s %10s %-20s %12s %10s %9s %6s %24s  %s\n", "case", "size", "impl", "median", "GFLOP/s", "GB/s",
-                "%peak", "vs baseline [95% CI]", "noise");
+    // Widths from the cells, as in the CPU table: a long case or impl name
+    // keeps the columns in line.
+    std::vector<std::vector<std::string>> cells{
+        {"case", "size", "impl", "median", "GFLOP/s", "GB/s", "%peak", "vs baseline [95% CI]", "noise"}};
+    const std::vector<bool> right{false, true, false, true, true, true, true, true, false};
+    auto format = [](const char* fmt, auto... args) {
+      char buf[128];
+      std::snprintf(buf, sizeof buf, fmt, args...);
+      return std::string(buf);
+    };
     bool unstable = false;
     for (const auto& r : results) {
+      std::vector<std::string> row{r.kase, std::to_string(r.size), r.impl};
       if (r.status != BenchStatus::ok) {
-        std::printf("%-10s %10lld %-20s %12s\n", r.kase.c_str(), static_cast<long long>(r.size), r.impl.c_str(),
-                    r.status == BenchStatus::todo ? "TODO" : status_name(r.status));
+        row.push_back(r.status == BenchStatus::todo ? "TODO" : status_name(r.status));
+        cells.push_back(std::move(row));
         continue;
       }
-      char versus[64] = "";
+      std::string versus;
       if (const auto* x = bench::ratio_for(ratios, r))
-        std::snprintf(versus, sizeof versus, "%.2fx %s [%.2f, %.2f]", x->speedup.estimate, x->baseline.c_str(),
-                      x->speedup.lo, x->speedup.hi);
+        versus = format("%.2fx %s [%.2f, %.2f]", x->speedup.estimate, x->baseline.c_str(), x->speedup.lo, x->speedup.hi);
       // Percent of the data-sheet bandwidth, for kernels that move more
       // bytes than they compute flops (the memory-bound ones).
-      char peak[16] = "";
+      std::string peak;
       if (r.bytes > 0 && r.intensity() <= 4 && d.peak_bandwidth_gbs > 0)
-        std::snprintf(peak, sizeof peak, "%.0f%%", 100 * r.gbs() / d.peak_bandwidth_gbs);
+        peak = format("%.0f%%", 100 * r.gbs() / d.peak_bandwidth_gbs);
       const bool row_unstable = bench::unstable(r, flags_);
       unstable |= row_unstable;
-      std::printf("%-10s %10lld %-20s %9.2f us %10.1f %9.1f %6s %24s  ±%.1f%%%s\n", r.kase.c_str(),
-                  static_cast<long long>(r.size), r.impl.c_str(), r.summary.median / 1e3, r.gflops(), r.gbs(), peak,
-                  versus, 100 * r.summary.relative_mad(), row_unstable ? " unstable" : "");
+      row.insert(row.end(), {format("%.2f us", r.summary.median / 1e3), format("%.1f", r.gflops()),
+                             format("%.1f", r.gbs()), peak, versus,
+                             format("±%.1f%%%s", 100 * r.summary.relative_mad(), row_unstable ? " unstable" : "")});
+      cells.push_back(std::move(row));
     }
+    std::printf("\n%s", bench::aligned_columns(cells, right).c_str());
     std::printf("\n%%peak: GB/s over the data-sheet bandwidth (%.0f GB/s, from the memory clock and bus width).\n",
                 d.peak_bandwidth_gbs);
     std::printf("vs baseline: the baseline's 10th-percentile time over this row's (docs/measurement.md).\n");

@@ -199,6 +199,11 @@ std::vector<RatioResult> compute_ratios(const std::vector<BenchResult>& rows, co
 // The speedup to show in `row`'s line of a table, or nullptr.
 const RatioResult* ratio_for(const std::vector<RatioResult>& ratios, const BenchResult& row);
 
+// Lines of text with each column as wide as its widest cell (counted in
+// characters, so "±" is one), two spaces between columns, right-aligned where
+// `right_aligned[c]`, trailing spaces cut. Every bench table prints through it.
+std::string aligned_columns(const std::vector<std::vector<std::string>>& cells, const std::vector<bool>& right_aligned);
+
 // The CPU harness's results table: one line per row (case, size, impl,
 // median, GFLOP/s, GB/s, speedup with its 95% interval, noise), each column
 // as wide as its widest cell. `any_unstable` (optional) is set when a row is
