@@ -82,12 +82,15 @@ std::pair<const Lab*, std::string> lab_of(const std::map<std::string, const Lab*
   return {nullptr, ""};
 }
 
-// Labs made by add_lab(): the only kind `labctl handout` can ship without
-// their reference yet (docs/instructors.md).
-bool made_by_add_lab(const Lab& lab) {
+// How a lab is built, which decides what its compiled reference is: a C++
+// static library (add_lab), the Verilated reference model with its headers
+// (add_hdl_lab), or CUDA kernels, which labctl handout cannot ship yet.
+enum class LabBuild { cpp, hdl, cuda };
+LabBuild lab_build(const Lab& lab) {
   const std::string lists = read_text(lab.dir / "CMakeLists.txt");
-  return lists.find("add_lab(") != std::string::npos && lists.find("add_hdl_lab(") == std::string::npos &&
-         lists.find("add_cuda_lab(") == std::string::npos;
+  if (lists.find("add_cuda_lab(") != std::string::npos) return LabBuild::cuda;
+  if (lists.find("add_hdl_lab(") != std::string::npos) return LabBuild::hdl;
+  return LabBuild::cpp;
 }
 
 // Whether the lab keeps back its reference/ sources (a folder entry covering
@@ -142,6 +145,50 @@ void check_build_is_of(const Context& c) {
                      (source.empty() ? std::string("no CMake source tree") : source) + ", not of the course " +
                      c.root.string() + "\n  fix: run the labctl of that course's build (tools/labctl build first), "
                      "or pass --no-reference-binaries");
+}
+
+// An HDL lab's compiled reference: the Verilated model of each top (the
+// first top's library is already in `dest`; a second top's is
+// lib<id>_reference_<top>.a), the header of each model's class, which the
+// testbenches include, and the Verilator version the models need
+// (add_hdl_lab() in cmake/AddHdlLab.cmake reads all three).
+void ship_verilated_reference(const Context& c, const Lab& lab, const fs::path& dest) {
+  const std::string prefix = "lib" + lab.id + "_reference_";
+  for (const auto& entry : fs::directory_iterator(c.build_dir / "lib")) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && entry.path().extension() == ".a") fs::copy_file(entry.path(), dest / name);
+  }
+  const fs::path verilated = c.build_dir / fs::relative(lab.dir, c.root) / "verilated";
+  int headers = 0;
+  if (fs::is_directory(verilated))
+    for (const auto& model : fs::directory_iterator(verilated)) {
+      const std::string name = model.path().filename().string();  // V<top>_reference
+      const std::string suffix = "_reference";
+      if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      const fs::path header = model.path() / (name + ".h");
+      if (!fs::exists(header)) continue;
+      fs::create_directories(dest / "include");
+      fs::copy_file(header, dest / "include" / (name + ".h"));
+      ++headers;
+    }
+  if (headers == 0)
+    throw std::runtime_error("no Verilated reference header (V<top>_reference.h) under " + verilated.string() +
+                             " after building " + lab.id + "_reference");
+  const RunResult version = run_or_throw({"verilator", "--version"}, "verilator --version");
+  std::istringstream words(version.output);
+  std::string word, number;
+  words >> word >> number;  // "Verilator 5.006 2023-01-22 ..."
+  write_file(dest / "verilator-version.txt", number + "\n");
+  write_file(dest / "README.md",
+             fmt::format("# {}'s compiled reference\n\n"
+                         "`{}` is the instructor's reference design of this lab, Verilated and compiled (from course "
+                         "commit {}) by `labctl handout`; include/ holds the header of its model class. The RTL is not "
+                         "in this repository. add_hdl_lab() links the model as `{}_reference`, so the reference "
+                         "testbenches (and the bench, where the lab has one) run beside yours. It is an x86-64 Linux "
+                         "static library made with Verilator {} (verilator-version.txt): a different Verilator "
+                         "cannot link it, and the build then says so and leaves the reference out. Edit only "
+                         "student/.\n",
+                         lab.id, library_name(lab), c.git_revision(), lab.id, number));
 }
 
 }  // namespace
@@ -201,10 +248,11 @@ int cmd_handout(const Context& c, const HandoutOptions& o) {
   const std::vector<const Lab*> labs = handout_labs(track, all);
   std::string unsupported;
   for (const Lab* lab : labs)
-    if (!made_by_add_lab(*lab)) unsupported += "\n  " + lab->id + " (" + fs::relative(lab->dir, c.root).generic_string() + ")";
+    if (lab_build(*lab) == LabBuild::cuda)
+      unsupported += "\n  " + lab->id + " (" + fs::relative(lab->dir, c.root).generic_string() + ")";
   if (!unsupported.empty())
-    throw UsageError("labctl handout does not yet support HDL (add_hdl_lab) and CUDA (add_cuda_lab) labs: their "
-                     "reference would have to ship as source. Not supported:" + unsupported +
+    throw UsageError("labctl handout does not yet support CUDA (add_cuda_lab) labs: their reference would have to "
+                     "ship as source. Not supported:" + unsupported +
                      "\n  fix: hand out a track without them (docs/instructors.md, \"Handing out a track\")");
 
   // 1. The course's files, less the labs outside the handout and what each lab withholds.
@@ -239,6 +287,11 @@ int cmd_handout(const Context& c, const HandoutOptions& o) {
     const fs::path dest = out / fs::relative(lab->dir, c.root) / "prebuilt";
     fs::create_directories(dest);
     fs::copy_file(library, dest / library_name(*lab));
+    if (lab_build(*lab) == LabBuild::hdl) {
+      ship_verilated_reference(c, *lab, dest);
+      prebuilt.push_back(lab->id);
+      continue;
+    }
     write_file(dest / "README.md",
                fmt::format("# {}'s compiled reference\n\n"
                            "`{}` is the instructor's reference solution of this lab, compiled (from course commit "
@@ -340,8 +393,9 @@ int cmd_handout_check(const Context& c, const fs::path& handout_arg, const fs::p
 
   // 2. A fresh clone configures and builds, two levels deep like
   //    build/<preset>, so ccache's base_dir reuses the course's cache entries.
-  //    CUDA and Verilator are off: a handout holds only add_lab() labs (and
-  //    systolic-array's RTL part then reports itself unavailable).
+  //    CUDA is off (a handout holds no CUDA lab); Verilator is on only
+  //    where an HDL lab needs it (systolic-array's RTL part otherwise
+  //    reports itself unavailable).
   const fs::path work = work_arg.empty() ? c.build_dir / "handout-check" : fs::absolute(work_arg);
   const fs::path clone = work / "handout";
   const fs::path build = clone / "build" / "check";
@@ -349,23 +403,28 @@ int cmd_handout_check(const Context& c, const fs::path& handout_arg, const fs::p
   fs::create_directories(work);
   run_or_throw({"git", "clone", "-q", handout.string(), clone.string()}, "git clone of the handout");
   const std::vector<Lab> labs = discover_labs(clone);
+  const bool has_hdl = std::any_of(labs.begin(), labs.end(), [](const Lab& l) { return lab_build(l) == LabBuild::hdl; });
   RunOptions quiet;
   quiet.timeout_s = 1800;
   const RunResult configured = run_process({"cmake", "-S", clone.string(), "-B", build.string(), "-G", "Ninja",
                                             "-DCMAKE_BUILD_TYPE=Release", "-DLABS_BUILD_TESTS=ON",
                                             "-DLABS_ALLOW_FETCH=OFF", "-DLABS_ENABLE_CUDA=OFF",
-                                            "-DLABS_ENABLE_VERILATOR=OFF"},
+                                            has_hdl ? "-DLABS_ENABLE_VERILATOR=ON" : "-DLABS_ENABLE_VERILATOR=OFF"},
                                            quiet);
   step(configured.ok(), "a fresh clone configures");
   if (!configured.ok()) {
     fmt::print("{}\n", tail_lines(configured.output, 20));
     return 1;
   }
+  // Only the targets this configure made (an HDL lab may have no bench).
+  const RunResult listed = run_process({"cmake", "--build", build.string(), "--target", "help"}, quiet);
+  auto has_target = [&](const std::string& t) { return listed.output.find("\n" + t + ":") != std::string::npos; };
   std::vector<std::string> argv = {"cmake", "--build", build.string()};
   for (const auto& lab : labs) {
     argv.insert(argv.end(), {"--target", lab.id + "_test_student"});
     if (fs::exists(lab.dir / "prebuilt" / library_name(lab)))
-      argv.insert(argv.end(), {"--target", lab.id + "_test_reference", "--target", lab.id + "_bench"});
+      for (const auto& t : {lab.id + "_test_reference", lab.id + "_bench"})
+        if (has_target(t)) argv.insert(argv.end(), {"--target", t});
   }
   const RunResult built = run_process(argv, quiet);
   step(built.ok(), "every lab's tests and bench build");
@@ -389,19 +448,32 @@ int cmd_handout_check(const Context& c, const fs::path& handout_arg, const fs::p
       const auto reference = run_process({(build / "bin" / (lab.id + "_test_reference")).string(), "--gtest_brief=1"}, o);
       step(reference.ok(), lab.id + ": the compiled reference (prebuilt/) passes the handout's tests");
       if (!reference.ok()) fmt::print("{}\n", tail_lines(reference.output, 15));
+      if (!has_target(lab.id + "_bench")) {
+        fmt::print("  [--] {}: the lab has no bench\n", lab.id);
+        continue;
+      }
       // labctl bench's reference row, at tiny sizes: the harness checks every
       // row's answer before it times it.
       const fs::path smoke = work / (lab.id + "-bench-smoke.json");
       fs::remove(smoke);
       const auto bench = run_process({(build / "bin" / (lab.id + "_bench")).string(), "--smoke", "--out", smoke.string()}, o);
-      bool reference_row = false;
+      // A timed row, or, for a bench of deterministic counts (the HDL
+      // labs' cycles per operation), a counted one.
+      bool timed = false, counted = false;
       if (bench.ok() && fs::exists(smoke)) {
         const auto results = nlohmann::json::parse(read_text(smoke), nullptr, /*allow_exceptions=*/false);
-        if (results.is_object() && results.contains("benchmarks"))
-          for (const auto& b : results["benchmarks"])
-            reference_row |= b.value("impl", "") == "reference" && b.value("status", "") == "ok";
+        auto reference_ok = [&](const char* list) {
+          bool any = false;
+          if (results.is_object() && results.contains(list) && results[list].is_array())
+            for (const auto& b : results[list]) any |= b.value("impl", "") == "reference" && b.value("status", "") == "ok";
+          return any;
+        };
+        timed = reference_ok("benchmarks");
+        counted = reference_ok("counts");
       }
-      step(reference_row, lab.id + ": the bench times the reference row (--smoke)");
+      const bool reference_row = timed || counted;
+      step(reference_row, lab.id + (timed || !counted ? ": the bench times the reference row (--smoke)"
+                                                      : ": the bench counts the reference row (--smoke)"));
       if (!reference_row) fmt::print("{}\n", tail_lines(bench.output, 15));
     }
   }
