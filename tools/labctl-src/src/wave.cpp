@@ -35,6 +35,13 @@ std::string test_of_waveform(const std::string& name) {
 }  // namespace
 
 std::optional<FirstFailure> first_failure(const std::string& output) {
+  auto all = failures(output);
+  if (all.empty()) return std::nullopt;
+  return all.front();
+}
+
+std::vector<FirstFailure> failures(const std::string& output) {
+  std::vector<FirstFailure> found;
   static const std::regex run_line(R"(^\[ RUN      \] (\S+))");
   static const std::regex failed_line(R"(^\[  FAILED  \] (\S+) \()");
   static const std::regex cycle_line(R"(^cycle (\d+): .*)");
@@ -49,7 +56,8 @@ std::optional<FirstFailure> first_failure(const std::string& output) {
       f = FirstFailure{};
     } else if (std::regex_search(line, m, failed_line) && m[1].str() == current) {
       f.test = current;
-      return f;
+      found.push_back(f);
+      current.clear();  // the summary's "[  FAILED  ]" lines repeat it
     } else if (!f.cycle && std::regex_match(line, m, cycle_line)) {
       f.cycle = std::stoull(m[1].str());
       f.message = line;
@@ -59,7 +67,7 @@ std::optional<FirstFailure> first_failure(const std::string& output) {
       f.message = "(see the test's output)";
     }
   }
-  return std::nullopt;
+  return found;
 }
 
 int cmd_wave(const Context& c, const std::string& lab_id, const WaveOptions& o) {
@@ -89,10 +97,22 @@ int cmd_wave(const Context& c, const std::string& lab_id, const WaveOptions& o) 
     ro.timeout_s = kWaveTestTimeoutS;
     ro.env = {{"LABKIT_OUT", c.out_dir.string()}};
     fmt::print("labctl: running {} ({}) to find the first failure...\n", o.test.empty() ? lab.id + "'s tests" : filter, o.impl);
-    const RunResult run = run_process({exe.string(), "--gtest_filter=" + filter, "--gtest_fail_fast", "--gtest_color=no"}, ro);
+    // A named test stops at its first failure. Without one, every test runs,
+    // and the first failure with a waveform is shown: in a lab that mixes
+    // C++ and RTL (systolic-array) the first failure can be a C++ TODO.
+    std::vector<std::string> argv = {exe.string(), "--gtest_filter=" + filter, "--gtest_color=no"};
+    if (!o.test.empty()) argv.push_back("--gtest_fail_fast");
+    const RunResult run = run_process(argv, ro);
     if (run.output.find("0 tests, listed below") != std::string::npos || run.output.find("[==========] 0 tests") != std::string::npos)
       throw UsageError(fmt::format("no test named '{}' in {} (labctl test {} lists them as it runs)", filter, lab.id, lab.id));
-    if (const auto failure = first_failure(run.output)) {
+    const auto all = failures(run.output);
+    const auto with_waveform = std::find_if(all.begin(), all.end(), [](const FirstFailure& f) { return !f.waveform.empty(); });
+    if (with_waveform != all.end() && with_waveform != all.begin())
+      fmt::print("labctl: {} test(s) failed first without a waveform (not a signal mismatch; {} is the first), "
+                 "so here is the first failure that has one\n",
+                 with_waveform - all.begin(), all.front().test);
+    if (const auto failure = all.empty() ? std::optional<FirstFailure>() : std::optional<FirstFailure>(
+                                               with_waveform != all.end() ? *with_waveform : all.front())) {
       if (failure->waveform.empty()) {
         fmt::print("labctl: {} ({}) failed, but without a waveform (its failure is not a signal mismatch):\n  {}\n"
                    "labctl: `labctl test {} --impl {}` shows the whole message\n",

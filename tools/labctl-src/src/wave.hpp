@@ -28,6 +28,8 @@ struct FirstFailure {
 };
 // Reads GoogleTest's text output (with labkit::hdl's lines); nullopt when no test failed.
 std::optional<FirstFailure> first_failure(const std::string& gtest_output);
+// Every failing test, in the order they ran.
+std::vector<FirstFailure> failures(const std::string& gtest_output);
 
 int cmd_wave(const Context& c, const std::string& lab_id, const WaveOptions& o);
 

@@ -142,3 +142,28 @@ cycle 3: count = 0, expected 1 (push 0xe3, pop)
   EXPECT_EQ(f->waveform, "out/hdl-fifo/Fifo.LongRandomTraffic-2.vcd");
   EXPECT_FALSE(first_failure("[ RUN      ] A.B\n[       OK ] A.B (0 ms)\n[  PASSED  ] 1 test.\n"));
 }
+
+// systolic-array mixes C++ and RTL tests: the first failure may have no
+// waveform, a later one does, and the summary repeats the failed names.
+TEST(Wave, ListsEveryFailureInOrderEachOnce) {
+  const std::string output = R"([ RUN      ] OsAccounting.PublishedEightByEight
+../../tests/test_os_accounting.cpp:20: Failure
+TODO(1): count row_folds
+[  FAILED  ] OsAccounting.PublishedEightByEight (0 ms)
+[ RUN      ] RtlOsArray.FourByFour
+cycle 40: acc = 0x52b0, expected 0x1018 (PE(0, 0), M=9 N=7 K=13 on 4x4, fold at (4, 0))
+[ waveform ] out/systolic-array/RtlOsArray.FourByFour-3.vcd (cycles 0-40): labctl wave systolic-array RtlOsArray.FourByFour-3
+[  FAILED  ] RtlOsArray.FourByFour (3 ms)
+[  FAILED  ] 2 tests, listed below:
+[  FAILED  ] OsAccounting.PublishedEightByEight
+[  FAILED  ] RtlOsArray.FourByFour
+)";
+  const auto all = failures(output);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].test, "OsAccounting.PublishedEightByEight");
+  EXPECT_EQ(all[0].waveform, "");
+  EXPECT_EQ(all[0].message, "(see the test's output)");
+  EXPECT_EQ(all[1].test, "RtlOsArray.FourByFour");
+  EXPECT_EQ(all[1].cycle, 40u);
+  EXPECT_EQ(all[1].waveform, "out/systolic-array/RtlOsArray.FourByFour-3.vcd");
+}
