@@ -52,6 +52,12 @@ if(CMAKE_SCRIPT_MODE_FILE)
   string(REPLACE "|" ";" objects "${LABKIT_EMBED_OBJECTS}")
   set(text "")
   foreach(obj IN LISTS objects)
+    if(obj MATCHES "\\.resource-usage\\.txt$")
+      # A compiled reference's report, shipped beside it (labctl handout).
+      file(READ "${obj}" part)
+      string(APPEND text "${part}")
+      continue()
+    endif()
     if(NOT obj MATCHES "\\.cu\\.o(bj)?$")
       continue()
     endif()
@@ -112,6 +118,28 @@ function(add_cuda_lab)
     "REFERENCE;STUDENT;TESTS;REFERENCE_TESTS;BENCH;RESOURCES;LINK;BENCH_LINK;REQUIRES;INCLUDE" ${ARGN})
   labs_lab_begin(add_cuda_lab CUDA id phase "${ARG_PHASE}" "${ARG_REQUIRES}" "${ARG_UNPARSED_ARGUMENTS}")
   labs_lab_paths(ARG_INCLUDE include)
+  labs_lab_paths(ARG_REFERENCE)
+
+  # In a student handout (labctl handout) the reference kernels come
+  # compiled, as add_lab()'s do: prebuilt/lib<id>_reference.a (SASS and PTX
+  # for the course's GPU architectures), with what ptxas said about each of
+  # its kernels in prebuilt/lib<id>_reference.resource-usage.txt.
+  labs_lab_reference_source(${id} reference ${ARG_REFERENCE})
+  set(prebuilt_usage "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.resource-usage.txt")
+  set(impls reference student)
+  if(reference STREQUAL "prebuilt")
+    add_library(${id}_reference STATIC IMPORTED GLOBAL)
+    set_target_properties(${id}_reference PROPERTIES
+      IMPORTED_LOCATION "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.a" SYSTEM OFF)
+    target_include_directories(${id}_reference INTERFACE ${ARG_INCLUDE})
+    target_link_libraries(${id}_reference INTERFACE labkit_cuda ${ARG_LINK})
+    set(impls student)
+  elseif(reference STREQUAL "absent")
+    message(STATUS "${id}: the reference kernels are withheld (no reference/ sources, no "
+      "prebuilt/lib${id}_reference.a): its tests, the bench and the resource report are not built; "
+      "the student tests are.")
+    set(impls student)
+  endif()
 
   # Host code inside .cu files gets the project's warnings through nvcc.
   string(JOIN "," host_warnings ${LABS_WARNINGS})
@@ -121,7 +149,12 @@ function(add_cuda_lab)
   # the driver and, for the bench, cuBLAS to be found there.
   set(static_runtime "$<$<CXX_COMPILER_ID:GNU>:-static-libstdc++;-static-libgcc>")
 
-  foreach(impl reference student)
+  if(reference STREQUAL "prebuilt" AND LABS_BUILD_TESTS)
+    labs_lab_test(${id} ${phase} reference TESTS ${ARG_TESTS} REFERENCE_TESTS ${ARG_REFERENCE_TESTS}
+      LINK ${id}_reference GTest::gtest GTest::gtest_main)
+    target_link_options(${id}_test_reference PRIVATE "${static_runtime}")
+  endif()
+  foreach(impl IN LISTS impls)
     string(TOUPPER "${impl}" IMPL)
     add_library(${id}_${impl} STATIC ${ARG_${IMPL}})
     target_include_directories(${id}_${impl} PUBLIC ${ARG_INCLUDE})
@@ -149,13 +182,24 @@ function(add_cuda_lab)
     labs_lab_starter_test(${id} ${phase})
   endif()
 
+  if(reference STREQUAL "absent")
+    return()  # the bench's baselines and the resource report's launch table are the reference's
+  endif()
+
   if(ARG_BENCH OR ARG_RESOURCES)
     set(generated "${CMAKE_CURRENT_BINARY_DIR}/${id}_resource_usage.cpp")
+    if(reference STREQUAL "prebuilt")
+      set(reference_usage "${prebuilt_usage}")
+      set(reference_depends "${prebuilt_usage}")
+    else()
+      set(reference_usage "$<JOIN:$<TARGET_OBJECTS:${id}_reference>,|>")
+      set(reference_depends ${id}_reference)
+    endif()
     add_custom_command(OUTPUT "${generated}"
       COMMAND "${CMAKE_COMMAND}" "-DLABKIT_EMBED_OUT=${generated}"
-        "-DLABKIT_EMBED_OBJECTS=$<JOIN:$<TARGET_OBJECTS:${id}_reference>,|>|$<JOIN:$<TARGET_OBJECTS:${id}_student>,|>"
+        "-DLABKIT_EMBED_OBJECTS=${reference_usage}|$<JOIN:$<TARGET_OBJECTS:${id}_student>,|>"
         -P "${LABS_ADD_CUDA_LAB_FILE}"
-      DEPENDS ${id}_reference ${id}_student "${LABS_ADD_CUDA_LAB_FILE}"
+      DEPENDS ${reference_depends} ${id}_student "${LABS_ADD_CUDA_LAB_FILE}"
       COMMENT "Embedding the resource usage of ${id}'s kernels"
       VERBATIM)
   endif()

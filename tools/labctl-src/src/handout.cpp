@@ -84,7 +84,7 @@ std::pair<const Lab*, std::string> lab_of(const std::map<std::string, const Lab*
 
 // How a lab is built, which decides what its compiled reference is: a C++
 // static library (add_lab), the Verilated reference model with its headers
-// (add_hdl_lab), or CUDA kernels, which labctl handout cannot ship yet.
+// (add_hdl_lab), or the CUDA kernels with ptxas's report on each (add_cuda_lab).
 enum class LabBuild { cpp, hdl, cuda };
 LabBuild lab_build(const Lab& lab) {
   const std::string lists = read_text(lab.dir / "CMakeLists.txt");
@@ -145,6 +145,25 @@ void check_build_is_of(const Context& c) {
                      (source.empty() ? std::string("no CMake source tree") : source) + ", not of the course " +
                      c.root.string() + "\n  fix: run the labctl of that course's build (tools/labctl build first), "
                      "or pass --no-reference-binaries");
+}
+
+// A CUDA lab's compiled reference carries no report of its kernels'
+// registers and shared memory (ptxas printed it while compiling each .cu,
+// into <object>.resource-usage.txt): ship those reports, joined, beside the
+// library, for add_cuda_lab()'s resource table and the bench's occupancy.
+void ship_kernel_resource_usage(const Context& c, const Lab& lab, const fs::path& dest) {
+  const fs::path objects = c.build_dir / fs::relative(lab.dir, c.root) / "CMakeFiles" / (lab.id + "_reference.dir");
+  std::vector<fs::path> reports;
+  if (fs::is_directory(objects))
+    for (const auto& e : fs::recursive_directory_iterator(objects))
+      if (e.is_regular_file() && e.path().string().ends_with(".cu.o.resource-usage.txt")) reports.push_back(e.path());
+  if (reports.empty())
+    throw std::runtime_error("no ptxas resource report (*.cu.o.resource-usage.txt) under " + objects.string() +
+                             " after building " + lab.id + "_reference");
+  std::sort(reports.begin(), reports.end());
+  std::string joined;
+  for (const auto& r : reports) joined += read_text(r);
+  write_file(dest / ("lib" + lab.id + "_reference.resource-usage.txt"), joined);
 }
 
 // An HDL lab's compiled reference: the Verilated model of each top (the
@@ -246,14 +265,6 @@ int cmd_handout(const Context& c, const HandoutOptions& o) {
                      "(or under build/), so the course's files and the handout's stay apart");
 
   const std::vector<const Lab*> labs = handout_labs(track, all);
-  std::string unsupported;
-  for (const Lab* lab : labs)
-    if (lab_build(*lab) == LabBuild::cuda)
-      unsupported += "\n  " + lab->id + " (" + fs::relative(lab->dir, c.root).generic_string() + ")";
-  if (!unsupported.empty())
-    throw UsageError("labctl handout does not yet support CUDA (add_cuda_lab) labs: their reference would have to "
-                     "ship as source. Not supported:" + unsupported +
-                     "\n  fix: hand out a track without them (docs/instructors.md, \"Handing out a track\")");
 
   // 1. The course's files, less the labs outside the handout and what each lab withholds.
   std::set<const Lab*> chosen(labs.begin(), labs.end());
@@ -292,6 +303,7 @@ int cmd_handout(const Context& c, const HandoutOptions& o) {
       prebuilt.push_back(lab->id);
       continue;
     }
+    if (lab_build(*lab) == LabBuild::cuda) ship_kernel_resource_usage(c, *lab, dest);
     write_file(dest / "README.md",
                fmt::format("# {}'s compiled reference\n\n"
                            "`{}` is the instructor's reference solution of this lab, compiled (from course commit "
@@ -393,9 +405,8 @@ int cmd_handout_check(const Context& c, const fs::path& handout_arg, const fs::p
 
   // 2. A fresh clone configures and builds, two levels deep like
   //    build/<preset>, so ccache's base_dir reuses the course's cache entries.
-  //    CUDA is off (a handout holds no CUDA lab); Verilator is on only
-  //    where an HDL lab needs it (systolic-array's RTL part otherwise
-  //    reports itself unavailable).
+  //    CUDA and Verilator are on only where a lab needs them (systolic-
+  //    array's RTL part otherwise reports itself unavailable).
   const fs::path work = work_arg.empty() ? c.build_dir / "handout-check" : fs::absolute(work_arg);
   const fs::path clone = work / "handout";
   const fs::path build = clone / "build" / "check";
@@ -403,13 +414,16 @@ int cmd_handout_check(const Context& c, const fs::path& handout_arg, const fs::p
   fs::create_directories(work);
   run_or_throw({"git", "clone", "-q", handout.string(), clone.string()}, "git clone of the handout");
   const std::vector<Lab> labs = discover_labs(clone);
-  const bool has_hdl = std::any_of(labs.begin(), labs.end(), [](const Lab& l) { return lab_build(l) == LabBuild::hdl; });
+  auto has = [&](LabBuild kind) {
+    return std::any_of(labs.begin(), labs.end(), [&](const Lab& l) { return lab_build(l) == kind; });
+  };
   RunOptions quiet;
   quiet.timeout_s = 1800;
   const RunResult configured = run_process({"cmake", "-S", clone.string(), "-B", build.string(), "-G", "Ninja",
                                             "-DCMAKE_BUILD_TYPE=Release", "-DLABS_BUILD_TESTS=ON",
-                                            "-DLABS_ALLOW_FETCH=OFF", "-DLABS_ENABLE_CUDA=OFF",
-                                            has_hdl ? "-DLABS_ENABLE_VERILATOR=ON" : "-DLABS_ENABLE_VERILATOR=OFF"},
+                                            "-DLABS_ALLOW_FETCH=OFF",
+                                            has(LabBuild::cuda) ? "-DLABS_ENABLE_CUDA=ON" : "-DLABS_ENABLE_CUDA=OFF",
+                                            has(LabBuild::hdl) ? "-DLABS_ENABLE_VERILATOR=ON" : "-DLABS_ENABLE_VERILATOR=OFF"},
                                            quiet);
   step(configured.ok(), "a fresh clone configures");
   if (!configured.ok()) {
