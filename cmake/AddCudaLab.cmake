@@ -128,11 +128,7 @@ function(add_cuda_lab)
   set(prebuilt_usage "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.resource-usage.txt")
   set(impls reference student)
   if(reference STREQUAL "prebuilt")
-    add_library(${id}_reference STATIC IMPORTED GLOBAL)
-    set_target_properties(${id}_reference PROPERTIES
-      IMPORTED_LOCATION "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.a" SYSTEM OFF)
-    target_include_directories(${id}_reference INTERFACE ${ARG_INCLUDE})
-    target_link_libraries(${id}_reference INTERFACE labkit_cuda ${ARG_LINK})
+    labs_lab_import_prebuilt(${id}_reference INCLUDE ${ARG_INCLUDE} LINK labkit_cuda ${ARG_LINK})
     set(impls student)
   elseif(reference STREQUAL "absent")
     message(STATUS "${id}: the reference kernels are withheld (no reference/ sources, no "

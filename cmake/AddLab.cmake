@@ -177,6 +177,25 @@ function(labs_lab_reference_source id out)
   endif()
 endfunction()
 
+# labs_lab_import_prebuilt(<target> [INCLUDE <dirs...>] [LINK <libraries...>]):
+# <target> as the static library prebuilt/lib<target>.a that labctl handout
+# placed in the lab folder, with that interface.
+function(labs_lab_import_prebuilt target)
+  cmake_parse_arguments(P "" "" "INCLUDE;LINK" ${ARGN})
+  add_library(${target} STATIC IMPORTED GLOBAL)
+  # SYSTEM OFF: an imported target's include folders are -isystem by
+  # default; -I keeps the tests' compile commands those of the course's
+  # build, so ccache serves them (and warnings in include/ still show).
+  set_target_properties(${target} PROPERTIES
+    IMPORTED_LOCATION "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${target}.a" SYSTEM OFF)
+  if(P_INCLUDE)
+    target_include_directories(${target} INTERFACE ${P_INCLUDE})
+  endif()
+  if(P_LINK)
+    target_link_libraries(${target} INTERFACE ${P_LINK})
+  endif()
+endfunction()
+
 # After add_lab(), LAB_REFERENCE in the lab's CMakeLists.txt says which of
 # these the reference is: options for <id>_reference itself belong in
 # `if(LAB_REFERENCE STREQUAL "sources")` (an imported library takes none).
@@ -202,14 +221,7 @@ function(add_lab)
   elseif(reference STREQUAL "prebuilt")
     # The instructor's compiled reference (labctl handout): the same
     # interface as the sources would give, without them.
-    add_library(${id}_reference STATIC IMPORTED GLOBAL)
-    # SYSTEM OFF: an imported target's include folders are -isystem by
-    # default; -I keeps the tests' compile commands those of the course's
-    # build, so ccache serves them (and warnings in include/ still show).
-    set_target_properties(${id}_reference PROPERTIES
-      IMPORTED_LOCATION "${CMAKE_CURRENT_SOURCE_DIR}/prebuilt/lib${id}_reference.a" SYSTEM OFF)
-    target_include_directories(${id}_reference INTERFACE ${ARG_INCLUDE})
-    target_link_libraries(${id}_reference INTERFACE labkit ${ARG_LINK})
+    labs_lab_import_prebuilt(${id}_reference INCLUDE ${ARG_INCLUDE} LINK labkit ${ARG_LINK})
     if(LABS_BUILD_TESTS)
       labs_lab_test(${id} ${phase} reference TESTS ${ARG_TESTS} REFERENCE_TESTS ${ARG_REFERENCE_TESTS}
         LINK ${id}_reference labkit_gtest)
