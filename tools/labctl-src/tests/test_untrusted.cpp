@@ -144,6 +144,24 @@ TEST(Untrusted, AWeakTypeinfoCopyIsNotARedefinition) {
       << joined(check_student_archive(inline_fn, defines_answer));
 }
 
+// std::to_string(int) in student code (a LABKIT_TODO message, a helper)
+// emits libstdc++'s digit table, a unique global the framework's libraries
+// define too: an instantiation of the C++ library, not a replacement.
+TEST(Untrusted, ALocalStaticOfAStandardTemplateIsNotARedefinition) {
+  const auto digits = student_archive("digits", "#include <string>\n"
+                                                "namespace lab::student { std::string f(int x) { return std::to_string(x); } }\n");
+  Harness framework;
+  framework.library_defs = {"_ZZNSt8__detail18__to_chars_10_implIjEEvPcjT_E8__digits"};
+  EXPECT_TRUE(check_student_archive(digits, framework).problems.empty()) << joined(check_student_archive(digits, framework));
+  // A local static of the lab's own functions is no such instantiation.
+  const auto local = student_archive("local", "namespace labkit { [[gnu::noinline]] inline int* counter() { static int n; return &n; } }\n"
+                                              "namespace lab::student { int f() { return ++*labkit::counter(); } }\n");
+  Harness defines_counter;
+  defines_counter.library_defs = {"_ZZN6labkit7counterEvE1n"};
+  EXPECT_NE(joined(check_student_archive(local, defines_counter)).find("redefines"), std::string::npos)
+      << joined(check_student_archive(local, defines_counter));
+}
+
 // nvcc registers a .cu file's kernels from a static initializer of its own:
 // allowed, as long as it only registers (takes addresses) and calls no one else.
 TEST(Untrusted, CudaKernelRegistrationIsTheOnlyOtherStaticInitializerAllowed) {
