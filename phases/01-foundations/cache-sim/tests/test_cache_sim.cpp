@@ -6,9 +6,12 @@
 #include <labkit/check.hpp>
 #include <algorithm>
 #include <fstream>
+#include <cstdio>
 #include <random>
 #include <sstream>
 #include <vector>
+
+#include <unistd.h>
 
 #include "cache_sim.hpp"
 #include "sim.hpp"
@@ -31,7 +34,9 @@ struct CliRun {
   std::string out, err;
 };
 CliRun cli(std::vector<std::string> args, const std::string& trace_text, const std::string& name = "test.trace") {
-  const std::string path = ::testing::TempDir() + name;
+  // This process's own file: the reference and student test programs (and
+  // the grader's copies of them) may run at the same time.
+  const std::string path = ::testing::TempDir() + "cache-sim-" + std::to_string(::getpid()) + "-" + name;
   {
     std::ofstream f(path);
     f << trace_text;
@@ -40,6 +45,7 @@ CliRun cli(std::vector<std::string> args, const std::string& trace_text, const s
     if (a == "TRACE") a = path;
   std::ostringstream out, err;
   const int code = cs::cli_main(args, out, err, {impl::make_level, impl::make_level});
+  std::remove(path.c_str());
   if (code == 1) {  // a TODO stopped it: report it as the test's failure, where the TODO is
     std::string what = err.str();
     if (what.rfind("cache-sim: ", 0) == 0) what = what.substr(11);
