@@ -97,11 +97,13 @@ class TracedMatrix {
   int get(int i, int j) const;
   // A write: one store.
   void set(int i, int j, int value);
-  // Untraced access, for setting up and checking.
+
+ private:
+  // Untraced access, for setting up and checking: not for the transpose.
+  friend struct TransposeResult count_transpose_misses(void (*)(int, int, const TracedMatrix&, TracedMatrix&), int, int);
   int& raw(int i, int j) { return data_[std::size_t(i) * cols_ + j]; }
   int raw(int i, int j) const { return data_[std::size_t(i) * cols_ + j]; }
 
- private:
   int rows_, cols_;
   std::uint64_t base_;
   AccessRecorder* recorder_;
