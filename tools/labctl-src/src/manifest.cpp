@@ -29,7 +29,7 @@ const std::vector<Phase>& phases() {
 namespace {
 
 const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires", "uses",
-                                          "summary", "targets", "tasks", "grading", "handout"};
+                                          "packages", "summary", "targets", "tasks", "grading", "handout"};
 const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
                                          "baseline", "full", "zero", "curve", "points", "visibility", "threads"};
 const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
@@ -134,9 +134,24 @@ void read_requirements(const fs::path& path, const toml::table& t, Lab& lab) {
       lab.requires_features.push_back(*s);
     }
   }
-  // The build reads requires and uses too (cmake/LabManifest.cmake), each
-  // only as an array on one line: say so here rather than at configure.
-  for (const char* key : {"requires", "uses"}) {
+  // Debian packages the lab's tests use beyond the build's (valgrind for
+  // cache-sim's cachegrind check): tools/labctl installs them with the rest.
+  if (const auto* packages = t.get("packages")) {
+    if (!packages->is_array())
+      throw FileError(path, line_of(packages), "'packages' must be an array of Debian package names",
+                      "write packages = [\"valgrind\"]");
+    for (const auto& p : *packages->as_array()) {
+      const auto s = p.value<std::string>();
+      if (!s || !std::regex_match(*s, std::regex("[a-z0-9][a-z0-9+.-]+")))
+        throw FileError(path, line_of(&p), "'packages' lists Debian package names (a-z, 0-9, '+', '.', '-'), in double quotes",
+                        "write packages = [\"valgrind\"]");
+      lab.packages.push_back(*s);
+    }
+  }
+  // The build reads requires and uses too (cmake/LabManifest.cmake), and
+  // tools/labctl reads packages, each only as an array on one line: say so
+  // here rather than at configure.
+  for (const char* key : {"requires", "uses", "packages"}) {
     const auto* n = t.get(key);
     if (n && n->is_array() && !n->as_array()->empty() &&
         n->as_array()->back().source().begin.line != n->source().begin.line)

@@ -75,6 +75,7 @@ struct Lab {
   // and where one is unavailable, so is this lab. discover_labs() checks
   // that each exists and that they form no cycle.
   std::vector<std::string> uses;
+  std::vector<std::string> packages;  // Debian packages its tests need (lab.toml `packages`)
   int uses_line = 0;
   std::vector<Target> targets;
   std::vector<Task> tasks;

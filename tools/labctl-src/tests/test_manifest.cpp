@@ -186,6 +186,23 @@ TEST(Manifest, UsesListsOtherLabs) {
   EXPECT_EQ(lab.uses_line, 7);
 }
 
+// Debian packages a lab's tests need, which tools/labctl installs with the
+// build's (it reads the line with sed: one line, plain names).
+TEST(Manifest, PackagesNameDebianPackagesOnOneLine) {
+  TempLab t(with_top("packages = [\"valgrind\", \"gcc-riscv64-unknown-elf\"]\n"));
+  EXPECT_EQ(parse_manifest(t.manifest).packages, (std::vector<std::string>{"valgrind", "gcc-riscv64-unknown-elf"}));
+  for (const auto& [lines, message] : std::vector<std::pair<std::string, std::string>>{
+           {"packages = \"valgrind\"\n", "lab.toml:6: 'packages' must be an array of Debian package names"},
+           {"packages = [\"valgrind; rm -rf /\"]\n", "lab.toml:6: 'packages' lists Debian package names"},
+           {"packages = [\n  \"valgrind\"]\n", "lab.toml:6: 'packages' spans several lines"}}) {
+    const auto e = error_of(with_top(lines));
+    EXPECT_NE(e.find(message), std::string::npos) << "with '" << lines << "' the error was: " << e;
+  }
+  // cache-sim's agreement test runs valgrind, which only this line installs.
+  for (const auto& l : discover_labs(LABS_SOURCE_DIR))
+    if (l.id == "cache-sim") EXPECT_EQ(l.packages, (std::vector<std::string>{"valgrind"}));
+}
+
 TEST(Manifest, UsesMayBeEmptyOrAbsent) {
   TempLab empty(with_top("uses = []\n"));
   EXPECT_TRUE(parse_manifest(empty.manifest).uses.empty());

@@ -397,11 +397,7 @@ TEST(Cli, JsonReportsEveryLevel) {
 namespace {
 void expect_transpose(int M, int N, std::uint64_t full_credit_below) {
   const cs::TransposeResult r = cs::count_transpose_misses(impl::transpose, M, N);
-  // (std::to_string(int) here also gives the test objects libstdc++'s digit
-  // table, which the student objects instantiate through LABKIT_TODO's
-  // message: the grader's symbol check then sees it defined by the tests first.)
-  const std::string shape = std::to_string(M) + "x" + std::to_string(N);
-  EXPECT_LT(r.misses, full_credit_below) << shape << ": " << r.misses << " misses (" << r.hits << " hits)";
+  EXPECT_LT(r.misses, full_credit_below) << M << "x" << N << ": " << r.misses << " misses (" << r.hits << " hits)";
 }
 }  // namespace
 
