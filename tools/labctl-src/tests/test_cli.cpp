@@ -174,17 +174,18 @@ TEST(Cli, ResetRestoresTheStarterAndKeepsTheWorkInAGitStash) {
   fs::remove_all(root);
 }
 
-// labctl handout refuses, before writing anything, what it cannot hand out
-// without the answer key, and a folder it would overwrite.
-TEST(Cli, HandoutRefusesHdlLabsAndAnOccupiedFolder) {
+// labctl handout refuses, before writing anything, a folder inside the
+// course (the handout's files would mix with the answer key's) and a folder
+// it would overwrite.
+TEST(Cli, HandoutRefusesAFolderInsideTheCourseAndAnOccupiedFolder) {
   const auto out = std::filesystem::temp_directory_path() / "labctl-cli-handout";
   std::filesystem::remove_all(out);
-  const auto hdl = run_labctl({"handout", "--track", std::string(LABS_SOURCE_DIR) + "/labs/tracks/chip-design.toml",
-                               "--out", out.string()});
-  EXPECT_EQ(hdl.exit_code, 2) << hdl.output;
-  EXPECT_NE(hdl.output.find("does not yet support HDL"), std::string::npos) << hdl.output;
-  EXPECT_NE(hdl.output.find("hdl-alu (phases/01-foundations/hdl-alu)"), std::string::npos) << hdl.output;
-  EXPECT_FALSE(std::filesystem::exists(out)) << "a refused handout wrote files";
+  const auto inside_path = std::filesystem::path(LABS_SOURCE_DIR) / "handout-cli-test";
+  const auto inside = run_labctl({"handout", "--track", std::string(LABS_SOURCE_DIR) + "/labs/tracks/chip-design.toml",
+                                  "--out", inside_path.string()});
+  EXPECT_EQ(inside.exit_code, 2) << inside.output;
+  EXPECT_NE(inside.output.find("is inside the course repository"), std::string::npos) << inside.output;
+  EXPECT_FALSE(std::filesystem::exists(inside_path)) << "a refused handout wrote files";
 
   std::filesystem::create_directories(out);
   std::ofstream(out / "notes.txt") << "mine\n";
