@@ -110,16 +110,21 @@ void merge_remeasured(labkit::LabResults& r, const labkit::LabResults& again) {
 // A target missed while other programs held the cores it runs on was not
 // measured on the machine it is about: it reads busy, not missed (load.hpp
 // decides). `before` is the load seen as the lab's benchmark started; the
-// busier of it and the load now counts, and threaded targets add the FMA probe.
-void mark_busy_misses(const Lab& lab, labkit::LabResults& r, const MachineLoad& before) {
+// busier of it and the load now counts, and threaded targets take the fewer
+// free cores of the FMA probe and of what others used during the bench.
+void mark_busy_misses(const Lab& lab, labkit::LabResults& r, const MachineLoad& before,
+                      std::optional<double> free_during_bench) {
   std::optional<MachineLoad> now;
   for (auto& t : r.targets) {
     if (t.status != labkit::TargetStatus::missed) continue;
     for (const auto& lt : lab.targets) {
       if (lt.name != t.name) continue;
       if (!now) now = busier(before, observe_load());
-      const std::optional<double> probe =
-          lt.threads > 1 ? std::optional<double>(labkit::cores_free(lt.threads)) : std::nullopt;
+      std::optional<double> probe;
+      if (lt.threads > 1) {
+        probe = labkit::cores_free(lt.threads);
+        if (free_during_bench) probe = std::min(*probe, *free_during_bench);
+      }
       auto [status, detail] = judge_miss(t, lt.threads, probe, *now);
       t.status = status;
       t.detail = std::move(detail);
@@ -211,8 +216,10 @@ std::string test_summary(const Context& c, const std::vector<labkit::TestResult>
 
 // Runs the lab's bench (runner.hpp) and returns its typed results; throws
 // when there are none. Its JSON stays in out/<lab>/bench.json, its output in bench.log.
+// `cores_free` (optional): the cores the rest of the machine left the bench
+// while it ran (load.hpp, CpuWindow), as grade measures them.
 labkit::LabResults run_bench(const Context& c, const Lab& lab, const BenchOptions& o, bool echo,
-                             Progress* progress = nullptr) {
+                             Progress* progress = nullptr, std::optional<double>* cores_free = nullptr) {
   const auto exe = c.executable(lab.id + "_bench");
   if (!fs::exists(exe)) throw std::runtime_error(exe.string() + " is missing: the lab has no bench or it did not compile");
   labkit::bench::Flags flags;
@@ -229,8 +236,10 @@ labkit::LabResults run_bench(const Context& c, const Lab& lab, const BenchOption
   ro.echo = echo;
   set_learner_env(c, ro);
   // --bench-arg: the lab's own flags, as given, after the harness's.
+  const CpuWindow window;
   BenchRun run = run_bench_process(direct_launcher(c.lab_out(lab)), exe.string(), flags, o.extra,
                                    c.lab_out(lab) / "bench.json", ro);
+  if (cores_free) *cores_free = window.cores_free(run.process.cpu_seconds);
   write_file(c.lab_out(lab) / "bench.log", run.process.output);
   if (!run.error.empty()) throw std::runtime_error(run.error);
   return std::move(run.results);
@@ -591,6 +600,7 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
   r.machine = labkit::to_json(machine.info);
   run_both_tests(c, lab, step, run);
   MachineLoad load_before;  // unknown: nothing measured, nothing to excuse
+  std::optional<double> free_during_bench;
   if (fs::exists(c.executable(lab.id + "_bench"))) {
     load_before = observe_load();
     if (auto busy = describe_busy(load_before, most_target_threads(lab), /*judging=*/true); !busy.empty()) {
@@ -599,7 +609,7 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
     }
     Progress p(step + ": benchmark" + (quick ? " (quick)" : ""));
     try {
-      labkit::LabResults bench = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, &p);
+      labkit::LabResults bench = run_bench(c, lab, {"", quick, false, 0, bench_args}, false, &p, &free_during_bench);
       r.benchmarks = std::move(bench.benchmarks);
       r.ratios = std::move(bench.ratios);
       r.counts = std::move(bench.counts);
@@ -611,7 +621,7 @@ LabRun run_lab(const Context& c, const Lab& lab, const labkit::MachineLimits& ma
   }
   judge_targets(lab, machine, r);
   if (run.bench_error.empty()) remeasure_undecided(c, lab, machine, quick, bench_args, step, r);
-  mark_busy_misses(lab, r, load_before);
+  mark_busy_misses(lab, r, load_before, free_during_bench);
 
   // The lab's own report and plot; HDL labs add their simulation statistics and coverage.
   json results = labkit::to_json(r);
