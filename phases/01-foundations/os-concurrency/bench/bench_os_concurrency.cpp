@@ -1,0 +1,257 @@
+// os-concurrency benchmark: oneTBB's baselines, the reference and the student
+// in one process, so every ratio is measured on the same machine in the same
+// minute.
+//
+//   build/default/bin/os-concurrency_bench            (or: tools/labctl bench os-concurrency)
+//
+// Queues (Part 1): one call moves n items from producer threads to consumer
+// threads through a queue of 1024 slots; every queue, oneTBB's included, is
+// driven through try_push/try_pop with the same spin-then-yield backoff, so
+// the rows compare the data structures, not their waiting strategies.
+// Pools (Part 2): two participants (the calling thread and one worker), as
+// a tbb::task_arena of concurrency 2. Overhead per task: the time of
+// spawning and joining 100 000 empty tasks, divided by 100 000 (printed
+// after the table).
+#include <labkit/harness.hpp>
+
+#include <tbb/concurrent_queue.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "os_concurrency.hpp"
+
+namespace oc = os_concurrency;
+using labkit::Role;
+using oc::Item;
+
+namespace {
+
+constexpr std::size_t kQueueSlots = 1024;
+constexpr unsigned kPoolThreads = 2;
+
+struct TbbQueue {  // the same interface as ours
+  explicit TbbQueue(std::size_t capacity) { q.set_capacity(static_cast<std::ptrdiff_t>(capacity)); }
+  bool try_push(Item v) { return q.try_push(v); }
+  bool try_pop(Item& v) { return q.try_pop(v); }
+  tbb::concurrent_bounded_queue<Item> q;
+};
+
+// Moves ids 0..n-1 from `producers` to `consumers` threads (the calling thread
+// is producer 0) and returns the sum of what came out.
+template <class Q>
+Item transfer(int producers, int consumers, std::size_t n) {
+  Q q(kQueueSlots);
+  std::atomic<std::size_t> popped{0};
+  std::atomic<Item> total{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < consumers; ++c)
+    threads.emplace_back([&] {
+      oc::Backoff b;
+      Item v = 0, sum = 0;
+      while (popped.load(std::memory_order_relaxed) < n) {
+        if (q.try_pop(v)) {
+          sum += v;
+          popped.fetch_add(1, std::memory_order_relaxed);
+          b.reset();
+        } else {
+          b.pause();
+        }
+      }
+      total.fetch_add(sum);
+    });
+  auto produce = [&](int p) {
+    for (std::size_t id = p; id < n; id += producers) oc::push_wait(q, id);
+  };
+  for (int p = 1; p < producers; ++p) threads.emplace_back(produce, p);
+  produce(0);
+  for (auto& t : threads) t.join();
+  return total.load();
+}
+
+template <class Q>
+void add_queue(labkit::Harness& h, const std::string& kase, std::int64_t n, const char* impl, Role role,
+               int producers, int consumers) {
+  const auto items = static_cast<std::size_t>(n);
+  h.add(kase, n, impl, role, {0.0, 16.0 * n},  // bytes: each item written once and read once
+        [=] { labkit::do_not_optimize(transfer<Q>(producers, consumers, items)); },
+        [=]() -> std::string {
+          {  // a TODO throws here, on this thread
+            Q probe(4);
+            Item v = 0;
+            probe.try_push(1);
+            probe.try_pop(v);
+          }
+          const Item got = transfer<Q>(producers, consumers, items);
+          const Item want = static_cast<Item>(items) * (items - 1) / 2;
+          return got == want ? "" : "the items that came out sum to " + std::to_string(got) + ", expected " +
+                                        std::to_string(want) + " (an item lost or duplicated)";
+        });
+}
+
+// ---------------------------------------------------------------- pools
+
+long fib_serial(int n) { return n < 2 ? n : fib_serial(n - 1) + fib_serial(n - 2); }
+constexpr int kFibCutoff = 16;  // below it, plain recursion: about 4 us of work per task
+
+template <class Group, class Ctx>
+long fib_par(Ctx& ctx, int n) {
+  if (n < kFibCutoff) return fib_serial(n);
+  long a = 0, b = 0;
+  Group g(ctx);
+  g.run([&] { a = fib_par<Group>(ctx, n - 1); });
+  b = fib_par<Group>(ctx, n - 2);
+  g.wait();
+  return a + b;
+}
+
+constexpr std::ptrdiff_t kSortCutoff = 4096;
+
+template <class Group, class Ctx>
+void quicksort(Ctx& ctx, int* lo, int* hi) {
+  if (hi - lo <= kSortCutoff) {
+    std::sort(lo, hi);
+    return;
+  }
+  // Median of three, then a three-way partition (many equal keys stay cheap).
+  int a = lo[0], b = lo[(hi - lo) / 2], c = hi[-1];
+  const int pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
+  int* mid1 = std::partition(lo, hi, [=](int x) { return x < pivot; });
+  int* mid2 = std::partition(mid1, hi, [=](int x) { return x == pivot; });
+  Group g(ctx);
+  g.run([&ctx, lo, mid1] { quicksort<Group>(ctx, lo, mid1); });
+  quicksort<Group>(ctx, mid2, hi);
+  g.wait();
+}
+
+template <class Group, class Ctx>
+void empty_tasks(Ctx& ctx, std::int64_t n) {
+  Group g(ctx);
+  for (std::int64_t i = 0; i < n; ++i) g.run([] {});
+  g.wait();
+}
+
+// tbb::task_group behind the constructor our TaskGroup has; the arena is the context.
+struct TbbGroup {
+  explicit TbbGroup(tbb::task_arena&) {}
+  template <class F>
+  void run(F&& f) { g.run(std::forward<F>(f)); }
+  void wait() { g.wait(); }
+  tbb::task_group g;
+};
+
+// Runs f(ctx) on the runtime `Rt`: our pool (made on first use, on this
+// thread, which becomes its master) or a task arena of kPoolThreads.
+template <class Pool>
+struct OurRuntime {
+  std::shared_ptr<std::unique_ptr<Pool>> pool = std::make_shared<std::unique_ptr<Pool>>();
+  template <class F>
+  auto operator()(F&& f) const {
+    if (!*pool) *pool = std::make_unique<Pool>(kPoolThreads);  // a TODO in the pool throws here
+    return f(**pool);
+  }
+};
+struct TbbRuntime {
+  std::shared_ptr<tbb::task_arena> arena = std::make_shared<tbb::task_arena>(static_cast<int>(kPoolThreads));
+  template <class F>
+  auto operator()(F&& f) const {
+    return arena->execute([&] { return f(*arena); });
+  }
+};
+
+template <class Group, class Rt>
+void add_pool_rows(labkit::Harness& h, const char* impl, Role role, Rt rt, std::int64_t fib_n, std::int64_t sort_n,
+                   std::int64_t tasks) {
+  const int n = static_cast<int>(fib_n);
+  h.add("fib", fib_n, impl, role, {},
+        [=] { labkit::do_not_optimize(rt([&](auto& ctx) { return fib_par<Group>(ctx, n); })); },
+        [=]() -> std::string {
+          const long got = rt([&](auto& ctx) { return fib_par<Group>(ctx, n); });
+          return got == fib_serial(n) ? "" : "fib(" + std::to_string(n) + ") = " + std::to_string(got);
+        });
+
+  auto input = std::make_shared<std::vector<int>>(static_cast<std::size_t>(sort_n));
+  std::mt19937 rng(20261203);
+  for (auto& x : *input) x = static_cast<int>(rng() % 1000000);
+  auto work = std::make_shared<std::vector<int>>(*input);
+  h.add("quicksort", sort_n, impl, role, {},
+        [=] {
+          std::copy(input->begin(), input->end(), work->begin());  // the same unsorted input every call
+          rt([&](auto& ctx) {
+            quicksort<Group>(ctx, work->data(), work->data() + work->size());
+            return 0;
+          });
+          labkit::clobber_memory();
+        },
+        [=]() -> std::string {
+          std::vector<int> v = *input, want = *input;
+          rt([&](auto& ctx) {
+            quicksort<Group>(ctx, v.data(), v.data() + v.size());
+            return 0;
+          });
+          std::sort(want.begin(), want.end());
+          return v == want ? "" : "the output is not the sorted input";
+        });
+
+  h.add("task_overhead", tasks, impl, role, {},
+        [=] {
+          rt([&](auto& ctx) {
+            empty_tasks<Group>(ctx, tasks);
+            return 0;
+          });
+        },
+        [=]() -> std::string {
+          rt([&](auto& ctx) {
+            empty_tasks<Group>(ctx, 100);
+            return 0;
+          });
+          return "";
+        });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  labkit::Harness h("os-concurrency", argc, argv);
+  namespace ref = oc::reference;
+  namespace stu = oc::student;
+
+  for (const char* kase : {"spsc", "spsc_fenced", "mpmc"}) h.set_baseline(kase, "tbb");
+  for (const char* kase : {"fib", "quicksort", "task_overhead"}) h.set_baseline(kase, "tbb");
+
+  for (const std::int64_t n : h.sizes({1 << 20}, {1 << 10})) {
+    add_queue<TbbQueue>(h, "spsc", n, "tbb", Role::baseline, 1, 1);
+    add_queue<ref::MutexQueue>(h, "spsc", n, "mutex", Role::baseline, 1, 1);
+    add_queue<ref::SpscRing>(h, "spsc", n, "reference", Role::reference, 1, 1);
+    add_queue<stu::SpscRing>(h, "spsc", n, "student", Role::student, 1, 1);
+    add_queue<TbbQueue>(h, "spsc_fenced", n, "tbb", Role::baseline, 1, 1);
+    add_queue<ref::SpscRingFenced>(h, "spsc_fenced", n, "reference", Role::reference, 1, 1);
+    add_queue<stu::SpscRingFenced>(h, "spsc_fenced", n, "student", Role::student, 1, 1);
+  }
+  for (const std::int64_t n : h.sizes({1 << 18}, {1 << 10})) {
+    add_queue<TbbQueue>(h, "mpmc", n, "tbb", Role::baseline, 2, 2);
+    add_queue<ref::MutexQueue>(h, "mpmc", n, "mutex", Role::baseline, 2, 2);
+    add_queue<ref::MpmcQueue>(h, "mpmc", n, "reference", Role::reference, 2, 2);
+    add_queue<stu::MpmcQueue>(h, "mpmc", n, "student", Role::student, 2, 2);
+  }
+
+  const std::int64_t fib_n = h.smoke() ? 20 : 32;
+  const std::int64_t sort_n = h.smoke() ? 20000 : 1 << 21;
+  const std::int64_t tasks = h.smoke() ? 1000 : 100000;
+  add_pool_rows<TbbGroup>(h, "tbb", Role::baseline, TbbRuntime{}, fib_n, sort_n, tasks);
+  add_pool_rows<ref::TaskGroup>(h, "reference", Role::reference, OurRuntime<ref::Pool>{}, fib_n, sort_n, tasks);
+  add_pool_rows<stu::TaskGroup>(h, "student", Role::student, OurRuntime<stu::Pool>{}, fib_n, sort_n, tasks);
+
+  const int rc = h.run();
+  for (const auto& r : h.results())
+    if (r.kase == "task_overhead" && r.summary.median > 0)
+      std::printf("overhead per task (%s, %u threads): %.0f ns (spawn + run + join of an empty task)\n",
+                  r.impl.c_str(), kPoolThreads, r.summary.median / static_cast<double>(r.size));
+  return rc;
+}
