@@ -63,14 +63,17 @@ struct Job {
 //   3. pick() if the CPU is free; -1 leaves it idle for this tick;
 //   4. ran_tick(running) after the picked process runs for one tick;
 //   5. left_cpu(job, finished) when its CPU burst ends (I/O or exit).
+//
+// The defaults (sim/sched.cpp) do nothing. They are defined there, not here,
+// so that your policies' object files define only what is yours.
 class Scheduler {
  public:
-  virtual ~Scheduler() = default;
+  virtual ~Scheduler();
   virtual void ready(const Job& job, Time now) = 0;
   virtual int pick(Time now) = 0;  // removes the pid it returns from the ready set
   virtual bool preempt(const Job& running, Time ran, Time now) = 0;
-  virtual void ran_tick(const Job& running, Time now) { (void)running, (void)now; }
-  virtual void left_cpu(const Job& job, bool finished, Time now) { (void)job, (void)finished, (void)now; }
+  virtual void ran_tick(const Job& running, Time now);
+  virtual void left_cpu(const Job& job, bool finished, Time now);
 };
 
 struct MlfqConfig {

@@ -12,6 +12,10 @@
 
 namespace os_concurrency::sched {
 
+Scheduler::~Scheduler() = default;
+void Scheduler::ran_tick(const Job&, Time) {}
+void Scheduler::left_cpu(const Job&, bool, Time) {}
+
 // ------------------------------------------------------------------ traces
 
 namespace {
