@@ -12,6 +12,9 @@
 // a tbb::task_arena of concurrency 2. Overhead per task: the time of
 // spawning and joining 100 000 empty tasks, divided by 100 000 (printed
 // after the table).
+// Allocators (Part 4): the slab allocator against glibc's malloc on a
+// fixed-size churn, a mixed-size trace and a producer/consumer pair where
+// every block is freed by the other thread.
 #include <labkit/harness.hpp>
 
 #include <tbb/concurrent_queue.h>
@@ -20,6 +23,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -215,6 +219,110 @@ void add_pool_rows(labkit::Harness& h, const char* impl, Role role, Rt rt, std::
         });
 }
 
+// ---------------------------------------------------------------- allocators
+
+struct Allocator {
+  void* (*allocate)(std::size_t);
+  void (*deallocate)(void*, std::size_t);
+};
+void* malloc_allocate(std::size_t n) { return std::malloc(n); }
+void malloc_deallocate(void* p, std::size_t) { std::free(p); }
+
+// Fixed-size churn: allocate 256 blocks of 64 bytes, free them in the same
+// order, ops / 256 times. Returns a checksum of what was written.
+std::uint64_t churn(Allocator a, std::int64_t ops) {
+  void* live[256];
+  std::uint64_t sum = 0;
+  for (std::int64_t done = 0; done < ops; done += 256) {
+    for (int i = 0; i < 256; ++i) {
+      live[i] = a.allocate(64);
+      *static_cast<std::uint64_t*>(live[i]) = static_cast<std::uint64_t>(i);
+    }
+    for (int i = 0; i < 256; ++i) {
+      sum += *static_cast<std::uint64_t*>(live[i]);
+      a.deallocate(live[i], 64);
+    }
+  }
+  return sum;
+}
+
+// A mixed-size trace: 1024 live blocks of 8 to 1024 bytes; each step frees a
+// pseudo-random one and allocates a new one of a pseudo-random size.
+std::uint64_t mixed(Allocator a, std::int64_t ops) {
+  struct Live {
+    void* p;
+    std::size_t n;
+  };
+  std::vector<Live> live(1024);
+  std::uint64_t x = 88172645463325252ull, sum = 0;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (auto& l : live) {
+    l.n = 8 + next() % 1017;
+    l.p = a.allocate(l.n);
+    *static_cast<unsigned char*>(l.p) = 1;
+  }
+  for (std::int64_t i = 0; i < ops; ++i) {
+    Live& l = live[next() % live.size()];
+    sum += *static_cast<unsigned char*>(l.p);
+    a.deallocate(l.p, l.n);
+    l.n = 8 + next() % 1017;
+    l.p = a.allocate(l.n);
+    *static_cast<unsigned char*>(l.p) = 1;
+  }
+  for (auto& l : live) a.deallocate(l.p, l.n);
+  return sum;
+}
+
+// Producer/consumer: the calling thread allocates and fills 64-byte blocks,
+// a second thread receives them through an SPSC ring (the reference's) and
+// frees them: every free is of a block another thread allocated.
+std::uint64_t cross_thread(Allocator a, std::int64_t ops) {
+  oc::reference::SpscRing ring(kQueueSlots);
+  std::uint64_t sum = 0;
+  std::thread consumer([&] {
+    for (std::int64_t i = 0; i < ops; ++i) {
+      auto* p = reinterpret_cast<std::uint64_t*>(oc::pop_wait(ring));
+      sum += *p;
+      a.deallocate(p, 64);
+    }
+  });
+  for (std::int64_t i = 0; i < ops; ++i) {
+    auto* p = static_cast<std::uint64_t*>(a.allocate(64));
+    *p = 1;
+    oc::push_wait(ring, reinterpret_cast<Item>(p));
+  }
+  consumer.join();
+  return sum;
+}
+
+void add_allocator_rows(labkit::Harness& h, const char* impl, Role role, Allocator a, std::int64_t ops) {
+  using Fn = std::uint64_t (*)(Allocator, std::int64_t);
+  const struct {
+    const char* kase;
+    Fn fn;
+    std::uint64_t want;
+  } cases[] = {{"slab_churn", churn, static_cast<std::uint64_t>(ops / 256) * (255 * 256 / 2)},
+               {"slab_mixed", mixed, static_cast<std::uint64_t>(ops)},
+               {"slab_cross_thread", cross_thread, static_cast<std::uint64_t>(ops)}};
+  for (const auto& c : cases) {
+    const Fn fn = c.fn;
+    const std::uint64_t want = c.want;
+    h.add(c.kase, ops, impl, role, {},
+          [=] { labkit::do_not_optimize(fn(a, ops)); },
+          [=]() -> std::string {
+            a.deallocate(a.allocate(64), 64);  // a TODO throws here, on this thread
+            const std::uint64_t got = fn(a, ops);
+            return got == want ? "" : "checksum " + std::to_string(got) + ", expected " + std::to_string(want) +
+                                          " (a block's contents changed while it was live)";
+          });
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,6 +355,12 @@ int main(int argc, char** argv) {
   add_pool_rows<TbbGroup>(h, "tbb", Role::baseline, TbbRuntime{}, fib_n, sort_n, tasks);
   add_pool_rows<ref::TaskGroup>(h, "reference", Role::reference, OurRuntime<ref::Pool>{}, fib_n, sort_n, tasks);
   add_pool_rows<stu::TaskGroup>(h, "student", Role::student, OurRuntime<stu::Pool>{}, fib_n, sort_n, tasks);
+
+  for (const char* kase : {"slab_churn", "slab_mixed", "slab_cross_thread"}) h.set_baseline(kase, "malloc");
+  const std::int64_t alloc_ops = h.smoke() ? 1024 : 1 << 18;
+  add_allocator_rows(h, "malloc", Role::baseline, {malloc_allocate, malloc_deallocate}, alloc_ops);
+  add_allocator_rows(h, "reference", Role::reference, {ref::slab_allocate, ref::slab_deallocate}, alloc_ops);
+  add_allocator_rows(h, "student", Role::student, {stu::slab_allocate, stu::slab_deallocate}, alloc_ops);
 
   const int rc = h.run();
   for (const auto& r : h.results())

@@ -11,12 +11,14 @@
 //   Part 3, a CPU scheduler simulator (sched.hpp); the policies:
 //     make_fcfs (given), make_sjf TODO(5), make_round_robin TODO(6),
 //     make_mlfq's demotion rule TODO(7), make_cfs TODO(8), make_edf TODO(9)
+//   Part 4, a slab allocator: slab_allocate / slab_deallocate; its free list TODO(10)
 //
 // The declarations live in os_concurrency_api.inc and are included twice,
 // once in namespace `reference` and once in `student`, so the benchmark can
 // link both and time them in the same process.
 #pragma once
 #include <atomic>
+#include <bit>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -82,6 +84,20 @@ Item pop_wait(Q& q) {
   while (!q.try_pop(v)) b.pause();
   return v;
 }
+
+// Part 4: the slab allocator's size classes, 16, 32, 64, ..., 2048 bytes.
+// A request is served from the smallest class that holds it.
+inline constexpr std::size_t kSlabMaxSize = 2048;
+inline constexpr int kSlabClasses = 8;
+inline constexpr int slab_class(std::size_t size) {
+  return size <= 16 ? 0 : static_cast<int>(std::bit_width(size - 1)) - 4;
+}
+inline constexpr std::size_t slab_class_size(int c) { return std::size_t{16} << c; }
+
+struct SlabStats {
+  std::size_t reserved_bytes = 0;       // taken from the system by the arena (never given back)
+  std::size_t central_free_blocks = 0;  // free blocks in the shared lists (not in threads' caches)
+};
 
 namespace reference {
 #include "os_concurrency_api.inc"
