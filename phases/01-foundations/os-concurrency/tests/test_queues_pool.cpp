@@ -148,6 +148,12 @@ TEST(SpscFenced, FillDrainAndWrapOnOneThread) {
 }
 
 TEST(SpscFenced, EveryItemOnceAndInOrderThroughATinyRing) {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer does not model std::atomic_thread_fence (GCC says so with
+  // -Wtsan): the ordering this ring gets from its fences is invisible to it,
+  // and every slot would be reported as a data race.
+  GTEST_SKIP() << "ThreadSanitizer cannot check a ring ordered by fences";
+#endif
   impl::SpscRingFenced q(4);
   stress(q, 1, 1, 200000, true);
 }
