@@ -333,7 +333,7 @@ int main(int argc, char** argv) {
   for (const char* kase : {"spsc", "spsc_fenced", "mpmc"}) h.set_baseline(kase, "tbb");
   for (const char* kase : {"fib", "quicksort", "task_overhead"}) h.set_baseline(kase, "tbb");
 
-  for (const std::int64_t n : h.sizes({1 << 20}, {1 << 10})) {
+  for (const std::int64_t n : h.sizes({1 << 18}, {1 << 10})) {
     add_queue<TbbQueue>(h, "spsc", n, "tbb", Role::baseline, 1, 1);
     add_queue<ref::MutexQueue>(h, "spsc", n, "mutex", Role::baseline, 1, 1);
     add_queue<ref::SpscRing>(h, "spsc", n, "reference", Role::reference, 1, 1);
@@ -342,15 +342,15 @@ int main(int argc, char** argv) {
     add_queue<ref::SpscRingFenced>(h, "spsc_fenced", n, "reference", Role::reference, 1, 1);
     add_queue<stu::SpscRingFenced>(h, "spsc_fenced", n, "student", Role::student, 1, 1);
   }
-  for (const std::int64_t n : h.sizes({1 << 18}, {1 << 10})) {
+  for (const std::int64_t n : h.sizes({1 << 16}, {1 << 10})) {
     add_queue<TbbQueue>(h, "mpmc", n, "tbb", Role::baseline, 2, 2);
     add_queue<ref::MutexQueue>(h, "mpmc", n, "mutex", Role::baseline, 2, 2);
     add_queue<ref::MpmcQueue>(h, "mpmc", n, "reference", Role::reference, 2, 2);
     add_queue<stu::MpmcQueue>(h, "mpmc", n, "student", Role::student, 2, 2);
   }
 
-  const std::int64_t fib_n = h.smoke() ? 20 : 32;
-  const std::int64_t sort_n = h.smoke() ? 20000 : 1 << 21;
+  const std::int64_t fib_n = h.smoke() ? 20 : 30;
+  const std::int64_t sort_n = h.smoke() ? 20000 : 1 << 19;
   const std::int64_t tasks = h.smoke() ? 1000 : 100000;
   add_pool_rows<TbbGroup>(h, "tbb", Role::baseline, TbbRuntime{}, fib_n, sort_n, tasks);
   add_pool_rows<ref::TaskGroup>(h, "reference", Role::reference, OurRuntime<ref::Pool>{}, fib_n, sort_n, tasks);
