@@ -80,7 +80,7 @@ void push_wait(Q& q, Item v) {
 template <class Q>
 Item pop_wait(Q& q) {
   Backoff b;
-  Item v;
+  Item v = 0;
   while (!q.try_pop(v)) b.pause();
   return v;
 }

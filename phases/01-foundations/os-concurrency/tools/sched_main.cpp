@@ -6,6 +6,7 @@
 //       [--quantum Q] [--mlfq Q1,Q2,Q3] [--boost S] [--latency L] [--svg FILE] [--details]
 //
 // A policy that is still a TODO in student/ is listed as such and skipped.
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -113,6 +114,9 @@ int main(int argc, char** argv) {
   if (details)
     for (const auto& r : results) std::cout << "\n" << sched::format_details(r);
   if (!svg.empty()) {
+    const std::filesystem::path parent = std::filesystem::path(svg).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);  // e.g. out/, on a fresh checkout
     std::ofstream out(svg);
     sched::write_gantt_svg(out, trace, results);
     if (!out) {
