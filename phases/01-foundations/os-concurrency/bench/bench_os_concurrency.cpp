@@ -412,7 +412,11 @@ int main(int argc, char** argv) {
 
   // Latency percentiles (not graded): a second table, after the throughput
   // one, since a round trip is a distribution, not one time per call.
-  if (!h.smoke()) {
+  // Not when only some rows were asked for (--benchmark_filter: the grader,
+  // or someone timing one case): the filter names throughput rows only.
+  bool filtered = false;
+  for (int i = 1; i < argc; ++i) filtered |= std::string(argv[i]).rfind("--benchmark_filter", 0) == 0;
+  if (!h.smoke() && !filtered) {
     const int samples = h.quick() ? 2000 : 20000;
     std::printf("\nqueue round-trip latency, ns (%d round trips; with fewer free cores than threads, each\n"
                 "hand-off waits for the scheduler and these become microseconds):\n", samples);
