@@ -1,0 +1,436 @@
+// os-concurrency benchmark: oneTBB's baselines, the reference and the student
+// in one process, so every ratio is measured on the same machine in the same
+// minute.
+//
+//   build/default/bin/os-concurrency_bench            (or: tools/labctl bench os-concurrency)
+//
+// Queues (Part 1): one call moves n items from producer threads to consumer
+// threads through a queue of 1024 slots; every queue, oneTBB's included, is
+// driven through try_push/try_pop with the same spin-then-yield backoff, so
+// the rows compare the data structures, not their waiting strategies.
+// Pools (Part 2): two participants (the calling thread and one worker), as
+// a tbb::task_arena of concurrency 2. Overhead per task: the time of
+// spawning and joining 100 000 empty tasks, divided by 100 000 (printed
+// after the table).
+// Allocators (Part 4): the slab allocator against glibc's malloc on a
+// fixed-size churn, a mixed-size trace and a producer/consumer pair where
+// every block is freed by the other thread.
+#include <labkit/harness.hpp>
+#include <labkit/todo.hpp>
+
+#include <tbb/concurrent_queue.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "os_concurrency.hpp"
+
+namespace oc = os_concurrency;
+using labkit::Role;
+using oc::Item;
+
+namespace {
+
+constexpr std::size_t kQueueSlots = 1024;
+constexpr unsigned kPoolThreads = 2;
+
+struct TbbQueue {  // the same interface as ours
+  explicit TbbQueue(std::size_t capacity) { q.set_capacity(static_cast<std::ptrdiff_t>(capacity)); }
+  bool try_push(Item v) { return q.try_push(v); }
+  bool try_pop(Item& v) { return q.try_pop(v); }
+  tbb::concurrent_bounded_queue<Item> q;
+};
+
+// Moves ids 0..n-1 from `producers` to `consumers` threads (the calling thread
+// is producer 0) and returns the sum of what came out.
+template <class Q>
+Item transfer(int producers, int consumers, std::size_t n) {
+  Q q(kQueueSlots);
+  std::atomic<std::size_t> popped{0};
+  std::atomic<Item> total{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < consumers; ++c)
+    threads.emplace_back([&] {
+      oc::Backoff b;
+      Item v = 0, sum = 0;
+      while (popped.load(std::memory_order_relaxed) < n) {
+        if (q.try_pop(v)) {
+          sum += v;
+          popped.fetch_add(1, std::memory_order_relaxed);
+          b.reset();
+        } else {
+          b.pause();
+        }
+      }
+      total.fetch_add(sum);
+    });
+  auto produce = [&](int p) {
+    for (std::size_t id = p; id < n; id += producers) oc::push_wait(q, id);
+  };
+  for (int p = 1; p < producers; ++p) threads.emplace_back(produce, p);
+  produce(0);
+  for (auto& t : threads) t.join();
+  return total.load();
+}
+
+template <class Q>
+void add_queue(labkit::Harness& h, const std::string& kase, std::int64_t n, const char* impl, Role role,
+               int producers, int consumers) {
+  const auto items = static_cast<std::size_t>(n);
+  h.add(kase, n, impl, role, {0.0, 16.0 * n},  // bytes: each item written once and read once
+        [=] { labkit::do_not_optimize(transfer<Q>(producers, consumers, items)); },
+        [=]() -> std::string {
+          {  // a TODO throws here, on this thread
+            Q probe(4);
+            Item v = 0;
+            probe.try_push(1);
+            probe.try_pop(v);
+          }
+          const Item got = transfer<Q>(producers, consumers, items);
+          const Item want = static_cast<Item>(items) * (items - 1) / 2;
+          return got == want ? "" : "the items that came out sum to " + std::to_string(got) + ", expected " +
+                                        std::to_string(want) + " (an item lost or duplicated)";
+        });
+}
+
+// Round-trip latency: this thread sends a message through one queue, a
+// second thread sends it back through another; `samples` round trips, each
+// timed with steady_clock (whose own cost, ~20 ns, is included). Returns the
+// sorted round-trip times in ns, or nothing when the queue is still a TODO.
+template <class Q>
+std::vector<double> round_trips(int samples) {
+  {
+    Q probe(4);
+    Item v = 0;
+    try {
+      probe.try_push(1);
+      probe.try_pop(v);
+    } catch (const labkit::NotImplemented&) {
+      return {};
+    }
+  }
+  Q there(kQueueSlots), back(kQueueSlots);
+  std::thread echo([&] {
+    for (int i = 0; i < samples; ++i) oc::push_wait(back, oc::pop_wait(there));
+  });
+  std::vector<double> ns;
+  ns.reserve(static_cast<std::size_t>(samples));
+  for (int i = 0; i < samples; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    oc::push_wait(there, static_cast<Item>(i));
+    labkit::do_not_optimize(oc::pop_wait(back));
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+  }
+  echo.join();
+  std::sort(ns.begin(), ns.end());
+  return ns;
+}
+
+template <class Q>
+void print_latency(const char* name, int samples) {
+  const auto ns = round_trips<Q>(samples);
+  if (ns.empty()) {
+    std::printf("  %-22s TODO\n", name);
+    return;
+  }
+  const auto at = [&](double q) { return ns[static_cast<std::size_t>(q * static_cast<double>(ns.size() - 1))]; };
+  std::printf("  %-22s %9.0f %9.0f %9.0f %9.0f\n", name, at(0.5), at(0.9), at(0.99), at(0.999));
+}
+
+// ---------------------------------------------------------------- pools
+
+long fib_serial(int n) { return n < 2 ? n : fib_serial(n - 1) + fib_serial(n - 2); }
+constexpr int kFibCutoff = 16;  // below it, plain recursion: about 4 us of work per task
+
+template <class Group, class Ctx>
+long fib_par(Ctx& ctx, int n) {
+  if (n < kFibCutoff) return fib_serial(n);
+  long a = 0, b = 0;
+  Group g(ctx);
+  g.run([&] { a = fib_par<Group>(ctx, n - 1); });
+  b = fib_par<Group>(ctx, n - 2);
+  g.wait();
+  return a + b;
+}
+
+constexpr std::ptrdiff_t kSortCutoff = 4096;
+
+template <class Group, class Ctx>
+void quicksort(Ctx& ctx, int* lo, int* hi) {
+  if (hi - lo <= kSortCutoff) {
+    std::sort(lo, hi);
+    return;
+  }
+  // Median of three, then a three-way partition (many equal keys stay cheap).
+  int a = lo[0], b = lo[(hi - lo) / 2], c = hi[-1];
+  const int pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
+  int* mid1 = std::partition(lo, hi, [=](int x) { return x < pivot; });
+  int* mid2 = std::partition(mid1, hi, [=](int x) { return x == pivot; });
+  Group g(ctx);
+  g.run([&ctx, lo, mid1] { quicksort<Group>(ctx, lo, mid1); });
+  quicksort<Group>(ctx, mid2, hi);
+  g.wait();
+}
+
+template <class Group, class Ctx>
+void empty_tasks(Ctx& ctx, std::int64_t n) {
+  Group g(ctx);
+  for (std::int64_t i = 0; i < n; ++i) g.run([] {});
+  g.wait();
+}
+
+// tbb::task_group behind the constructor our TaskGroup has; the arena is the context.
+struct TbbGroup {
+  explicit TbbGroup(tbb::task_arena&) {}
+  template <class F>
+  void run(F&& f) { g.run(std::forward<F>(f)); }
+  void wait() { g.wait(); }
+  tbb::task_group g;
+};
+
+// Runs f(ctx) on the runtime `Rt`: our pool (made on first use, on this
+// thread, which becomes its master) or a task arena of kPoolThreads.
+template <class Pool>
+struct OurRuntime {
+  std::shared_ptr<std::unique_ptr<Pool>> pool = std::make_shared<std::unique_ptr<Pool>>();
+  template <class F>
+  auto operator()(F&& f) const {
+    if (!*pool) *pool = std::make_unique<Pool>(kPoolThreads);  // a TODO in the pool throws here
+    return f(**pool);
+  }
+};
+struct TbbRuntime {
+  std::shared_ptr<tbb::task_arena> arena = std::make_shared<tbb::task_arena>(static_cast<int>(kPoolThreads));
+  template <class F>
+  auto operator()(F&& f) const {
+    return arena->execute([&] { return f(*arena); });
+  }
+};
+
+template <class Group, class Rt>
+void add_pool_rows(labkit::Harness& h, const char* impl, Role role, Rt rt, std::int64_t fib_n, std::int64_t sort_n,
+                   std::int64_t tasks) {
+  const int n = static_cast<int>(fib_n);
+  h.add("fib", fib_n, impl, role, {},
+        [=] { labkit::do_not_optimize(rt([&](auto& ctx) { return fib_par<Group>(ctx, n); })); },
+        [=]() -> std::string {
+          const long got = rt([&](auto& ctx) { return fib_par<Group>(ctx, n); });
+          return got == fib_serial(n) ? "" : "fib(" + std::to_string(n) + ") = " + std::to_string(got);
+        });
+
+  auto input = std::make_shared<std::vector<int>>(static_cast<std::size_t>(sort_n));
+  std::mt19937 rng(20261203);
+  for (auto& x : *input) x = static_cast<int>(rng() % 1000000);
+  auto work = std::make_shared<std::vector<int>>(*input);
+  h.add("quicksort", sort_n, impl, role, {},
+        [=] {
+          std::copy(input->begin(), input->end(), work->begin());  // the same unsorted input every call
+          rt([&](auto& ctx) {
+            quicksort<Group>(ctx, work->data(), work->data() + work->size());
+            return 0;
+          });
+          labkit::clobber_memory();
+        },
+        [=]() -> std::string {
+          std::vector<int> v = *input, want = *input;
+          rt([&](auto& ctx) {
+            quicksort<Group>(ctx, v.data(), v.data() + v.size());
+            return 0;
+          });
+          std::sort(want.begin(), want.end());
+          return v == want ? "" : "the output is not the sorted input";
+        });
+
+  h.add("task_overhead", tasks, impl, role, {},
+        [=] {
+          rt([&](auto& ctx) {
+            empty_tasks<Group>(ctx, tasks);
+            return 0;
+          });
+        },
+        [=]() -> std::string {
+          rt([&](auto& ctx) {
+            empty_tasks<Group>(ctx, 100);
+            return 0;
+          });
+          return "";
+        });
+}
+
+// ---------------------------------------------------------------- allocators
+
+struct Allocator {
+  void* (*allocate)(std::size_t);
+  void (*deallocate)(void*, std::size_t);
+};
+void* malloc_allocate(std::size_t n) { return std::malloc(n); }
+void malloc_deallocate(void* p, std::size_t) { std::free(p); }
+
+// Fixed-size churn: allocate 256 blocks of 64 bytes, free them in the same
+// order, ops / 256 times. Returns a checksum of what was written.
+std::uint64_t churn(Allocator a, std::int64_t ops) {
+  void* live[256];
+  std::uint64_t sum = 0;
+  for (std::int64_t done = 0; done < ops; done += 256) {
+    for (int i = 0; i < 256; ++i) {
+      live[i] = a.allocate(64);
+      *static_cast<std::uint64_t*>(live[i]) = static_cast<std::uint64_t>(i);
+    }
+    for (int i = 0; i < 256; ++i) {
+      sum += *static_cast<std::uint64_t*>(live[i]);
+      a.deallocate(live[i], 64);
+    }
+  }
+  return sum;
+}
+
+// A mixed-size trace: 1024 live blocks of 8 to 1024 bytes; each step frees a
+// pseudo-random one and allocates a new one of a pseudo-random size.
+std::uint64_t mixed(Allocator a, std::int64_t ops) {
+  struct Live {
+    void* p;
+    std::size_t n;
+  };
+  std::vector<Live> live(1024);
+  std::uint64_t x = 88172645463325252ull, sum = 0;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (auto& l : live) {
+    l.n = 8 + next() % 1017;
+    l.p = a.allocate(l.n);
+    *static_cast<unsigned char*>(l.p) = 1;
+  }
+  for (std::int64_t i = 0; i < ops; ++i) {
+    Live& l = live[next() % live.size()];
+    sum += *static_cast<unsigned char*>(l.p);
+    a.deallocate(l.p, l.n);
+    l.n = 8 + next() % 1017;
+    l.p = a.allocate(l.n);
+    *static_cast<unsigned char*>(l.p) = 1;
+  }
+  for (auto& l : live) a.deallocate(l.p, l.n);
+  return sum;
+}
+
+// Producer/consumer: the calling thread allocates and fills 64-byte blocks,
+// a second thread receives them through an SPSC ring (the reference's) and
+// frees them: every free is of a block another thread allocated.
+std::uint64_t cross_thread(Allocator a, std::int64_t ops) {
+  oc::reference::SpscRing ring(kQueueSlots);
+  std::uint64_t sum = 0;
+  std::thread consumer([&] {
+    for (std::int64_t i = 0; i < ops; ++i) {
+      auto* p = reinterpret_cast<std::uint64_t*>(oc::pop_wait(ring));
+      sum += *p;
+      a.deallocate(p, 64);
+    }
+  });
+  for (std::int64_t i = 0; i < ops; ++i) {
+    auto* p = static_cast<std::uint64_t*>(a.allocate(64));
+    *p = 1;
+    oc::push_wait(ring, reinterpret_cast<Item>(p));
+  }
+  consumer.join();
+  return sum;
+}
+
+void add_allocator_rows(labkit::Harness& h, const char* impl, Role role, Allocator a, std::int64_t ops) {
+  using Fn = std::uint64_t (*)(Allocator, std::int64_t);
+  const struct {
+    const char* kase;
+    Fn fn;
+    std::uint64_t want;
+  } cases[] = {{"slab_churn", churn, static_cast<std::uint64_t>(ops / 256) * (255 * 256 / 2)},
+               {"slab_mixed", mixed, static_cast<std::uint64_t>(ops)},
+               {"slab_cross_thread", cross_thread, static_cast<std::uint64_t>(ops)}};
+  for (const auto& c : cases) {
+    const Fn fn = c.fn;
+    const std::uint64_t want = c.want;
+    h.add(c.kase, ops, impl, role, {},
+          [=] { labkit::do_not_optimize(fn(a, ops)); },
+          [=]() -> std::string {
+            a.deallocate(a.allocate(64), 64);  // a TODO throws here, on this thread
+            const std::uint64_t got = fn(a, ops);
+            return got == want ? "" : "checksum " + std::to_string(got) + ", expected " + std::to_string(want) +
+                                          " (a block's contents changed while it was live)";
+          });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  labkit::Harness h("os-concurrency", argc, argv);
+  namespace ref = oc::reference;
+  namespace stu = oc::student;
+
+  for (const char* kase : {"spsc", "spsc_fenced", "mpmc"}) h.set_baseline(kase, "tbb");
+  for (const char* kase : {"fib", "quicksort", "task_overhead"}) h.set_baseline(kase, "tbb");
+
+  for (const std::int64_t n : h.sizes({1 << 18}, {1 << 10})) {
+    add_queue<TbbQueue>(h, "spsc", n, "tbb", Role::baseline, 1, 1);
+    add_queue<ref::MutexQueue>(h, "spsc", n, "mutex", Role::baseline, 1, 1);
+    add_queue<ref::SpscRing>(h, "spsc", n, "reference", Role::reference, 1, 1);
+    add_queue<stu::SpscRing>(h, "spsc", n, "student", Role::student, 1, 1);
+    add_queue<TbbQueue>(h, "spsc_fenced", n, "tbb", Role::baseline, 1, 1);
+    add_queue<ref::SpscRingFenced>(h, "spsc_fenced", n, "reference", Role::reference, 1, 1);
+    add_queue<stu::SpscRingFenced>(h, "spsc_fenced", n, "student", Role::student, 1, 1);
+  }
+  for (const std::int64_t n : h.sizes({1 << 16}, {1 << 10})) {
+    add_queue<TbbQueue>(h, "mpmc", n, "tbb", Role::baseline, 2, 2);
+    add_queue<ref::MutexQueue>(h, "mpmc", n, "mutex", Role::baseline, 2, 2);
+    add_queue<ref::MpmcQueue>(h, "mpmc", n, "reference", Role::reference, 2, 2);
+    add_queue<stu::MpmcQueue>(h, "mpmc", n, "student", Role::student, 2, 2);
+  }
+
+  const std::int64_t fib_n = h.smoke() ? 20 : 30;
+  const std::int64_t sort_n = h.smoke() ? 20000 : 1 << 19;
+  const std::int64_t tasks = h.smoke() ? 1000 : 100000;
+  add_pool_rows<TbbGroup>(h, "tbb", Role::baseline, TbbRuntime{}, fib_n, sort_n, tasks);
+  add_pool_rows<ref::TaskGroup>(h, "reference", Role::reference, OurRuntime<ref::Pool>{}, fib_n, sort_n, tasks);
+  add_pool_rows<stu::TaskGroup>(h, "student", Role::student, OurRuntime<stu::Pool>{}, fib_n, sort_n, tasks);
+
+  for (const char* kase : {"slab_churn", "slab_mixed", "slab_cross_thread"}) h.set_baseline(kase, "malloc");
+  const std::int64_t alloc_ops = h.smoke() ? 1024 : 1 << 18;
+  add_allocator_rows(h, "malloc", Role::baseline, {malloc_allocate, malloc_deallocate}, alloc_ops);
+  add_allocator_rows(h, "reference", Role::reference, {ref::slab_allocate, ref::slab_deallocate}, alloc_ops);
+  add_allocator_rows(h, "student", Role::student, {stu::slab_allocate, stu::slab_deallocate}, alloc_ops);
+
+  const int rc = h.run();
+
+  // Latency percentiles (not graded): a second table, after the throughput
+  // one, since a round trip is a distribution, not one time per call.
+  // Not when only some rows were asked for (--benchmark_filter: the grader,
+  // or someone timing one case): the filter names throughput rows only.
+  bool filtered = false;
+  for (int i = 1; i < argc; ++i) filtered |= std::string(argv[i]).rfind("--benchmark_filter", 0) == 0;
+  if (!h.smoke() && !filtered) {
+    const int samples = h.quick() ? 2000 : 20000;
+    std::printf("\nqueue round-trip latency, ns (%d round trips; with fewer free cores than threads, each\n"
+                "hand-off waits for the scheduler and these become microseconds):\n", samples);
+    std::printf("  %-22s %9s %9s %9s %9s\n", "queue", "p50", "p90", "p99", "p99.9");
+    print_latency<TbbQueue>("tbb", samples);
+    print_latency<ref::MutexQueue>("mutex", samples);
+    print_latency<ref::SpscRing>("spsc reference", samples);
+    print_latency<stu::SpscRing>("spsc student", samples);
+    print_latency<ref::MpmcQueue>("mpmc reference", samples);
+    print_latency<stu::MpmcQueue>("mpmc student", samples);
+  }
+  for (const auto& r : h.results())
+    if (r.kase == "task_overhead" && r.summary.median > 0)
+      std::printf("overhead per task (%s, %u threads): %.0f ns (spawn + run + join of an empty task)\n",
+                  r.impl.c_str(), kPoolThreads, r.summary.median / static_cast<double>(r.size));
+  return rc;
+}
