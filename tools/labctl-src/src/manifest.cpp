@@ -54,7 +54,7 @@ std::string_view metric_name(Metric m) {
 }
 
 namespace {
-const std::set<std::string> kFeatures = {"Verilator", "CUDA", "Eigen3", "TBB", "OpenMP"};
+const std::set<std::string> kFeatures = {"Verilator", "CUDA", "Eigen3", "TBB", "OpenMP", "MPI"};
 
 int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
 
