@@ -216,6 +216,10 @@ CheckReport run_checks(const std::string& self_exe, int world_ranks, int time_li
     const std::string tail = l.output.size() > 3000 ? l.output.substr(l.output.size() - 3000) : l.output;
     rep.error = (l.exit_code == 124 ? "timed out after " + std::to_string(time_limit_s) + " s (a deadlock?)"
                                     : "exited with " + std::to_string(l.exit_code)) +
+                (l.output.find("unable to find network interfaces") != std::string::npos
+                     ? " (no network interface: Open MPI's launcher needs a loopback, so in a private network "
+                       "namespace 'lo' must be up)"
+                     : "") +
                 "; the last check reported: " + (last.empty() ? "none" : last) + "\n  command: " + l.command +
                 "\n  output tail:\n" + tail;
   }
