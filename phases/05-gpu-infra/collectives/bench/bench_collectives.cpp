@@ -25,7 +25,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <stdexcept>
 #include <sstream>
 #include <string>
@@ -323,9 +322,15 @@ int main(int argc, char** argv) {
       const std::string why = f->second;
       const std::int64_t largest = bench_sizes(max_bytes, smoke).back();
       h.add_count("allreduce", largest, name, role, "busbw_GBs", [why]() -> double {
-        std::smatch m;  // "file:line: TODO(n): text", as labkit::NotImplemented wrote it
-        if (std::regex_search(why, m, std::regex(R"(([^ ]+):(\d+): TODO\((\d+)\): (.*)$)")))
-          throw labkit::NotImplemented(m[1].str().c_str(), std::stoi(m[2]), std::stoi(m[3]), m[4]);
+        // "file:line: TODO(n): text", as labkit::NotImplemented wrote it.
+        const std::size_t todo = why.find(": TODO("), space = why.rfind(' ', todo);
+        const std::size_t colon = todo == std::string::npos ? todo : why.rfind(':', todo - 1);
+        if (todo != std::string::npos && colon != std::string::npos && space != std::string::npos && space < colon) {
+          const std::string file = why.substr(space + 1, colon - space - 1);
+          const std::size_t close = why.find("): ", todo);
+          throw labkit::NotImplemented(file.c_str(), std::atoi(why.c_str() + colon + 1), std::atoi(why.c_str() + todo + 7),
+                                       close == std::string::npos ? why : why.substr(close + 3));
+        }
         throw std::runtime_error(why);
       });
       continue;
