@@ -66,33 +66,53 @@ const char* algo_name(Algo a);
 //   naive      2 (p-1) (alpha + n beta)
 double predict_seconds(Algo a, int p, double bytes, const AlphaBeta& m);
 
-// The two implementations (reference/ and student/), for the bench to run
-// side by side.
-#define COLLECTIVES_DECLARE_IMPL(ns)                                                       \
-  namespace ns {                                                                           \
-  /* In place: afterwards block `rank` of data holds the sum over ranks of that block;   \
-     the other blocks are scratch. */                                                      \
-  void reduce_scatter_ring(float* data, std::size_t count, MPI_Comm comm);                 \
-  void reduce_scatter_ring(std::int64_t* data, std::size_t count, MPI_Comm comm);          \
-  /* Reduce-scatter + allgather: every rank ends with the sum, bit-identical. */           \
-  void allreduce_ring(float* data, std::size_t count, MPI_Comm comm);                      \
-  void allreduce_ring(std::int64_t* data, std::size_t count, MPI_Comm comm);               \
-  /* Rabenseifner: fold the ranks past the largest power of two, recursive halving      \
-     (reduce-scatter), recursive doubling (allgather), unfold. */                          \
-  void allreduce_recursive(float* data, std::size_t count, MPI_Comm comm);                 \
-  void allreduce_recursive(std::int64_t* data, std::size_t count, MPI_Comm comm);          \
-  /* Binary tree: reduce up to rank 0 (children of r: 2r+1, 2r+2), broadcast down. */     \
-  void allreduce_tree(float* data, std::size_t count, MPI_Comm comm);                      \
-  void allreduce_tree(std::int64_t* data, std::size_t count, MPI_Comm comm);               \
-  /* busbw from algbw (both bytes/s) on p ranks, as nccl-tests defines it. */             \
-  double busbw(Collective c, double algbw, int p);                                         \
-  /* Fits t = alpha + beta n to ping-pong samples, minimising the sum of squared         \
-     relative errors ((alpha + beta n_i - t_i) / t_i)^2. Needs 2+ distinct sizes. */       \
-  AlphaBeta fit_alpha_beta(const std::vector<Sample>& samples);                            \
-  }
+// The two implementations, reference/ and student/, declared alike so that
+// the bench can run them side by side.
+namespace reference {
+// In place: afterwards block `rank` of data holds the sum over the ranks of
+// that block; the other blocks are scratch.
+void reduce_scatter_ring(float* data, std::size_t count, MPI_Comm comm);
+void reduce_scatter_ring(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// Reduce-scatter + allgather: every rank ends with the sum, bit-identical.
+void allreduce_ring(float* data, std::size_t count, MPI_Comm comm);
+void allreduce_ring(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// Rabenseifner: fold the ranks past the largest power of two, recursive
+// halving (a reduce-scatter), recursive doubling (an allgather), unfold.
+void allreduce_recursive(float* data, std::size_t count, MPI_Comm comm);
+void allreduce_recursive(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// Binary tree: reduce up to rank 0 (children of r: 2r+1, 2r+2), broadcast down.
+void allreduce_tree(float* data, std::size_t count, MPI_Comm comm);
+void allreduce_tree(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// busbw from algbw (both in bytes/s) on p ranks, as nccl-tests defines it.
+double busbw(Collective c, double algbw, int p);
+// Fits t = alpha + beta n to ping-pong samples, minimising the sum of the
+// squared relative errors ((alpha + beta n_i - t_i) / t_i)^2. Needs samples
+// at two or more distinct sizes.
+AlphaBeta fit_alpha_beta(const std::vector<Sample>& samples);
+}  // namespace reference
 
-COLLECTIVES_DECLARE_IMPL(reference)
-COLLECTIVES_DECLARE_IMPL(student)
-#undef COLLECTIVES_DECLARE_IMPL
+namespace student {
+// The same functions, written by you in student/collectives.cpp. In place:
+// afterwards block `rank` of data holds the sum over the ranks of that
+// block; the other blocks are scratch.
+void reduce_scatter_ring(float* data, std::size_t count, MPI_Comm comm);
+void reduce_scatter_ring(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// Reduce-scatter + allgather: every rank ends with the sum, bit-identical.
+void allreduce_ring(float* data, std::size_t count, MPI_Comm comm);
+void allreduce_ring(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// Rabenseifner: fold the ranks past the largest power of two, recursive
+// halving (a reduce-scatter), recursive doubling (an allgather), unfold.
+void allreduce_recursive(float* data, std::size_t count, MPI_Comm comm);
+void allreduce_recursive(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// Binary tree: reduce up to rank 0 (children of r: 2r+1, 2r+2), broadcast down.
+void allreduce_tree(float* data, std::size_t count, MPI_Comm comm);
+void allreduce_tree(std::int64_t* data, std::size_t count, MPI_Comm comm);
+// busbw from algbw (both in bytes/s) on p ranks, as nccl-tests defines it.
+double busbw(Collective c, double algbw, int p);
+// Fits t = alpha + beta n to ping-pong samples, minimising the sum of the
+// squared relative errors ((alpha + beta n_i - t_i) / t_i)^2. Needs samples
+// at two or more distinct sizes.
+AlphaBeta fit_alpha_beta(const std::vector<Sample>& samples);
+}  // namespace student
 
 }  // namespace collectives
