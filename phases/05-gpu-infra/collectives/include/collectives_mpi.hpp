@@ -3,8 +3,10 @@
 #pragma once
 #include <mpi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 namespace collectives {
 
@@ -27,6 +29,17 @@ inline int comm_size(MPI_Comm comm) {
   int p = 1;
   MPI_Comm_size(comm, &p);
   return p;
+}
+
+// A receive buffer of at least `count` elements, kept from call to call (one
+// per thread and element type): allocating and zeroing a fresh 256 MiB
+// vector in every call would cost more than the messages. Its contents are
+// whatever the last call left.
+template <class T>
+T* scratch(std::size_t count) {
+  thread_local std::vector<T> buffer;
+  if (buffer.size() < count) buffer.resize(count);
+  return buffer.data();
 }
 
 // Tags, one per algorithm, so that a message of one can never match another.

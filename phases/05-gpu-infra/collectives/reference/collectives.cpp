@@ -17,14 +17,14 @@ void rs_ring(T* data, std::size_t count, MPI_Comm comm) {
   const int p = comm_size(comm), r = comm_rank(comm);
   if (p == 1) return;
   const int right = (r + 1) % p, left = (r - 1 + p) % p;
-  std::vector<T> incoming(block_range(count, p, 0).size());  // block 0 is the longest
+  T* incoming = scratch<T>(block_range(count, p, 0).size());  // block 0 is the longest
   // Step s: pass block r-s-1 on to the right, add block r-s-2 from the left
   // into our copy. After p-1 steps, block r has been through every rank.
   for (int s = 0; s < p - 1; ++s) {
     const Range out = block_range(count, p, ((r - s - 1) % p + p) % p);
     const Range in = block_range(count, p, ((r - s - 2) % p + p) % p);
     MPI_Sendrecv(data + out.begin, static_cast<int>(out.size()), mpi_type<T>(), right, kTagRing,
-                 incoming.data(), static_cast<int>(in.size()), mpi_type<T>(), left, kTagRing, comm,
+                 incoming, static_cast<int>(in.size()), mpi_type<T>(), left, kTagRing, comm,
                  MPI_STATUS_IGNORE);
     for (std::size_t i = 0; i < in.size(); ++i) data[in.begin + i] += incoming[i];
   }
@@ -46,7 +46,7 @@ void ar_recursive(T* data, std::size_t count, MPI_Comm comm) {
   while (pof2 * 2 <= p) pof2 *= 2;
   const int extra = p - pof2;
   const int n = static_cast<int>(count);
-  std::vector<T> incoming(count);
+  T* incoming = scratch<T>(count);
   // Fold: of the first 2*extra ranks, each even one hands its vector to the
   // odd one above it and sits out; the rest renumber 0..pof2-1.
   int vr;  // rank among the pof2 that take part, or -1
@@ -55,7 +55,7 @@ void ar_recursive(T* data, std::size_t count, MPI_Comm comm) {
       MPI_Send(data, n, mpi_type<T>(), r + 1, kTagRecursive, comm);
       vr = -1;
     } else {
-      MPI_Recv(incoming.data(), n, mpi_type<T>(), r - 1, kTagRecursive, comm, MPI_STATUS_IGNORE);
+      MPI_Recv(incoming, n, mpi_type<T>(), r - 1, kTagRecursive, comm, MPI_STATUS_IGNORE);
       for (std::size_t i = 0; i < count; ++i) data[i] += incoming[i];
       vr = r / 2;
     }
@@ -75,7 +75,7 @@ void ar_recursive(T* data, std::size_t count, MPI_Comm comm) {
       const Range keep{block_range(count, pof2, keep_lo).begin, block_range(count, pof2, keep_hi - 1).end};
       const Range give{block_range(count, pof2, send_lo).begin, block_range(count, pof2, send_hi - 1).end};
       MPI_Sendrecv(data + give.begin, static_cast<int>(give.size()), mpi_type<T>(), partner, kTagRecursive,
-                   incoming.data(), static_cast<int>(keep.size()), mpi_type<T>(), partner, kTagRecursive, comm,
+                   incoming, static_cast<int>(keep.size()), mpi_type<T>(), partner, kTagRecursive, comm,
                    MPI_STATUS_IGNORE);
       for (std::size_t i = 0; i < keep.size(); ++i) data[keep.begin + i] += incoming[i];
       lo = keep_lo, hi = keep_hi;
@@ -106,11 +106,11 @@ void ar_tree(T* data, std::size_t count, MPI_Comm comm) {
   require_args(data, count, comm, "allreduce_tree");
   const int p = comm_size(comm), r = comm_rank(comm);
   const int n = static_cast<int>(count);
-  std::vector<T> incoming(count);
+  T* incoming = scratch<T>(count);
   // Reduce: children first (2r+1, then 2r+2), then hand the subtree's sum up.
   for (int child : {2 * r + 1, 2 * r + 2}) {
     if (child >= p) continue;
-    MPI_Recv(incoming.data(), n, mpi_type<T>(), child, kTagTree, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(incoming, n, mpi_type<T>(), child, kTagTree, comm, MPI_STATUS_IGNORE);
     for (std::size_t i = 0; i < count; ++i) data[i] += incoming[i];
   }
   if (r > 0) {

@@ -34,9 +34,9 @@ void ar_naive(T* data, std::size_t count, MPI_Comm comm) {
   require_args(data, count, comm, "allreduce_naive");
   const int p = comm_size(comm), r = comm_rank(comm), n = static_cast<int>(count);
   if (r == 0) {
-    std::vector<T> incoming(count);
+    T* incoming = scratch<T>(count);
     for (int src = 1; src < p; ++src) {
-      MPI_Recv(incoming.data(), n, mpi_type<T>(), src, kTagNaive, comm, MPI_STATUS_IGNORE);
+      MPI_Recv(incoming, n, mpi_type<T>(), src, kTagNaive, comm, MPI_STATUS_IGNORE);
       for (std::size_t i = 0; i < count; ++i) data[i] += incoming[i];
     }
     for (int dst = 1; dst < p; ++dst) MPI_Send(data, n, mpi_type<T>(), dst, kTagNaive, comm);
