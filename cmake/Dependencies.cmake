@@ -64,6 +64,15 @@ else()
   labs_feature(OpenMP OFF "the compiler has no OpenMP (g++ has it built in)")
 endif()
 
+# MPI: optional, for the collectives lab (Open MPI: apt-get install openmpi-bin
+# libopenmpi-dev, which tools/labctl does from that lab's `packages`).
+find_package(MPI COMPONENTS CXX QUIET)
+if(MPI_CXX_FOUND)
+  labs_feature(MPI ON "MPI ${MPI_CXX_VERSION}")
+else()
+  labs_feature(MPI OFF "not found: apt-get install openmpi-bin libopenmpi-dev (or run tools/labctl)")
+endif()
+
 find_package(Threads REQUIRED)
 
 # Verilator: optional, for the HDL labs.

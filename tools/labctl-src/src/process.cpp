@@ -8,7 +8,10 @@
 #include <sys/syscall.h>
 #include <poll.h>
 #include <signal.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,7 +141,22 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
       if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
         for (int fd = 3; fd < 65536; ++fd) close(fd);
     }
-    if (options.new_network_namespace && unshare(CLONE_NEWNET) != 0) _exit(126);
+    if (options.new_network_namespace) {
+      if (unshare(CLONE_NEWNET) != 0) _exit(126);
+      // The new namespace's own loopback, up (it starts down): it reaches
+      // only processes in this namespace, nothing of the host's, and MPI's
+      // launcher (mpirun, the collectives lab) cannot start without it.
+      const int s = socket(AF_INET, SOCK_DGRAM, 0);
+      if (s >= 0) {
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+        if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+          ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+          (void)ioctl(s, SIOCSIFFLAGS, &ifr);
+        }
+        close(s);
+      }
+    }
     if (options.run_as_uid) {
       const gid_t gid = options.run_as_gid.value_or(*options.run_as_uid);
       if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(*options.run_as_uid, *options.run_as_uid, *options.run_as_uid) != 0)

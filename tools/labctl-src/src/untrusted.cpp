@@ -457,6 +457,7 @@ Sandbox make_sandbox(const std::vector<fs::path>& read_only, bool unprivileged) 
       "done\n"
       "shift\n"
       "{ mount --bind \"$priv\" \"$priv\" && mount -o remount,bind,rw \"$priv\"; } || exit 126\n"
+      "ip link set lo up 2> /dev/null || true\n"  // this namespace's loopback only (mpirun needs one)
       "exec \"$@\"\n";
   std::vector<std::string> ns = {"unshare", "--map-root-user", "--mount", "--net", "--", "sh", "-c", kReadOnlyMounts,
                                  "labctl-sandbox", "@PRIVATE@"};
