@@ -111,8 +111,8 @@ int cmd_wave(const Context& c, const std::string& lab_id, const WaveOptions& o) 
       fmt::print("labctl: {} test(s) failed first without a waveform (not a signal mismatch; {} is the first), "
                  "so here is the first failure that has one\n",
                  with_waveform - all.begin(), all.front().test);
-    if (const auto failure = all.empty() ? std::optional<FirstFailure>() : std::optional<FirstFailure>(
-                                               with_waveform != all.end() ? *with_waveform : all.front())) {
+    const FirstFailure* failure = with_waveform != all.end() ? &*with_waveform : all.empty() ? nullptr : &all.front();
+    if (failure) {
       if (failure->waveform.empty()) {
         fmt::print("labctl: {} ({}) failed, but without a waveform (its failure is not a signal mismatch):\n  {}\n"
                    "labctl: `labctl test {} --impl {}` shows the whole message\n",
