@@ -7,7 +7,10 @@
 
 #include "tiny_nn/scalar.hpp"
 
-using namespace tiny_nn::scalar;
+// Inside tiny_nn::scalar, not `using namespace` at file scope: the other
+// test files share one translation unit with this one (cmake/AddLab.cmake)
+// and mean tiny_nn::Mlp where this file means tiny_nn::scalar::Mlp.
+namespace tiny_nn::scalar {
 
 TEST(Scalar, ProductAndSumByHand) {
   auto a = Value::make(2.0), b = Value::make(-3.0);
@@ -88,3 +91,5 @@ TEST(Scalar, MlpLearnsXor) {
   }
   EXPECT_LT(last, 0.05) << "squared error summed over the four XOR points after 300 steps of SGD";
 }
+
+}  // namespace tiny_nn::scalar
