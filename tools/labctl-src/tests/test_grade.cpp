@@ -296,13 +296,16 @@ TEST_F(Grading, BenchAndGradeReadTheSameSpeedups) {
         benched = r["speedup"];
     ASSERT_TRUE(graded.contains("interval")) << row.task << ": " << g.j.dump(1);
     ASSERT_TRUE(benched.is_object()) << row.kase << "/" << row.size << ": " << b["ratios"].dump(1);
-    // Two processes a few seconds apart on a shared VM: their 95% intervals
-    // from five repetitions miss each other now and then by a few percent
-    // (10.75x against 10.34x was seen). Overlap within 25% still catches the
-    // kind of split this test is for (34x in bench, 129x in the grader).
+    // Two processes a few seconds apart on a shared VM, two builds of the
+    // same code (the grader's pristine tree and this checkout's): their 95%
+    // intervals from five repetitions miss each other now and then (10.75x
+    // against 10.34x; and 15.2x graded against 11.7x benched for the
+    // L2-sized dot, in a fresh selftest whose other tests held the second
+    // core). Overlap within a factor of 1.5 still catches the kind of split
+    // this test is for (34x in bench, 129x in the grader: 3.8x).
     const double lo = std::max(graded["interval"]["lo"].get<double>(), benched["lo"].get<double>());
     const double hi = std::min(graded["interval"]["hi"].get<double>(), benched["hi"].get<double>());
-    EXPECT_LE(lo, 1.25 * hi) << row.task << ": graded " << graded["value"] << " [" << graded["interval"]["lo"] << ", "
+    EXPECT_LE(lo, 1.5 * hi) << row.task << ": graded " << graded["value"] << " [" << graded["interval"]["lo"] << ", "
                       << graded["interval"]["hi"] << "], benched " << benched.dump();
     ++compared;
   }
