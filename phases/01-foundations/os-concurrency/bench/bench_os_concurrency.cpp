@@ -14,7 +14,15 @@
 // after the table).
 // Allocators (Part 4): the slab allocator against glibc's malloc on a
 // fixed-size churn, a mixed-size trace and a producer/consumer pair where
-// every block is freed by the other thread.
+// every block is freed by the other thread; jemalloc and mimalloc beside
+// them where Debian's libjemalloc2 / libmimalloc2.0 are installed (loaded
+// with dlopen, so that glibc's malloc stays the baseline). After the table,
+// the peak resident memory of each allocator on a larger mixed trace, each
+// measured in a child process of its own.
+#include <dlfcn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <labkit/harness.hpp>
 #include <labkit/todo.hpp>
 
@@ -26,6 +34,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -346,6 +355,149 @@ std::uint64_t cross_thread(Allocator a, std::int64_t ops) {
   return sum;
 }
 
+// jemalloc and mimalloc, from their shared libraries. RTLD_LOCAL: their own
+// malloc and free do not replace glibc's for the rest of the process (both
+// export them), so each is reached only through its own API, sized frees
+// included (jemalloc's sdallocx, mimalloc's mi_free_size).
+struct LoadedAllocator {
+  std::string name;
+  Allocator fns{};
+  std::string missing;  // why it is not measured, or ""
+};
+using AllocFn = void* (*)(std::size_t);
+using SizedFreeFn = void (*)(void*, std::size_t);
+void* (*g_je_mallocx)(std::size_t, int) = nullptr;
+void (*g_je_sdallocx)(void*, std::size_t, int) = nullptr;
+void* je_allocate(std::size_t n) { return g_je_mallocx(n, 0); }
+void je_deallocate(void* p, std::size_t n) { g_je_sdallocx(p, n, 0); }
+AllocFn g_mi_malloc = nullptr;
+SizedFreeFn g_mi_free_size = nullptr;
+void* mi_allocate(std::size_t n) { return g_mi_malloc(n); }
+void mi_deallocate(void* p, std::size_t n) { g_mi_free_size(p, n); }
+
+std::vector<LoadedAllocator> load_peer_allocators() {
+  std::vector<LoadedAllocator> out;
+  auto open = [](const char* lib, const char* package, std::string& missing) -> void* {
+    void* h = ::dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (!h) missing = std::string(lib) + " did not load (" + ::dlerror() + "): apt-get install " + package;
+    return h;
+  };
+  LoadedAllocator je{"jemalloc", {je_allocate, je_deallocate}, ""};
+  if (void* h = open("libjemalloc.so.2", "libjemalloc2", je.missing)) {
+    g_je_mallocx = reinterpret_cast<void* (*)(std::size_t, int)>(::dlsym(h, "mallocx"));
+    g_je_sdallocx = reinterpret_cast<void (*)(void*, std::size_t, int)>(::dlsym(h, "sdallocx"));
+    if (!g_je_mallocx || !g_je_sdallocx) je.missing = "libjemalloc.so.2 has no mallocx/sdallocx";
+  }
+  LoadedAllocator mi{"mimalloc", {mi_allocate, mi_deallocate}, ""};
+  if (void* h = open("libmimalloc.so.2", "libmimalloc2.0", mi.missing)) {
+    g_mi_malloc = reinterpret_cast<AllocFn>(::dlsym(h, "mi_malloc"));
+    g_mi_free_size = reinterpret_cast<SizedFreeFn>(::dlsym(h, "mi_free_size"));
+    if (!g_mi_malloc || !g_mi_free_size) mi.missing = "libmimalloc.so.2 has no mi_malloc/mi_free_size";
+  }
+  out.push_back(std::move(je));
+  out.push_back(std::move(mi));
+  return out;
+}
+
+// jemalloc keeps its per-thread state in initial-exec TLS, which a library
+// loaded by dlopen gets only from the surplus of static TLS that glibc
+// reserves at start-up, 512 bytes by default: too little ("cannot allocate
+// memory in static TLS block"). When that is why it did not load, the bench
+// starts itself again, once, with a 2 KiB surplus (glibc.rtld.optional_static_tls).
+void restart_with_static_tls_for_jemalloc(char** argv) {
+  if (std::getenv("OS_CONCURRENCY_TLS_RESTARTED")) return;
+  void* h = ::dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (h) {
+    ::dlclose(h);
+    return;
+  }
+  const char* err = ::dlerror();
+  if (!err || !std::strstr(err, "static TLS")) return;  // not installed, or another reason: reported later
+  std::string tunables = "glibc.rtld.optional_static_tls=2048";
+  if (const char* old = std::getenv("GLIBC_TUNABLES"); old && *old) tunables = std::string(old) + ":" + tunables;
+  ::setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
+  ::setenv("OS_CONCURRENCY_TLS_RESTARTED", "1", 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: then jemalloc's row says why it is missing
+}
+
+// Peak resident memory of one allocator on a mixed trace with `live` blocks
+// of 8 to 1024 bytes live at once (about 516 bytes each on average, every
+// byte written, as real data would be), after `steps` replacements. Run in
+// a fresh process (this program again, --peak-rss-child), so that no
+// allocator finds pages another one (or the benchmark) left resident: the
+// peak RSS of the child's address space (VmHWM in /proc/self/status; not
+// getrusage's ru_maxrss, which keeps the forked parent's peak across exec)
+// less its RSS before the trace.
+//
+// A /proc/self/status line in KiB ("VmHWM:   1234 kB"), or -1.
+double proc_status_kib(const char* key) {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  double kib = -1;
+  const std::size_t n = std::strlen(key);
+  while (std::fgets(line, sizeof line, f))
+    if (std::strncmp(line, key, n) == 0 && line[n] == ':') kib = std::atof(line + n + 1);
+  std::fclose(f);
+  return kib;
+}
+
+int peak_rss_child(Allocator a, std::size_t live, std::int64_t steps) {
+  const double rss_before = proc_status_kib("VmRSS");
+  if (rss_before < 0) return 3;  // no /proc: the parent says the row is unknown
+  struct Live {
+    void* p;
+    std::size_t n;
+  };
+  std::vector<Live> blocks(live);
+  std::uint64_t x = 88172645463325252ull;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  auto replace = [&](Live& l) {
+    l.n = 8 + next() % 1017;
+    l.p = a.allocate(l.n);
+    std::memset(l.p, 1, l.n);
+  };
+  for (auto& l : blocks) replace(l);
+  for (std::int64_t i = 0; i < steps; ++i) {
+    Live& l = blocks[next() % blocks.size()];
+    a.deallocate(l.p, l.n);
+    replace(l);
+  }
+  std::printf("%.3f\n", (proc_status_kib("VmHWM") - rss_before) / 1024.0);
+  return 0;
+}
+
+// The parent's side: MiB, or a negative number when the child could not run.
+double peak_rss_growth_mib(const std::string& allocator, std::size_t live, std::int64_t steps) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  const std::string live_s = std::to_string(live), steps_s = std::to_string(steps);
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    const char* args[] = {"os-concurrency_bench", "--peak-rss-child", allocator.c_str(), live_s.c_str(), steps_s.c_str(), nullptr};
+    ::execv("/proc/self/exe", const_cast<char* const*>(args));
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[64];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) return -1;
+  return std::atof(out.c_str());
+}
+
 void add_allocator_rows(labkit::Harness& h, const char* impl, Role role, Allocator a, std::int64_t ops) {
   using Fn = std::uint64_t (*)(Allocator, std::int64_t);
   const struct {
@@ -372,9 +524,20 @@ void add_allocator_rows(labkit::Harness& h, const char* impl, Role role, Allocat
 }  // namespace
 
 int main(int argc, char** argv) {
-  labkit::Harness h("os-concurrency", argc, argv);
+  restart_with_static_tls_for_jemalloc(argv);
   namespace ref = oc::reference;
   namespace stu = oc::student;
+  const std::vector<LoadedAllocator> peers = load_peer_allocators();
+  if (argc == 5 && std::string(argv[1]) == "--peak-rss-child") {  // peak_rss_growth_mib's child
+    const std::string name = argv[2];
+    Allocator a{malloc_allocate, malloc_deallocate};
+    if (name == "reference") a = {ref::slab_allocate, ref::slab_deallocate};
+    else if (name == "student") a = {stu::slab_allocate, stu::slab_deallocate};
+    for (const auto& p : peers)
+      if (p.name == name) a = p.fns;
+    return peak_rss_child(a, std::strtoull(argv[3], nullptr, 10), std::atoll(argv[4]));
+  }
+  labkit::Harness h("os-concurrency", argc, argv);
 
   for (const char* kase : {"spsc", "spsc_fenced", "mpmc"}) h.set_baseline(kase, "tbb");
   for (const char* kase : {"fib", "quicksort", "task_overhead"}) h.set_baseline(kase, "tbb");
@@ -405,6 +568,8 @@ int main(int argc, char** argv) {
   for (const char* kase : {"slab_churn", "slab_mixed", "slab_cross_thread"}) h.set_baseline(kase, "malloc");
   const std::int64_t alloc_ops = h.smoke() ? 1024 : 1 << 18;
   add_allocator_rows(h, "malloc", Role::baseline, {malloc_allocate, malloc_deallocate}, alloc_ops);
+  for (const auto& p : peers)
+    if (p.missing.empty()) add_allocator_rows(h, p.name.c_str(), Role::baseline, p.fns, alloc_ops);
   add_allocator_rows(h, "reference", Role::reference, {ref::slab_allocate, ref::slab_deallocate}, alloc_ops);
   add_allocator_rows(h, "student", Role::student, {stu::slab_allocate, stu::slab_deallocate}, alloc_ops);
 
@@ -428,6 +593,32 @@ int main(int argc, char** argv) {
     print_latency<ref::MpmcQueue>("mpmc reference", samples);
     print_latency<stu::MpmcQueue>("mpmc student", samples);
   }
+  // Peak memory (not graded): what each allocator keeps resident for the
+  // same live data. The student's row only once its free list works.
+  if (!h.smoke() && !filtered) {
+    const std::size_t live = h.quick() ? 16384 : 65536;
+    const std::int64_t steps = h.quick() ? 1 << 18 : 1 << 21;
+    std::printf("\nallocator peak RSS on a mixed trace (%zu blocks of 8-1024 bytes live, about %.1f MiB; %lld\n"
+                "replacements; each allocator in a fresh process of its own):\n",
+                live, static_cast<double>(live) * 516 / (1 << 20), static_cast<long long>(steps));
+    std::printf("  %-10s %12s %16s\n", "allocator", "peak MiB", "per MiB live");
+    std::vector<std::string> names = {"malloc"};
+    for (const auto& p : peers)
+      if (p.missing.empty()) names.push_back(p.name);
+    names.push_back("reference");
+    try {  // the student's row once its free list works
+      stu::slab_deallocate(stu::slab_allocate(64), 64);
+      names.push_back("student");
+    } catch (const labkit::NotImplemented&) {
+    }
+    for (const auto& name : names) {
+      const double mib = peak_rss_growth_mib(name, live, steps);
+      if (mib < 0) std::printf("  %-10s %12s\n", name.c_str(), "unknown: needs /proc/self/exe and /proc/self/status");
+      else std::printf("  %-10s %12.1f %16.2f\n", name.c_str(), mib, mib / (static_cast<double>(live) * 516 / (1 << 20)));
+    }
+  }
+  for (const auto& p : peers)
+    if (!p.missing.empty()) std::printf("%s: not measured: %s\n", p.name.c_str(), p.missing.c_str());
   for (const auto& r : h.results())
     if (r.kase == "task_overhead" && r.summary.median > 0)
       std::printf("overhead per task (%s, %u threads): %.0f ns (spawn + run + join of an empty task)\n",
