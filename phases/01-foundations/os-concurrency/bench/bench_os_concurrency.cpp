@@ -9,7 +9,9 @@
 // driven through try_push/try_pop with the same spin-then-yield backoff, so
 // the rows compare the data structures, not their waiting strategies.
 // Pools (Part 2): two participants (the calling thread and one worker), as
-// a tbb::task_arena of concurrency 2. Overhead per task: the time of
+// a tbb::task_arena of concurrency 2: fib and quicksort on task groups, and a
+// blocked sgemm on parallel_for (Pool::parallel_for against tbb::parallel_for
+// with a simple_partitioner: the same pieces, the same kernel). Overhead per task: the time of
 // spawning and joining 100 000 empty tasks, divided by 100 000 (printed
 // after the table).
 // Allocators (Part 4): the slab allocator against glibc's malloc on a
@@ -26,7 +28,9 @@
 #include <labkit/harness.hpp>
 #include <labkit/todo.hpp>
 
+#include <tbb/blocked_range.h>
 #include <tbb/concurrent_queue.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
@@ -35,6 +39,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -196,6 +201,37 @@ void empty_tasks(Ctx& ctx, std::int64_t n) {
   g.wait();
 }
 
+// parallel_for on either runtime: our Pool's, or oneTBB's in the arena the
+// runtime is executing in, cut into the same pieces of at most `grain`.
+template <class P>
+void par_for(P& pool, std::int64_t begin, std::int64_t end, std::int64_t grain,
+             const std::function<void(std::int64_t, std::int64_t)>& body) {
+  pool.parallel_for(begin, end, grain, body);
+}
+void par_for(tbb::task_arena&, std::int64_t begin, std::int64_t end, std::int64_t grain,
+             const std::function<void(std::int64_t, std::int64_t)>& body) {
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(begin, end, static_cast<std::size_t>(grain)),
+                    [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); }, tbb::simple_partitioner());
+}
+
+// C = A B for n x n row-major matrices, rows [lo, hi) of C: i-k-j order
+// (the inner loop streams a row of B into a row of C, and vectorizes),
+// with k in blocks of 128 so that those rows of B stay in L2 across i.
+void sgemm_rows(const float* a, const float* b, float* c, std::int64_t n, std::int64_t lo, std::int64_t hi) {
+  for (std::int64_t i = lo; i < hi; ++i) std::fill(c + i * n, c + (i + 1) * n, 0.0f);
+  for (std::int64_t k0 = 0; k0 < n; k0 += 128) {
+    const std::int64_t k1 = std::min(n, k0 + 128);
+    for (std::int64_t i = lo; i < hi; ++i)
+      for (std::int64_t k = k0; k < k1; ++k) {
+        const float aik = a[i * n + k];
+        const float* brow = b + k * n;
+        float* crow = c + i * n;
+        for (std::int64_t j = 0; j < n; ++j) crow[j] += aik * brow[j];
+      }
+  }
+}
+constexpr std::int64_t kSgemmRowsPerPiece = 8;
+
 // tbb::task_group behind the constructor our TaskGroup has; the arena is the context.
 struct TbbGroup {
   explicit TbbGroup(tbb::task_arena&) {}
@@ -226,7 +262,7 @@ struct TbbRuntime {
 
 template <class Group, class Rt>
 void add_pool_rows(labkit::Harness& h, const char* impl, Role role, Rt rt, std::int64_t fib_n, std::int64_t sort_n,
-                   std::int64_t tasks) {
+                   std::int64_t sgemm_n, std::int64_t tasks) {
   const int n = static_cast<int>(fib_n);
   h.add("fib", fib_n, impl, role, {},
         [=] { labkit::do_not_optimize(rt([&](auto& ctx) { return fib_par<Group>(ctx, n); })); },
@@ -256,6 +292,31 @@ void add_pool_rows(labkit::Harness& h, const char* impl, Role role, Rt rt, std::
           });
           std::sort(want.begin(), want.end());
           return v == want ? "" : "the output is not the sorted input";
+        });
+
+  // sgemm: the rows of C in pieces of 8, on two threads.
+  const std::int64_t dim = sgemm_n;
+  auto mats = std::make_shared<std::vector<float>>(static_cast<std::size_t>(4 * dim * dim));
+  for (std::size_t i = 0; i < mats->size(); ++i) (*mats)[i] = static_cast<float>((i * 7919) % 17) * 0.125f - 1.0f;
+  const auto multiply = [=](auto& ctx) {
+    float* m = mats->data();
+    par_for(ctx, 0, dim, kSgemmRowsPerPiece, [=](std::int64_t lo, std::int64_t hi) { sgemm_rows(m, m + dim * dim, m + 2 * dim * dim, dim, lo, hi); });
+    return 0;
+  };
+  h.add("sgemm", dim, impl, role, {2.0 * static_cast<double>(dim * dim * dim), 3.0 * 4.0 * static_cast<double>(dim * dim)},
+        [=] {
+          rt(multiply);
+          labkit::clobber_memory();
+        },
+        [=]() -> std::string {
+          rt(multiply);
+          float* m = mats->data();
+          sgemm_rows(m, m + dim * dim, m + 3 * dim * dim, dim, 0, dim);  // one thread, the same kernel: the same sums
+          for (std::int64_t i = 0; i < dim * dim; ++i)
+            if (m[2 * dim * dim + i] != m[3 * dim * dim + i])
+              return "C[" + std::to_string(i / dim) + "][" + std::to_string(i % dim) + "] = " + std::to_string(m[2 * dim * dim + i]) +
+                     ", one thread computes " + std::to_string(m[3 * dim * dim + i]) + " (a row piece skipped or run twice)";
+          return "";
         });
 
   h.add("task_overhead", tasks, impl, role, {},
@@ -540,7 +601,7 @@ int main(int argc, char** argv) {
   labkit::Harness h("os-concurrency", argc, argv);
 
   for (const char* kase : {"spsc", "spsc_fenced", "mpmc"}) h.set_baseline(kase, "tbb");
-  for (const char* kase : {"fib", "quicksort", "task_overhead"}) h.set_baseline(kase, "tbb");
+  for (const char* kase : {"fib", "quicksort", "sgemm", "task_overhead"}) h.set_baseline(kase, "tbb");
 
   for (const std::int64_t n : h.sizes({1 << 18}, {1 << 10})) {
     add_queue<TbbQueue>(h, "spsc", n, "tbb", Role::baseline, 1, 1);
@@ -560,10 +621,11 @@ int main(int argc, char** argv) {
 
   const std::int64_t fib_n = h.smoke() ? 20 : 30;
   const std::int64_t sort_n = h.smoke() ? 20000 : 1 << 19;
+  const std::int64_t sgemm_n = h.smoke() ? 32 : 512;
   const std::int64_t tasks = h.smoke() ? 1000 : 100000;
-  add_pool_rows<TbbGroup>(h, "tbb", Role::baseline, TbbRuntime{}, fib_n, sort_n, tasks);
-  add_pool_rows<ref::TaskGroup>(h, "reference", Role::reference, OurRuntime<ref::Pool>{}, fib_n, sort_n, tasks);
-  add_pool_rows<stu::TaskGroup>(h, "student", Role::student, OurRuntime<stu::Pool>{}, fib_n, sort_n, tasks);
+  add_pool_rows<TbbGroup>(h, "tbb", Role::baseline, TbbRuntime{}, fib_n, sort_n, sgemm_n, tasks);
+  add_pool_rows<ref::TaskGroup>(h, "reference", Role::reference, OurRuntime<ref::Pool>{}, fib_n, sort_n, sgemm_n, tasks);
+  add_pool_rows<stu::TaskGroup>(h, "student", Role::student, OurRuntime<stu::Pool>{}, fib_n, sort_n, sgemm_n, tasks);
 
   for (const char* kase : {"slab_churn", "slab_mixed", "slab_cross_thread"}) h.set_baseline(kase, "malloc");
   const std::int64_t alloc_ops = h.smoke() ? 1024 : 1 << 18;
