@@ -79,14 +79,20 @@ Harness cached_harness(const fs::path& cache, const fs::path& reference_archive,
 // test objects do not: then the student's copy could replace the library's
 // (weak symbols resolve to the first copy the linker sees, and the
 // executable's copy interposes a shared library's).
+// The objects of a Verilated student model (an HDL lab's lib<lab>_student.a)
+// are not read: Verilator generates them from the student's RTL, which
+// check_hdl_sources holds to its rules instead.
 ObjectCheck check_student_archive(const fs::path& archive, const Harness& harness);
+// Whether an archive member is Verilator's output for a student model (V<top>_student...).
+bool is_verilated_model_object(const std::string& member);
 
 // Symbols an object or archive references but does not define (nm -u).
 std::set<std::string> undefined_symbols(const fs::path& archive);
 
 // HDL labs: the student's SystemVerilog is compiled by Verilator into the
 // test program, so the system tasks that run commands, write files or embed
-// C++ ($system, $fopen, $fwrite, $c, DPI imports...) are refused.
+// C++ ($system, $fopen, $fwrite, $c and $c32, `systemc_ blocks, DPI imports,
+// token pasting that could spell them, `include from outside) are refused.
 std::vector<std::string> check_hdl_sources(const fs::path& student_dir);
 
 // Reads `--gtest_list_tests` output into full names "Suite.Name" (the

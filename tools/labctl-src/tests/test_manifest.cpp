@@ -199,8 +199,11 @@ TEST(Manifest, PackagesNameDebianPackagesOnOneLine) {
     EXPECT_NE(e.find(message), std::string::npos) << "with '" << lines << "' the error was: " << e;
   }
   // cache-sim's agreement test runs valgrind, which only this line installs.
-  for (const auto& l : discover_labs(LABS_SOURCE_DIR))
-    if (l.id == "cache-sim") EXPECT_EQ(l.packages, (std::vector<std::string>{"valgrind"}));
+  for (const auto& l : discover_labs(LABS_SOURCE_DIR)) {
+    if (l.id == "cache-sim") {
+      EXPECT_EQ(l.packages, (std::vector<std::string>{"valgrind"}));
+    }
+  }
 }
 
 TEST(Manifest, UsesMayBeEmptyOrAbsent) {

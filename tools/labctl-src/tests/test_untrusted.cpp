@@ -186,6 +186,40 @@ TEST(Untrusted, HdlSystemTasksThatRunCommandsOrTouchFilesAreRefused) {
   EXPECT_NE(problems[0].find("pe.sv:2: uses $system"), std::string::npos) << problems[0];
 }
 
+// Every way Verilator lets RTL put C++ into the model, or read a file from
+// outside the lab, is refused; the ordinary system functions that share a
+// prefix are not.
+TEST(Untrusted, HdlEveryRouteToCppOrOutsideFilesIsRefused) {
+  const auto dir = scratch("hdl-routes");
+  std::ofstream(dir / "bad.sv") << "module bad(input logic clk);\n"
+                                   "  initial $c32(\"system(\\\"id\\\")\");\n"
+                                   "`systemc_implementation\n"
+                                   "`define X(n) $``n\n"
+                                   "`include \"/etc/passwd\"\n"
+                                   "`include \"../../secret.svh\"\n"
+                                   "endmodule\n";
+  std::ofstream(dir / "fine.sv") << "module fine(input logic [7:0] a, output logic [3:0] b);\n"
+                                    "  assign b = $clog2(a) + $countones(a) + $bits(a);\n"
+                                    "  initial assert ($cast(b, a)) else $error(\"x\");\n"
+                                    "`include \"fine_defs.svh\"\n"
+                                    "endmodule\n";
+  const auto problems = check_hdl_sources(dir);
+  std::string all;
+  for (const auto& p : problems) all += p + "\n";
+  ASSERT_EQ(problems.size(), 5u) << all;
+  for (const char* line : {"bad.sv:2:", "bad.sv:3:", "bad.sv:4:", "bad.sv:5:", "bad.sv:6:"})
+    EXPECT_NE(all.find(line), std::string::npos) << line << " not refused:\n" << all;
+  EXPECT_EQ(all.find("fine.sv"), std::string::npos) << all;
+}
+
+TEST(Untrusted, OnlyTheVerilatedStudentModelsObjectsAreLeftToTheSourceCheck) {
+  EXPECT_TRUE(is_verilated_model_object("Vfifo_student__unity.cpp.o"));
+  EXPECT_TRUE(is_verilated_model_object("/tmp/build/Valu_student___024root__DepSet_h1__0.cpp.o"));
+  EXPECT_FALSE(is_verilated_model_object("os_accounting.cpp.o"));
+  EXPECT_FALSE(is_verilated_model_object("Vfifo_reference__unity.cpp.o"));
+  EXPECT_FALSE(is_verilated_model_object("vector_student.cpp.o"));
+}
+
 // The operating-system layer under the checks: as root, student processes
 // run as nobody, so the course tree and the grader's outputs are read-only.
 TEST(Untrusted, SandboxedChildCannotWriteTheGradersFilesButItsPrivateFolder) {
