@@ -190,6 +190,32 @@ TEST_F(Grading, EditsToTestsAndManifestChangeNothingAndAreReported) {
   EXPECT_NE(g2.run.output.find("test_simd_dot.cpp"), std::string::npos) << "the table printed for the student names the edit";
 }
 
+// An HDL lab's student library is the Verilated model of the student's RTL,
+// Verilator's classes and statics included: a correct design (the
+// reference's own) earns full marks; RTL that pastes C++ into the model is
+// refused before anything of it runs. (Every HDL submission was refused
+// until the object check learned to leave Verilator's output to the RTL check.)
+TEST_F(Grading, HdlSubmissionsAreJudgedByTheirRtl) {
+  const fs::path lab = "phases/01-foundations/hdl-fifo";
+  if (!fs::exists(g_course / lab)) GTEST_SKIP() << "no hdl-fifo lab in this course";
+  const auto track = g_base / "hdl.toml";
+  write(track, "name = \"HDL\"\n[[labs]]\nid = \"hdl-fifo\"\n");
+  const auto sub = submission("hdl");
+  write(sub / lab / "student/fifo.sv", read(g_course / lab / "reference/fifo.sv"));
+  const auto good = grade(track.string(), {"--submission", sub.string(), "--repetitions", "1"});
+  ASSERT_EQ(good.run.exit_code, 0) << good.run.output;
+  if (good.run.output.find("unavailable") != std::string::npos) GTEST_SKIP() << "hdl-fifo is unavailable (no Verilator)";
+  EXPECT_DOUBLE_EQ(good.j["score"].get<double>(), good.j["max_score"].get<double>()) << good.summary;
+
+  std::string rtl = read(sub / lab / "student/fifo.sv");
+  rtl.replace(rtl.rfind("endmodule"), 9, "  initial $c32(\"0\");\nendmodule");
+  write(sub / lab / "student/fifo.sv", rtl);
+  const auto bad = grade(track.string(), {"--submission", sub.string(), "--repetitions", "1"});
+  ASSERT_EQ(bad.run.exit_code, 0) << bad.run.output;
+  EXPECT_EQ(bad.j["score"].get<double>(), 0) << bad.summary;
+  EXPECT_NE(bad.j.dump().find("uses $c32"), std::string::npos) << bad.j.dump(1);
+}
+
 TEST_F(Grading, MalformedTrackIsAClearErrorWithExitCode2) {
   const auto bad = g_base / "bad-track.toml";
   write(bad, "name = \"Broken\"\n[[labs]]\nid = \"simd-dot\"\npoints = -5\n");
