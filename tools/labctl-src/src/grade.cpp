@@ -430,14 +430,32 @@ class LabGrader {
     if (failed("test")) return;
     Progress p(step_ + ": building");
     const bool student = s_.o.impl == "student";
-    build_targets(targets_before_check());
+    // RTL first, before Verilator and the compiler see it: a $c or
+    // `systemc_ block would paste its text into C++, whose compile errors
+    // (an #include of any file, say) the student reads in the build log.
+    if (student) check_rtl();
+    if (!failed("test")) build_targets(targets_before_check());
     if (student && !failed("test")) check_student_code();
     build_targets(targets_after_check());
     p.finish(!failed("test") ? "ok" : evidence_.failure["test"].rfind("rejected", 0) == 0 ? "rejected" : "compile error");
   }
 
+  // The student's HDL sources, before anything is built from them.
+  void check_rtl() {
+    const auto problems = check_hdl_sources(lab_.dir / "student");
+    s_.untrusted_checks[lab_.id] = problems;
+    if (!problems.empty()) reject(problems);
+  }
+
+  void reject(const std::vector<std::string>& problems) {
+    std::string why = "rejected before running: the student code breaks the grading rules (docs/instructors.md, "
+                      "\"Threat model\"):";
+    for (const auto& problem : problems) why += "\n- " + problem;
+    fail(why);
+  }
+
   // Student code is read before it runs: its objects (as this grader built
-  // them) and its HDL sources must follow the rules of untrusted.hpp.
+  // them) must follow the rules of untrusted.hpp.
   void check_student_code() {
     std::vector<std::string> problems;
     const fs::path lib = s_.build / "lib";
@@ -449,13 +467,8 @@ class LabGrader {
                                              s_.build / "bin" / (lab_.id + "_test_reference"));
       problems = check_student_archive(archive, harness).problems;
     }
-    for (const auto& problem : check_hdl_sources(lab_.dir / "student")) problems.push_back(problem);
     s_.untrusted_checks[lab_.id] = problems;
-    if (problems.empty()) return;
-    std::string why = "rejected before running: the student code breaks the grading rules (docs/instructors.md, "
-                      "\"Threat model\"):";
-    for (const auto& problem : problems) why += "\n- " + problem;
-    fail(why);
+    if (!problems.empty()) reject(problems);
   }
 
   std::string exe(const std::string& name) const { return (s_.build / "bin" / (lab_.id + name)).string(); }

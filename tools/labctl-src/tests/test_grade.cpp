@@ -208,12 +208,16 @@ TEST_F(Grading, HdlSubmissionsAreJudgedByTheirRtl) {
   EXPECT_DOUBLE_EQ(good.j["score"].get<double>(), good.j["max_score"].get<double>()) << good.summary;
 
   std::string rtl = read(sub / lab / "student/fifo.sv");
-  rtl.replace(rtl.rfind("endmodule"), 9, "  initial $c32(\"0\");\nendmodule");
+  // Verilator would paste the string into the model's C++: here an #include,
+  // whose compile errors would show the file's lines in the build log.
+  rtl.replace(rtl.rfind("endmodule"), 9, "  wire [31:0] leak = $c32(\"\\n#include </etc/hostname>\\n0\");\nendmodule");
   write(sub / lab / "student/fifo.sv", rtl);
   const auto bad = grade(track.string(), {"--submission", sub.string(), "--repetitions", "1"});
   ASSERT_EQ(bad.run.exit_code, 0) << bad.run.output;
   EXPECT_EQ(bad.j["score"].get<double>(), 0) << bad.summary;
-  EXPECT_NE(bad.j.dump().find("uses $c32"), std::string::npos) << bad.j.dump(1);
+  const std::string report = bad.j.dump();
+  EXPECT_NE(report.find("uses $c32"), std::string::npos) << bad.j.dump(1);
+  EXPECT_EQ(report.find("compile error"), std::string::npos) << "the RTL reached the compiler: " << bad.j.dump(1);
 }
 
 TEST_F(Grading, MalformedTrackIsAClearErrorWithExitCode2) {
