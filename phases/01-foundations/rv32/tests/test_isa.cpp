@@ -66,6 +66,8 @@ const Known kKnown[] = {
     {"ebreak", 0x00100073, {Op::ebreak, 0, 0, 0, 0}, [] { return enc::ebreak(); }},
 };
 
+void PrintTo(const Known& k, std::ostream* os) { *os << k.text; }
+
 std::string describe(const Decoded& d) {
   return std::string(rv32::op_name(d.op)) + " rd=" + std::to_string(d.rd) + " rs1=" + std::to_string(d.rs1) +
          " rs2=" + std::to_string(d.rs2) + " imm=" + std::to_string(d.imm);

@@ -127,6 +127,9 @@ const Program kPrograms[] = {
     {"corners", 0, nullptr, 7},             {"corners-o0", 0, nullptr, 7},
 };
 
+// GoogleTest names a failing parameter by this, not by its bytes.
+void PrintTo(const Program& p, std::ostream* os) { *os << p.name << ".elf"; }
+
 std::string program_name(const ::testing::TestParamInfo<Program>& info) {
   std::string n = info.param.name;
   for (char& c : n)
