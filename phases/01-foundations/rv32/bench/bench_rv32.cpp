@@ -10,9 +10,9 @@
 // tasks grade your gshare's mispredictions.
 #include <labkit/harness.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
-#include <filesystem>
-#include <map>
 #include <memory>
 
 #include "sim.hpp"
@@ -58,9 +58,10 @@ TraceFn cached(std::function<rv32::BranchTrace()> make) {
 
 int main(int argc, char** argv) {
   labkit::Harness h("rv32", argc, argv);
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path programs = fs::read_symlink("/proc/self/exe", ec).parent_path() / "rv32-programs";
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  const std::string self(exe, n > 0 ? std::size_t(n) : 0);
+  const std::string programs = self.substr(0, self.find_last_of('/')) + "/rv32-programs";
   static const rv32::Isa reference{rv32::reference::decode, rv32::reference::alu, rv32::reference::branch_taken};
 
   std::vector<std::pair<std::string, TraceFn>> traces;
@@ -68,13 +69,13 @@ int main(int argc, char** argv) {
   const char* const names[] = {"sort", "crc32", "matmul", "interp"};
   for (const char* name : names) {
     if (h.smoke() && std::string(name) != "crc32") continue;  // --smoke: one small program is enough
-    const fs::path elf = programs / (std::string(name) + ".elf");
-    if (!fs::exists(elf)) {
+    const std::string elf = programs + "/" + name + ".elf";
+    if (::access(elf.c_str(), R_OK) != 0) {
       std::fprintf(stderr, "%s: skipped (%s is not built: it needs riscv64-unknown-elf-gcc, tools/labctl deps, then a build)\n",
                    name, elf.c_str());
       continue;
     }
-    traces.emplace_back(name, cached([elf] { return rv32::trace_program(reference, elf.string()); }));
+    traces.emplace_back(name, cached([elf] { return rv32::trace_program(reference, elf); }));
   }
 
   using Make = std::function<std::unique_ptr<rv32::Predictor>(std::uint64_t)>;

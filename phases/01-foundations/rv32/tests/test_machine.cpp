@@ -11,30 +11,30 @@ using namespace rv32_test;
 
 TEST(Execute, LuiAndAuipc) {
   auto m = run_code({enc::lui(5, 0x12345), enc::auipc(6, 0x1), enc::auipc(7, 0xfffff), enc::lui(8, 0x80000)});
-  EXPECT_EQ(m->reg(5), 0x12345000u);
-  EXPECT_EQ(m->reg(6), kCodeBase + 4 + 0x1000) << "auipc adds to its own pc";
-  EXPECT_EQ(m->reg(7), kCodeBase + 8 - 0x1000) << "auipc 0xfffff is pc - 4096";
-  EXPECT_EQ(m->reg(8), 0x80000000u);
+  expect_word(m->reg(5), 0x12345000u, "x5");
+  expect_word(m->reg(6), kCodeBase + 4 + 0x1000, "x6: " "auipc adds to its own pc");
+  expect_word(m->reg(7), kCodeBase + 8 - 0x1000, "x7: " "auipc 0xfffff is pc - 4096");
+  expect_word(m->reg(8), 0x80000000u, "x8");
 }
 
 TEST(Execute, JalLinksAndSkips) {
   // 0: jal x1, +8   4: addi x5, x0, 1 (skipped)   8: addi x6, x0, 2
   auto m = run_code({enc::jal(1, 8), enc::addi(5, 0, 1), enc::addi(6, 0, 2)});
-  EXPECT_EQ(m->reg(1), kCodeBase + 4);
-  EXPECT_EQ(m->reg(5), 0u) << "the instruction jumped over ran";
-  EXPECT_EQ(m->reg(6), 2u);
+  expect_word(m->reg(1), kCodeBase + 4, "x1");
+  expect_word(m->reg(5), 0u, "x5: " "the instruction jumped over ran");
+  expect_word(m->reg(6), 2u, "x6");
 }
 
 TEST(Execute, JalrClearsBitZeroAndReadsRs1BeforeWritingRd) {
   // x5 = the address of instruction 4, plus 1: jalr must clear bit 0.
   // jalr x5, 0(x5) also checks that rs1 is read before rd is written.
   auto m = run_code({enc::auipc(5, 0), enc::addi(5, 5, 16 + 1), enc::jalr(5, 5, 0), enc::addi(6, 0, 1), enc::addi(7, 0, 7)});
-  EXPECT_EQ(m->reg(6), 0u) << "jalr did not jump";
-  EXPECT_EQ(m->reg(7), 7u);
-  EXPECT_EQ(m->reg(5), kCodeBase + 12) << "the link is pc + 4";
+  expect_word(m->reg(6), 0u, "x6: " "jalr did not jump");
+  expect_word(m->reg(7), 7u, "x7");
+  expect_word(m->reg(5), kCodeBase + 12, "x5: " "the link is pc + 4");
   auto n = run_code({enc::jalr(1, 10, -4), enc::addi(6, 0, 1), enc::addi(7, 0, 7)}, {{10, kCodeBase + 12}});
-  EXPECT_EQ(n->reg(6), 0u) << "jalr with a negative offset";
-  EXPECT_EQ(n->reg(1), kCodeBase + 4);
+  expect_word(n->reg(6), 0u, "x6: " "jalr with a negative offset");
+  expect_word(n->reg(1), kCodeBase + 4, "x1");
 }
 
 TEST(Execute, EveryBranchTakenAndNotTaken) {
@@ -60,15 +60,16 @@ TEST(Execute, EveryBranchTakenAndNotTaken) {
     m->set_reg(10, c.a), m->set_reg(11, c.b);
     m->set_branch_observer([&](const rv32::BranchRecord& r) { seen.push_back(r); });
     m->run(100);
-    EXPECT_EQ(m->reg(6), c.taken ? 0u : 1u) << c.name << " 0x" << std::hex << c.a << ", 0x" << c.b;
-    ASSERT_EQ(seen.size(), 1u) << c.name;
-    EXPECT_EQ(seen[0].pc, kCodeBase);
-    EXPECT_EQ(seen[0].target, kCodeBase + 8);
-    EXPECT_EQ(seen[0].taken, c.taken) << c.name;
+    const std::string what = std::string(c.name) + " " + hex32(c.a) + ", " + hex32(c.b);
+    expect_word(m->reg(6), c.taken ? 0u : 1u, what + ": x6, set on the not-taken path");
+    ASSERT_EQ(seen.size(), 1u) << what;
+    expect_word(seen[0].pc, kCodeBase, what + ": the branch trace's pc");
+    expect_word(seen[0].target, kCodeBase + 8, what + ": the branch trace's target");
+    expect_word(seen[0].taken, c.taken, what + ": the branch trace's taken");
   }
   // A backward branch: a loop of five.
   auto loop = run_code({enc::addi(5, 0, 5), enc::addi(6, 6, 1), enc::addi(5, 5, -1), enc::bne(5, 0, -8)});
-  EXPECT_EQ(loop->reg(6), 5u);
+  expect_word(loop->reg(6), 5u, "x6");
 }
 
 TEST(Execute, LoadsSignAndZeroExtend) {
@@ -81,15 +82,15 @@ TEST(Execute, LoadsSignAndZeroExtend) {
                           enc::lb(11, 10, 3), enc::lh(12, 10, 2), enc::lb(13, 10, 4), enc::lh(14, 10, 4)})
     code.push_back(w);
   auto r = run_code(code, {{10, kData + 64}});
-  EXPECT_EQ(r->reg(5), 0xfffffff0u) << "lb of 0xf0 sign-extends";
-  EXPECT_EQ(r->reg(6), 0x000000f0u) << "lbu of 0xf0 zero-extends";
-  EXPECT_EQ(r->reg(7), 0xffff81f0u) << "lh of 0x81f0 sign-extends";
-  EXPECT_EQ(r->reg(8), 0x000081f0u) << "lhu of 0x81f0 zero-extends";
-  EXPECT_EQ(r->reg(9), 0x7f8281f0u);
-  EXPECT_EQ(r->reg(11), 0x0000007fu) << "lb of 0x7f stays positive";
-  EXPECT_EQ(r->reg(12), 0x00007f82u) << "lh of 0x7f82 stays positive";
-  EXPECT_EQ(r->reg(13), 0xfffffffeu) << "lb of 0xfe";
-  EXPECT_EQ(r->reg(14), 0x00007ffeu);
+  expect_word(r->reg(5), 0xfffffff0u, "x5: " "lb of 0xf0 sign-extends");
+  expect_word(r->reg(6), 0x000000f0u, "x6: " "lbu of 0xf0 zero-extends");
+  expect_word(r->reg(7), 0xffff81f0u, "x7: " "lh of 0x81f0 sign-extends");
+  expect_word(r->reg(8), 0x000081f0u, "x8: " "lhu of 0x81f0 zero-extends");
+  expect_word(r->reg(9), 0x7f8281f0u, "x9");
+  expect_word(r->reg(11), 0x0000007fu, "x11: " "lb of 0x7f stays positive");
+  expect_word(r->reg(12), 0x00007f82u, "x12: " "lh of 0x7f82 stays positive");
+  expect_word(r->reg(13), 0xfffffffeu, "x13: " "lb of 0xfe");
+  expect_word(r->reg(14), 0x00007ffeu, "x14");
 }
 
 TEST(Execute, StoresWriteOnlyTheirBytes) {
@@ -99,10 +100,10 @@ TEST(Execute, StoresWriteOnlyTheirBytes) {
   code.insert(code.end(), {enc::sw(20, 10, 0), enc::sw(20, 10, 4), enc::sw(20, 10, 8), enc::sb(21, 10, 1),
                            enc::sh(21, 10, 6), enc::sw(21, 10, 8), enc::sb(21, 10, -1)});
   auto m = run_code(code, {{10, kData + 16}});
-  EXPECT_EQ(m->memory().read(kData + 16, 4), 0xffff78ffu) << "sb writes one byte";
-  EXPECT_EQ(m->memory().read(kData + 20, 4), 0x5678ffffu) << "sh writes two";
-  EXPECT_EQ(m->memory().read(kData + 24, 4), 0x12345678u);
-  EXPECT_EQ(m->memory().read(kData + 15, 1), 0x78u) << "a negative offset";
+  expect_word(m->memory().read(kData + 16, 4), 0xffff78ffu, "sb writes one byte");
+  expect_word(m->memory().read(kData + 20, 4), 0x5678ffffu, "sh writes two");
+  expect_word(m->memory().read(kData + 24, 4), 0x12345678u, "memory");
+  expect_word(m->memory().read(kData + 15, 1), 0x78u, "a negative offset");
 }
 
 TEST(Execute, AluOperationsTakeRs2OrTheImmediate) {
@@ -112,39 +113,39 @@ TEST(Execute, AluOperationsTakeRs2OrTheImmediate) {
                      enc::sltiu(21, 10, -1), enc::xori(22, 10, -1), enc::ori(23, 10, 0x700), enc::andi(24, 11, 0xf0),
                      enc::slli(25, 10, 4), enc::srli(26, 11, 28), enc::srai(27, 11, 28)},
                     {{10, 100}, {11, 0xf0000000}, {12, 4}});
-  EXPECT_EQ(m->reg(5), 0xf0000064u);
-  EXPECT_EQ(m->reg(6), 0x10000064u);
-  EXPECT_EQ(m->reg(7), 0x00000000u);
-  EXPECT_EQ(m->reg(8), 1u) << "slt: 0xf0000000 is negative";
-  EXPECT_EQ(m->reg(9), 0u) << "sltu: 0xf0000000 is large";
-  EXPECT_EQ(m->reg(13), 0xf0000064u);
-  EXPECT_EQ(m->reg(14), 0x0f000000u);
-  EXPECT_EQ(m->reg(15), 0xff000000u);
-  EXPECT_EQ(m->reg(16), 0xf0000064u);
-  EXPECT_EQ(m->reg(18), 0u);
-  EXPECT_EQ(m->reg(19), 0u);
-  EXPECT_EQ(m->reg(20), 1u);
-  EXPECT_EQ(m->reg(21), 1u);
-  EXPECT_EQ(m->reg(22), ~100u);
-  EXPECT_EQ(m->reg(23), 0x764u);
-  EXPECT_EQ(m->reg(24), 0u);
-  EXPECT_EQ(m->reg(25), 1600u);
-  EXPECT_EQ(m->reg(26), 0xfu);
-  EXPECT_EQ(m->reg(27), 0xffffffffu);
+  expect_word(m->reg(5), 0xf0000064u, "x5");
+  expect_word(m->reg(6), 0x10000064u, "x6");
+  expect_word(m->reg(7), 0x00000000u, "x7");
+  expect_word(m->reg(8), 1u, "x8: " "slt: 0xf0000000 is negative");
+  expect_word(m->reg(9), 0u, "x9: " "sltu: 0xf0000000 is large");
+  expect_word(m->reg(13), 0xf0000064u, "x13");
+  expect_word(m->reg(14), 0x0f000000u, "x14");
+  expect_word(m->reg(15), 0xff000000u, "x15");
+  expect_word(m->reg(16), 0xf0000064u, "x16");
+  expect_word(m->reg(18), 0u, "x18");
+  expect_word(m->reg(19), 0u, "x19");
+  expect_word(m->reg(20), 1u, "x20");
+  expect_word(m->reg(21), 1u, "x21");
+  expect_word(m->reg(22), ~100u, "x22");
+  expect_word(m->reg(23), 0x764u, "x23");
+  expect_word(m->reg(24), 0u, "x24");
+  expect_word(m->reg(25), 1600u, "x25");
+  expect_word(m->reg(26), 0xfu, "x26");
+  expect_word(m->reg(27), 0xffffffffu, "x27");
 }
 
 TEST(Execute, X0StaysZero) {
   std::ostringstream log;
   auto m = run_code({enc::addi(0, 0, 5), enc::lui(0, 0x12345), enc::jal(0, 4), enc::lw(0, 10, 0), enc::add(5, 0, 0)},
                     {{10, kData}}, &log);
-  EXPECT_EQ(m->reg(0), 0u);
-  EXPECT_EQ(m->reg(5), 0u) << "x0 read back non-zero";
+  expect_word(m->reg(0), 0u, "x0");
+  expect_word(m->reg(5), 0u, "x5: " "x0 read back non-zero");
   EXPECT_EQ(log.str().find(" x0="), std::string::npos) << "the commit log shows a write to x0:\n" << log.str();
 }
 
 TEST(Execute, FenceChangesNothing) {
   auto m = run_code({enc::addi(5, 0, 3), enc::fence(), 0x0310000f /* fence rw, w */, enc::addi(5, 5, 1)});
-  EXPECT_EQ(m->reg(5), 4u);
+  expect_word(m->reg(5), 4u, "x5");
   EXPECT_EQ(m->instructions(), 6u);
 }
 
@@ -154,13 +155,13 @@ TEST(Machine, MisalignedLoadsAndStoresAreAllowed) {
   code.insert(code.end(), {enc::sw(20, 10, 1), enc::lw(5, 10, 1), enc::lh(6, 10, 3), enc::lhu(7, 10, 1), enc::sh(20, 10, 7),
                            enc::lw(8, 10, 6)});
   auto m = run_code(code, {{10, kData}});
-  EXPECT_EQ(m->reg(5), 0x11223344u);
-  EXPECT_EQ(m->reg(6), 0x00001122u);
-  EXPECT_EQ(m->reg(7), 0x00003344u);
-  EXPECT_EQ(m->reg(8), 0x00334400u);
+  expect_word(m->reg(5), 0x11223344u, "x5");
+  expect_word(m->reg(6), 0x00001122u, "x6");
+  expect_word(m->reg(7), 0x00003344u, "x7");
+  expect_word(m->reg(8), 0x00334400u, "x8");
   // Straddling a page boundary works too.
   auto p = run_code({enc::sw(20, 10, 0), enc::lw(5, 10, 0)}, {{10, kCodeBase + 4094}, {20, 0xa1b2c3d4}});
-  EXPECT_EQ(p->reg(5), 0xa1b2c3d4u);
+  expect_word(p->reg(5), 0xa1b2c3d4u, "x5");
 }
 
 // Runs `code` expecting a SimError; returns its message.
@@ -180,40 +181,40 @@ std::string error_of(const std::vector<std::uint32_t>& code, const std::vector<s
 
 TEST(Machine, MisalignedJumpTargetsStop) {
   const std::string jal = error_of({enc::addi(5, 0, 1), enc::jal(1, 6)});
-  EXPECT_NE(jal.find("jal to 0x0000100a"), std::string::npos) << jal;
-  EXPECT_NE(jal.find("misaligned"), std::string::npos) << jal;
-  EXPECT_NE(jal.find("pc 0x00001004"), std::string::npos) << jal;
+  expect_contains(jal, "jal to 0x0000100a");
+  expect_contains(jal, "misaligned");
+  expect_contains(jal, "pc 0x00001004");
   const std::string jalr = error_of({enc::jalr(1, 10, 2)}, {{10, kCodeBase}});
-  EXPECT_NE(jalr.find("jalr to 0x00001002"), std::string::npos) << jalr;
+  expect_contains(jalr, "jalr to 0x00001002");
   const std::string branch = error_of({enc::beq(0, 0, 6)});
-  EXPECT_NE(branch.find("beq to 0x00001006"), std::string::npos) << branch;
+  expect_contains(branch, "beq to 0x00001006");
   // Not taken, a misaligned target is no error.
   auto m = run_code({enc::bne(0, 0, 6), enc::addi(5, 0, 1)});
-  EXPECT_EQ(m->reg(5), 1u);
+  expect_word(m->reg(5), 1u, "x5");
 }
 
 TEST(Machine, IllegalInstructionNamesTheAddressAndTheEncoding) {
   const std::string mul = error_of({enc::addi(5, 0, 1), 0x02b50533});
-  EXPECT_NE(mul.find("illegal instruction 0x02b50533 at 0x00001004"), std::string::npos) << mul;
-  EXPECT_NE(mul.find("M extension"), std::string::npos) << mul;
+  expect_contains(mul, "illegal instruction 0x02b50533 at 0x00001004");
+  expect_contains(mul, "M extension");
   const std::string rvc = error_of({0x00004501});
-  EXPECT_NE(rvc.find("compressed"), std::string::npos) << rvc;
+  expect_contains(rvc, "compressed");
   const std::string ebreak = error_of({enc::ebreak()});
-  EXPECT_NE(ebreak.find("ebreak at 0x00001000"), std::string::npos) << ebreak;
+  expect_contains(ebreak, "ebreak at 0x00001000");
 }
 
 TEST(Machine, InstructionLimitStopsARunawayProgramAndNamesThePc) {
   const std::string e = error_of({enc::addi(5, 5, 1), enc::jal(0, -4)}, {}, 1001);
-  EXPECT_NE(e.find("instruction limit of 1001 reached at pc 0x00001004"), std::string::npos) << e;
-  EXPECT_NE(e.find("--max-instructions"), std::string::npos) << e;
+  expect_contains(e, "instruction limit of 1001 reached at pc 0x00001004");
+  expect_contains(e, "--max-instructions");
 }
 
 TEST(Machine, AccessOutsideTheProgramsMemoryNamesTheAddress) {
   const std::string load = error_of({enc::lw(5, 10, 0)}, {{10, 0x40000000}});
-  EXPECT_NE(load.find("load at 0x40000000"), std::string::npos) << load;
-  EXPECT_NE(load.find("pc 0x00001000"), std::string::npos) << load;
+  expect_contains(load, "load at 0x40000000");
+  expect_contains(load, "pc 0x00001000");
   const std::string fetch = error_of({enc::jalr(0, 10, 0)}, {{10, 0x30000000}});
-  EXPECT_NE(fetch.find("instruction fetch at 0x30000000"), std::string::npos) << fetch;
+  expect_contains(fetch, "instruction fetch at 0x30000000");
 }
 
 TEST(Machine, CommitLogLines) {
@@ -239,8 +240,8 @@ TEST(Syscalls, WriteGoesToStdoutAndStderr) {
   auto m = run_code(code, {{21, kData}});
   EXPECT_EQ(m->stdout_text(), "hi!\n");
   EXPECT_EQ(m->stderr_text(), "hi");
-  EXPECT_EQ(m->reg(22), 4u) << "write returns the bytes written";
-  EXPECT_EQ(m->reg(23), std::uint32_t(-9)) << "write to a file that is not open: -EBADF";
+  expect_word(m->reg(22), 4u, "x22: " "write returns the bytes written");
+  expect_word(m->reg(23), std::uint32_t(-9), "x23: " "write to a file that is not open: -EBADF");
 }
 
 TEST(Syscalls, ExitAndExitGroupKeepTheLow8Bits) {
@@ -250,7 +251,7 @@ TEST(Syscalls, ExitAndExitGroupKeepTheLow8Bits) {
     m.run(100);
     EXPECT_TRUE(m.exited());
     EXPECT_EQ(m.exit_code(), 0x2b) << "syscall " << number;
-    EXPECT_EQ(m.reg(5), 0u) << "ran on after exit";
+    expect_word(m.reg(5), 0u, "x5: " "ran on after exit");
     EXPECT_EQ(m.instructions(), 3u);
     EXPECT_FALSE(m.step());
   }
@@ -261,14 +262,14 @@ TEST(Syscalls, BrkGrowsTheHeap) {
   auto m = run_code({enc::addi(10, 0, 0), enc::addi(17, 0, 214), enc::ecall(), enc::addi(20, 10, 0), enc::lui(21, 2),
                      enc::add(10, 20, 21), enc::ecall(), enc::addi(22, 10, 0), enc::sw(21, 20, 100), enc::lw(23, 20, 100)});
   EXPECT_NE(m->reg(20), 0u);
-  EXPECT_EQ(m->reg(22), m->reg(20) + 8192);
-  EXPECT_EQ(m->reg(23), 8192u);
+  expect_word(m->reg(22), m->reg(20) + 8192, "x22");
+  expect_word(m->reg(23), 8192u, "x23");
 }
 
 TEST(Syscalls, AnUnsupportedCallStopsWithItsNumber) {
   const std::string e = error_of({enc::addi(17, 0, 63), enc::ecall()});
-  EXPECT_NE(e.find("unsupported system call 63"), std::string::npos) << e;
-  EXPECT_NE(e.find("pc 0x00001004"), std::string::npos) << e;
+  expect_contains(e, "unsupported system call 63");
+  expect_contains(e, "pc 0x00001004");
 }
 
 // ---- The loader -------------------------------------------------------------------------
@@ -318,39 +319,39 @@ TEST(Loader, ErrorsNameTheFileAndTheFix) {
     return b;
   };
   const std::string text = load_error({'h', 'e', 'l', 'l', 'o', '\n'}, "hello.txt");
-  EXPECT_NE(text.find("not an ELF file"), std::string::npos) << text;
+  expect_contains(text, "not an ELF file");
   const std::string elf64 = load_error(with(4, 2), "rv64.elf");
-  EXPECT_NE(elf64.find("ELF64"), std::string::npos) << elf64;
-  EXPECT_NE(elf64.find("-march=rv32i"), std::string::npos) << elf64;
+  expect_contains(elf64, "ELF64");
+  expect_contains(elf64, "-march=rv32i");
   const std::string x86 = load_error(with(18, 62), "x86.elf");
-  EXPECT_NE(x86.find("e_machine is 62 (x86-64), not 243 (RISC-V)"), std::string::npos) << x86;
+  expect_contains(x86, "e_machine is 62 (x86-64), not 243 (RISC-V)");
   const std::string big = load_error(with(5, 2), "big.elf");
-  EXPECT_NE(big.find("big-endian"), std::string::npos) << big;
+  expect_contains(big, "big-endian");
   const std::string pie = load_error(with(16, 3), "pie.elf");
-  EXPECT_NE(pie.find("ET_DYN"), std::string::npos) << pie;
+  expect_contains(pie, "ET_DYN");
   const std::string obj = load_error(with(16, 1), "prog.o");
-  EXPECT_NE(obj.find("object file"), std::string::npos) << obj;
+  expect_contains(obj, "object file");
   const std::string rvc = load_error(with(36, 1), "rvc.elf");
-  EXPECT_NE(rvc.find("compressed (RVC)"), std::string::npos) << rvc;
+  expect_contains(rvc, "compressed (RVC)");
   const std::string hard_float = load_error(with(36, 4), "float.elf");
-  EXPECT_NE(hard_float.find("floating-point ABI"), std::string::npos) << hard_float;
+  expect_contains(hard_float, "floating-point ABI");
   const std::string cut = load_error(std::vector<std::uint8_t>(good.begin(), good.begin() + 90), "cut.elf");
-  EXPECT_NE(cut.find("truncated"), std::string::npos) << cut;
+  expect_contains(cut, "truncated");
   const std::string header = load_error(std::vector<std::uint8_t>(good.begin(), good.begin() + 40), "short.elf");
-  EXPECT_NE(header.find("truncated: 40 bytes"), std::string::npos) << header;
+  expect_contains(header, "truncated: 40 bytes");
   const std::string interp = load_error(with(52, 3), "dynamic.elf");
-  EXPECT_NE(interp.find("dynamically linked"), std::string::npos) << interp;
+  expect_contains(interp, "dynamically linked");
   auto far_entry = good;
   far_entry[27] = 0x20;  // e_entry = 0x20010000
   const std::string entry = load_error(far_entry, "entry.elf");
-  EXPECT_NE(entry.find("entry point 0x20010000"), std::string::npos) << entry;
+  expect_contains(entry, "entry point 0x20010000");
 
   rv32::Machine m(isa());
   try {
     m.load_elf_file("/nonexistent/prog.elf");
     ADD_FAILURE() << "a missing file loaded";
   } catch (const rv32::SimError& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/prog.elf: cannot open"), std::string::npos) << e.what();
+    expect_contains(e.what(), "/nonexistent/prog.elf: cannot open");
   }
 }
 

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -15,6 +14,12 @@
 
 #include "encode.hpp"
 #include "sim.hpp"
+
+namespace labkit {
+// From labkit/check.hpp (LABKIT_SEED, else the project's default), declared
+// here so that this lab's one test unit does not parse <ranges> for it.
+std::uint64_t seed();
+}  // namespace labkit
 
 namespace rv32_test {
 
@@ -85,19 +90,39 @@ inline std::string scratch_file(const std::string& name, const std::vector<std::
   return path;
 }
 
-// build/<preset>/bin, where this test program and rv32-sim are.
-inline std::filesystem::path bin_dir() {
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path();
+// build/<preset>/bin, where this test program and rv32-sim are ("" if unknown).
+inline std::string bin_dir() {
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "";
+  const std::string path(exe, std::size_t(n));
+  return path.substr(0, path.find_last_of('/'));
 }
-// The cross-compiled programs, or "" when they were not built.
-inline std::filesystem::path programs_dir() {
-  const auto dir = bin_dir() / "rv32-programs";
-  return std::filesystem::exists(dir / "crc32.elf") ? dir : std::filesystem::path();
+inline bool file_exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+// The cross-compiled programs' folder, or "" when they were not built.
+inline std::string programs_dir() {
+  const std::string dir = bin_dir() + "/rv32-programs";
+  return file_exists(dir + "/crc32.elf") ? dir : "";
 }
 inline const char* kNoCrossCompiler =
     "the RV32I programs were not built: riscv64-unknown-elf-gcc was not found when the build was configured. "
     "Install it with `tools/labctl deps` (or apt-get install gcc-riscv64-unknown-elf), then configure and build again";
+
+// Assertions as plain functions: called a hundred times, they cost the
+// compiler one expansion of GoogleTest's macros each, not a hundred.
+inline std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+// A failure naming `what` unless got == want (both printed in hex).
+inline void expect_word(std::uint32_t got, std::uint32_t want, const std::string& what) {
+  if (got != want) ADD_FAILURE() << what << ": got " << hex32(got) << ", expected " << hex32(want);
+}
+// A failure unless `text` contains `needle`; the text is printed.
+inline void expect_contains(const std::string& text, const std::string& needle, const std::string& what = "") {
+  if (text.find(needle) == std::string::npos)
+    ADD_FAILURE() << (what.empty() ? "" : what + ": ") << "expected to find \"" << needle << "\" in:\n" << text;
+}
 
 }  // namespace rv32_test
