@@ -17,7 +17,7 @@
 namespace rv32 {
 
 // The 40 instructions of RV32I (The RISC-V Instruction Set Manual, Volume I,
-// chapter 2 and the RV32I table of chapter 34 in version 20191213), plus
+// chapter 2 and the listing in chapter 24 of version 20191213), plus
 // `illegal` for any word that is not one of them.
 enum class Op : std::uint8_t {
   illegal,
