@@ -111,14 +111,15 @@ void Memory::write_bytes(std::uint32_t address, const std::uint8_t* data, std::s
 Machine::Machine(Isa isa) : isa_(isa) {}
 Machine::~Machine() = default;
 
-void Machine::setup_stack(const std::string& name) {
-  mem_.map(kStackTop - kStackBytes, kStackBytes);
+void Machine::setup_stack(const std::string& name, std::uint32_t top) {
+  mem_.map(top - kStackBytes, kStackBytes);
   // Linux's initial stack: argc, argv[0..argc], NULL, envp..., NULL, auxv
-  // pairs ending with AT_NULL; the strings above them.
-  const std::string arg0 = name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1).substr(0, 200);
-  const std::uint32_t str = kStackTop - 256;
+  // pairs ending with AT_NULL; the strings above them. argv[0] is the path
+  // as given, as under qemu-riscv32.
+  const std::string arg0 = name.substr(0, 1024);
+  const std::uint32_t str = top - 16 - ((std::uint32_t(arg0.size()) + 16) & ~15u);
   mem_.write_bytes(str, reinterpret_cast<const std::uint8_t*>(arg0.c_str()), arg0.size() + 1);
-  const std::uint32_t sp = kStackTop - 512;  // 16-byte aligned, as the psABI wants at entry
+  const std::uint32_t sp = str - 64;  // 16-byte aligned, as the psABI wants at entry
   const std::uint32_t words[] = {1, str, 0, 0, 6 /* AT_PAGESZ */, 4096, 0 /* AT_NULL */, 0};
   for (std::uint32_t i = 0; i < std::size(words); ++i) mem_.write(sp + 4 * i, 4, words[i]);
   x_.fill(0);
@@ -128,9 +129,10 @@ void Machine::setup_stack(const std::string& name) {
 void Machine::load_code(std::uint32_t base, const std::vector<std::uint32_t>& words) {
   mem_.map(base, std::uint32_t(4 * words.size()) + 4096);
   for (std::size_t i = 0; i < words.size(); ++i) mem_.write(base + 4 * std::uint32_t(i), 4, words[i]);
-  setup_stack("test");
+  setup_stack("test", kStackTop);
   pc_ = base;
   brk_start_ = brk_ = (base + std::uint32_t(4 * words.size()) + 4096 + 4095) & ~4095u;
+  brk_limit_ = kStackTop - kStackBytes;
 }
 
 void Machine::load_elf_file(const std::string& path) {
@@ -173,6 +175,7 @@ void Machine::load_elf(const std::vector<std::uint8_t>& f, const std::string& na
         " end past the end of the file (" + std::to_string(f.size()) + " bytes)");
 
   const std::uint32_t entry = u32(24);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> segments;
   bool entry_loaded = false, any = false;
   std::uint64_t top = 0;
   for (std::uint32_t i = 0; i < phnum; ++i) {
@@ -181,12 +184,16 @@ void Machine::load_elf(const std::vector<std::uint8_t>& f, const std::string& na
     if (ptype == 3) bad("dynamically linked (it names an interpreter, PT_INTERP): link it with -static");
     if (ptype != 1) continue;  // PT_LOAD only; notes, GNU_STACK, RISCV_ATTRIBUTES carry nothing to load
     const std::string seg = "segment " + std::to_string(i) + " (" + hex(vaddr) + ")";
+    if (off % 4096 != vaddr % 4096)
+      bad(seg + ": p_offset " + std::to_string(off) + " and p_vaddr differ modulo the page size (4096), so Linux and "
+          "qemu-riscv32 cannot map it; link it with GNU ld, which aligns them");
     if (filesz > memsz) bad(seg + ": p_filesz " + std::to_string(filesz) + " is larger than p_memsz " + std::to_string(memsz));
     if (std::uint64_t(off) + filesz > f.size())
       bad("truncated: " + seg + " needs bytes " + std::to_string(off) + " to " + std::to_string(std::uint64_t(off) + filesz) +
           " of a " + std::to_string(f.size()) + "-byte file");
-    if (std::uint64_t(vaddr) + memsz > kStackTop - kStackBytes)
-      bad(seg + " reaches " + hex(std::uint32_t(std::uint64_t(vaddr) + memsz - 1)) + ", into the stack at " + hex(kStackTop - kStackBytes));
+    if (std::uint64_t(vaddr) + memsz > 0xffff0000u)
+      bad(seg + " ends at " + std::to_string(std::uint64_t(vaddr) + memsz) + ", past the 32-bit address space");
+    segments.emplace_back(vaddr, std::uint64_t(vaddr) + memsz);
     mem_.map(vaddr, memsz);
     mem_.write_bytes(vaddr, f.data() + off, filesz);
     any = true;
@@ -195,9 +202,22 @@ void Machine::load_elf(const std::vector<std::uint8_t>& f, const std::string& na
   }
   if (!any) bad("no loadable segment (PT_LOAD)");
   if (!entry_loaded) bad("the entry point " + hex(entry) + " is in no loadable segment");
-  setup_stack(name);
+  // The stack goes where no segment is (qemu-user, too, places it clear of them).
+  std::uint32_t stack_top = 0;
+  for (const std::uint32_t top : {kStackTop, 0xc0000000u, 0x40000000u, 0xf0000000u}) {
+    bool clear = true;
+    for (const auto& [begin, end] : segments) clear = clear && (end <= top - kStackBytes || begin >= top);
+    if (clear) {
+      stack_top = top;
+      break;
+    }
+  }
+  if (!stack_top) bad("its segments leave no room for an 8 MiB stack below 0x40000000, 0x80000000, 0xc0000000 or 0xf0000000");
+  setup_stack(name, stack_top);
   pc_ = entry;
   brk_start_ = brk_ = std::uint32_t((top + 4095) & ~std::uint64_t(4095));
+  // The heap grows up to the stack, or to the top of memory when the stack is below it.
+  brk_limit_ = stack_top > brk_ ? stack_top - kStackBytes : 0xffff0000u;
 }
 
 // ---- Running -----------------------------------------------------------------------
@@ -234,7 +254,7 @@ void Machine::syscall() {
       exit_code_ = int(a0 & 0xff);
       return;
     case 214:  // brk(addr): 0 (or anything below the start) asks for the current break
-      if (a0 > brk_ && a0 < kStackTop - kStackBytes) {
+      if (a0 > brk_ && a0 <= brk_limit_) {
         mem_.map(brk_, a0 - brk_);
         brk_ = a0;
       } else if (a0 >= brk_start_ && a0 <= brk_) {

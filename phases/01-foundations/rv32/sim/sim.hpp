@@ -42,7 +42,8 @@ struct BranchRecord {
 
 // Where the loader puts things (the program's own segments go where its ELF
 // file says, usually from 0x10000 up).
-constexpr std::uint32_t kStackTop = 0x80000000u;          // the stack grows down from here
+constexpr std::uint32_t kStackTop = 0x80000000u;          // the stack grows down from here (unless the
+                                                          // program's segments are there: then higher up)
 constexpr std::uint32_t kStackBytes = 8u << 20;           // 8 MiB, like Linux's default limit
 constexpr std::uint64_t kDefaultMaxInstructions = 500'000'000;
 
@@ -89,7 +90,9 @@ class Machine {
 
   // Loads a statically linked ELF32 RISC-V executable and sets up the
   // process: its segments, the stack (argc = 1, argv = {name}, no
-  // environment), brk just past the highest segment, pc = the entry point.
+  // environment; below kStackTop, or below the first of 0xc0000000,
+  // 0x40000000, 0xf0000000 that no segment overlaps), brk just past the
+  // highest segment, pc = the entry point.
   // Throws SimError naming `name` and what is wrong with it.
   void load_elf_file(const std::string& path);
   void load_elf(const std::vector<std::uint8_t>& bytes, const std::string& name);
@@ -127,13 +130,13 @@ class Machine {
   [[noreturn]] void fail(const std::string& what) const;
   void jump(std::uint32_t target, const Decoded& d);
   void syscall();
-  void setup_stack(const std::string& name);
+  void setup_stack(const std::string& name, std::uint32_t top);
 
   Isa isa_;
   Memory mem_;
   std::array<std::uint32_t, 32> x_{};
   std::uint32_t pc_ = 0, next_pc_ = 0, word_ = 0;
-  std::uint32_t brk_start_ = 0, brk_ = 0;
+  std::uint32_t brk_start_ = 0, brk_ = 0, brk_limit_ = 0;
   bool exited_ = false;
   int exit_code_ = 0;
   std::uint64_t retired_ = 0;

@@ -311,6 +311,24 @@ TEST(Loader, RunsAStaticElf32WithBss) {
   EXPECT_EQ(m.exit_code(), 42) << "the .bss word read as 0, plus 42";
 }
 
+TEST(Loader, TheStackMovesOutOfTheWayOfTheSegments) {
+  // Code where the stack would be (0x7fff0000): the stack goes higher, and
+  // a store to it works.
+  const std::vector<std::uint32_t> code = {enc::addi(5, 0, 9), enc::sw(5, 2, -4), enc::lw(10, 2, -4), enc::addi(17, 0, 93),
+                                           enc::ecall()};
+  const std::string path = scratch_file("high.elf", make_elf(code, 0x7fff0000));
+  rv32::Machine m(isa());
+  m.load_elf_file(path);
+  const std::uint32_t sp = m.reg(2);
+  EXPECT_TRUE(sp > 0x80000000u || sp < 0x7fff0000u - 4096) << "sp " << hex32(sp) << " is inside the code";
+  std::string argv0;
+  for (std::uint32_t at = m.memory().read(sp + 4, 4); char c = char(m.memory().read(at, 1)); ++at) argv0 += c;
+  EXPECT_EQ(argv0, path) << "argv[0] is the path as given, as under qemu-riscv32";
+  m.run(100);
+  std::remove(path.c_str());
+  EXPECT_EQ(m.exit_code(), 9);
+}
+
 TEST(Loader, ErrorsNameTheFileAndTheFix) {
   const auto good = make_elf(exit_with(0));
   auto with = [&](std::size_t at, std::uint8_t v) {
@@ -341,6 +359,8 @@ TEST(Loader, ErrorsNameTheFileAndTheFix) {
   expect_contains(header, "truncated: 40 bytes");
   const std::string interp = load_error(with(52, 3), "dynamic.elf");
   expect_contains(interp, "dynamically linked");
+  const std::string unaligned = load_error(with(56, 4), "offset.elf");  // p_offset 0x1004 for p_vaddr 0x10000
+  expect_contains(unaligned, "differ modulo the page size");
   auto far_entry = good;
   far_entry[27] = 0x20;  // e_entry = 0x20010000
   const std::string entry = load_error(far_entry, "entry.elf");

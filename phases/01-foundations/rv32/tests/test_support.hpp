@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -50,7 +51,8 @@ inline std::unique_ptr<rv32::Machine> run_code(std::vector<std::uint32_t> code,
 }
 
 // A minimal statically linked ELF32 RISC-V executable: one PT_LOAD segment
-// holding `code` at `base` (entry = base), and `bss` zero bytes after it.
+// holding `code` at `base` (entry = base), and `bss` zero bytes after it;
+// it runs under qemu-riscv32 too.
 inline std::vector<std::uint8_t> make_elf(const std::vector<std::uint32_t>& code, std::uint32_t base = 0x10000,
                                           std::uint32_t bss = 0) {
   std::vector<std::uint8_t> f(52 + 32);
@@ -69,15 +71,20 @@ inline std::vector<std::uint8_t> make_elf(const std::vector<std::uint32_t>& code
   put16(40, 52);
   put16(42, 32);
   put16(44, 1);
+  put16(46, 40);  // e_shentsize: no sections, but QEMU checks the size a section header would have
   const std::uint32_t size = std::uint32_t(4 * code.size());
+  // The code starts at file offset base % 4096, as Linux and QEMU need to
+  // map it (p_offset and p_vaddr equal modulo the page size).
+  const std::uint32_t offset = 4096 + base % 4096;
+  f.resize(offset, 0);
   put32(52 + 0, 1);         // PT_LOAD
-  put32(52 + 4, 52 + 32);   // p_offset
+  put32(52 + 4, offset);    // p_offset
   put32(52 + 8, base);      // p_vaddr
   put32(52 + 12, base);
   put32(52 + 16, size);     // p_filesz
   put32(52 + 20, size + bss);
   put32(52 + 24, 7);        // RWX
-  put32(52 + 28, 4);
+  put32(52 + 28, 4096);
   for (std::uint32_t w : code)
     for (int i = 0; i < 4; ++i) f.push_back(std::uint8_t(w >> 8 * i));
   return f;
@@ -87,6 +94,7 @@ inline std::vector<std::uint8_t> make_elf(const std::vector<std::uint32_t>& code
 inline std::string scratch_file(const std::string& name, const std::vector<std::uint8_t>& bytes) {
   const std::string path = ::testing::TempDir() + "rv32-" + std::to_string(::getpid()) + "-" + name;
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  ::chmod(path.c_str(), 0755);  // qemu-riscv32 runs only executable files (and exits 1 without a word otherwise)
   return path;
 }
 
