@@ -1,7 +1,8 @@
 // The simulator running hand-encoded instructions with your decoder and
 // ALU: what each instruction does to registers, memory and the pc; x0;
-// misaligned accesses; the errors that stop a program; the system calls;
-// the ELF loader and its errors (suites Execute, Machine, Syscalls, Loader).
+// misaligned accesses; the errors that stop a program; the system calls
+// (suites Execute, Machine, Syscalls). The loader's own tests are in
+// test_given.cpp.
 #include <sstream>
 
 #include "test_support.hpp"
@@ -270,109 +271,6 @@ TEST(Syscalls, AnUnsupportedCallStopsWithItsNumber) {
   const std::string e = error_of({enc::addi(17, 0, 63), enc::ecall()});
   expect_contains(e, "unsupported system call 63");
   expect_contains(e, "pc 0x00001004");
-}
-
-// ---- The loader -------------------------------------------------------------------------
-
-std::vector<std::uint32_t> exit_with(int code) {
-  return {enc::addi(10, 0, code), enc::addi(17, 0, 93), enc::ecall()};
-}
-
-std::string load_error(const std::vector<std::uint8_t>& bytes, const std::string& name) {
-  const std::string path = scratch_file(name, bytes);
-  rv32::Machine m(isa());
-  std::string what;
-  try {
-    m.load_elf_file(path);
-  } catch (const rv32::SimError& e) {
-    what = e.what();
-  }
-  std::remove(path.c_str());
-  if (what.empty()) {
-    ADD_FAILURE() << name << ": loaded, expected an error";
-  } else {
-    EXPECT_EQ(what.rfind(path + ": ", 0), 0u) << "the message does not start with the file's name: " << what;
-  }
-  return what;
-}
-
-TEST(Loader, RunsAStaticElf32WithBss) {
-  // x6 = the .bss word at 0x10040 (0) + 42, stored back; exit(x6).
-  const std::vector<std::uint32_t> code = {enc::auipc(5, 0),    enc::lw(6, 5, 64),      enc::addi(6, 6, 42), enc::sw(6, 5, 64),
-                                           enc::addi(10, 6, 0), enc::addi(17, 0, 93), enc::ecall()};
-  const std::string path = scratch_file("ok.elf", make_elf(code, 0x10000, 256));
-  rv32::Machine m(isa());
-  m.load_elf_file(path);
-  std::remove(path.c_str());
-  EXPECT_EQ(m.pc(), 0x10000u);
-  EXPECT_EQ(m.reg(2) % 16, 0u) << "sp is 16-byte aligned at entry";
-  EXPECT_EQ(m.memory().read(m.reg(2), 4), 1u) << "argc at 0(sp)";
-  m.run(100);
-  EXPECT_EQ(m.exit_code(), 42) << "the .bss word read as 0, plus 42";
-}
-
-TEST(Loader, TheStackMovesOutOfTheWayOfTheSegments) {
-  // Code where the stack would be (0x7fff0000): the stack goes higher, and
-  // a store to it works.
-  const std::vector<std::uint32_t> code = {enc::addi(5, 0, 9), enc::sw(5, 2, -4), enc::lw(10, 2, -4), enc::addi(17, 0, 93),
-                                           enc::ecall()};
-  const std::string path = scratch_file("high.elf", make_elf(code, 0x7fff0000));
-  rv32::Machine m(isa());
-  m.load_elf_file(path);
-  const std::uint32_t sp = m.reg(2);
-  EXPECT_TRUE(sp > 0x80000000u || sp < 0x7fff0000u - 4096) << "sp " << hex32(sp) << " is inside the code";
-  std::string argv0;
-  for (std::uint32_t at = m.memory().read(sp + 4, 4); char c = char(m.memory().read(at, 1)); ++at) argv0 += c;
-  EXPECT_EQ(argv0, path) << "argv[0] is the path as given, as under qemu-riscv32";
-  m.run(100);
-  std::remove(path.c_str());
-  EXPECT_EQ(m.exit_code(), 9);
-}
-
-TEST(Loader, ErrorsNameTheFileAndTheFix) {
-  const auto good = make_elf(exit_with(0));
-  auto with = [&](std::size_t at, std::uint8_t v) {
-    auto b = good;
-    b[at] = v;
-    return b;
-  };
-  const std::string text = load_error({'h', 'e', 'l', 'l', 'o', '\n'}, "hello.txt");
-  expect_contains(text, "not an ELF file");
-  const std::string elf64 = load_error(with(4, 2), "rv64.elf");
-  expect_contains(elf64, "ELF64");
-  expect_contains(elf64, "-march=rv32i");
-  const std::string x86 = load_error(with(18, 62), "x86.elf");
-  expect_contains(x86, "e_machine is 62 (x86-64), not 243 (RISC-V)");
-  const std::string big = load_error(with(5, 2), "big.elf");
-  expect_contains(big, "big-endian");
-  const std::string pie = load_error(with(16, 3), "pie.elf");
-  expect_contains(pie, "ET_DYN");
-  const std::string obj = load_error(with(16, 1), "prog.o");
-  expect_contains(obj, "object file");
-  const std::string rvc = load_error(with(36, 1), "rvc.elf");
-  expect_contains(rvc, "compressed (RVC)");
-  const std::string hard_float = load_error(with(36, 4), "float.elf");
-  expect_contains(hard_float, "floating-point ABI");
-  const std::string cut = load_error(std::vector<std::uint8_t>(good.begin(), good.begin() + 90), "cut.elf");
-  expect_contains(cut, "truncated");
-  const std::string header = load_error(std::vector<std::uint8_t>(good.begin(), good.begin() + 40), "short.elf");
-  expect_contains(header, "truncated: 40 bytes");
-  const std::string interp = load_error(with(52, 3), "dynamic.elf");
-  expect_contains(interp, "dynamically linked");
-  const std::string unaligned = load_error(with(56, 4), "offset.elf");  // p_offset 0x1004 for p_vaddr 0x10000
-  expect_contains(unaligned, "differ modulo the page size");
-  auto far_entry = good;
-  far_entry[27] = 0x20;  // e_entry = 0x20010000
-  const std::string entry = load_error(far_entry, "entry.elf");
-  expect_contains(entry, "entry point 0x20010000");
-
-  rv32::Machine m(isa());
-  try {
-    m.load_elf_file("/nonexistent/prog.elf");
-    ADD_FAILURE() << "a missing file loaded";
-  } catch (const rv32::SimError& e) {
-    expect_contains(e.what(), "/nonexistent/prog.elf: cannot open");
-  }
 }
 
 }  // namespace rv32_machine_test

@@ -1,6 +1,6 @@
 // Branch predictors: your gshare (TODO 4) against hand-worked cases and a
-// plain model of its recipe, prediction by prediction (suite Gshare); the
-// given predictors' budgets and behaviour (suite Predictors).
+// plain model of its recipe, prediction by prediction (suite Gshare). The
+// given predictors are tested in test_given.cpp.
 #include <random>
 
 #include <labkit/check.hpp>
@@ -106,63 +106,6 @@ TEST(Gshare, LearnsAnAlternatingBranchThatBimodalCannot) {
   t.instructions = 10000;
   EXPECT_LE(rv32::count_mispredictions(*g, t), 20u) << "the history tells taken from not taken";
   EXPECT_GE(rv32::count_mispredictions(*bimodal, t), 500u) << "one counter per branch cannot follow T N T N";
-}
-
-// ---- The given predictors -----------------------------------------------------------------
-
-TEST(Predictors, StaticOnes) {
-  auto nt = rv32::make_not_taken();
-  auto btfn = rv32::make_btfn();
-  EXPECT_FALSE(nt->predict(0x1000, 0x0f00));
-  EXPECT_TRUE(btfn->predict(0x1000, 0x0f00)) << "backward: a loop";
-  EXPECT_FALSE(btfn->predict(0x1000, 0x1100)) << "forward: an if";
-  EXPECT_EQ(nt->storage_bits() + btfn->storage_bits(), 0u);
-}
-
-TEST(Predictors, TablesFitTheBudget) {
-  for (const std::uint64_t budget : {1024u, 8192u, 65536u}) {
-    std::unique_ptr<rv32::Predictor> ps[] = {rv32::make_bimodal(budget), rv32::make_tournament(budget),
-                                             rv32::make_perceptron(budget), impl::make_gshare(budget)};
-    for (auto& p : ps) {
-      EXPECT_LE(p->storage_bits(), budget + 32) << p->name() << " at " << budget << " bits (32 bits of history allowed)";
-      EXPECT_GE(p->storage_bits(), budget * 3 / 4) << p->name() << " leaves a quarter of " << budget << " bits unused";
-    }
-  }
-}
-
-TEST(Predictors, BimodalLearnsABiasPerBranch) {
-  auto b = rv32::make_bimodal(64);  // 32 counters
-  rv32::BranchTrace t;
-  for (int i = 0; i < 100; ++i) {
-    t.branches.push_back({0x1000, 0x0f00, true});
-    t.branches.push_back({0x1004, 0x1100, false});
-  }
-  // One miss: the first taken branch finds its counter at 1 (then 2); the other never misses.
-  EXPECT_EQ(rv32::count_mispredictions(*b, t), 1u);
-}
-
-TEST(Predictors, PerceptronLearnsALoopLongerThanGsharesHistory) {
-  // A loop of 20 iterations: 19 taken, then one not taken. gshare at 8192
-  // bits keeps 12 outcomes of history and cannot see the exit coming; the
-  // perceptron's 24 can.
-  rv32::BranchTrace t;
-  for (int rep = 0; rep < 300; ++rep)
-    for (int i = 0; i < 20; ++i) t.branches.push_back({0x2000, 0x1f00, i != 19});
-  t.instructions = 100000;
-  auto g = impl::make_gshare(8192);
-  auto p = rv32::make_perceptron(8192);
-  const std::uint64_t gw = rv32::count_mispredictions(*g, t), pw = rv32::count_mispredictions(*p, t);
-  EXPECT_GE(gw, 290u) << "gshare should miss nearly every loop exit";
-  EXPECT_LE(pw, 60u) << "the perceptron should learn the exits";
-}
-
-TEST(Predictors, TournamentFollowsTheBetterComponent) {
-  rv32::BranchTrace t;
-  for (int i = 0; i < 2000; ++i) t.branches.push_back({0x3000, 0x2f00, i % 2 == 0});
-  auto tour = rv32::make_tournament(8192);
-  auto bimodal = rv32::make_bimodal(8192);
-  EXPECT_LE(rv32::count_mispredictions(*tour, t), 30u);
-  EXPECT_GE(rv32::count_mispredictions(*bimodal, t), 1000u);
 }
 
 }  // namespace rv32_predictors_test

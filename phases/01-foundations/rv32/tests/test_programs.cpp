@@ -2,7 +2,8 @@
 // RV32I, run with your decoder and ALU. Each must print what a plain C++
 // version of the same computation prints here (suite Programs) and, where
 // qemu-riscv32 is installed, exactly what it prints under QEMU, with the
-// same exit code (suite Qemu). Then the rv32-sim command line (suite Cli).
+// same exit code (suite Qemu), as must random instruction mixes. The
+// rv32-sim command line is tested in test_given.cpp.
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -311,110 +312,6 @@ TEST(Qemu, RandomInstructionMixesPrintWhatTheyPrintUnderQemu) {
     EXPECT_EQ(m.exit_code(), q.exit_code) << elf;
     if (!HasFailure()) std::remove(elf.c_str());
   }
-}
-
-// ---- The command line -------------------------------------------------------------------------
-
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-
-CliRun cli(const std::vector<std::string>& args) {
-  static const rv32::Isa under_test = isa();
-  rv32::Implementations impls;
-  impls.reference = &under_test;  // both names run the implementation under test here
-  impls.student = under_test;
-  impls.reference_gshare = impls.student_gshare = impl::make_gshare;
-  std::ostringstream out, err;
-  const int code = rv32::cli_main(args, out, err, impls);
-  return {code, out.str(), err.str()};
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Counts down from 3 with a bne loop, writes "ok\n", exits with 5.
-std::vector<std::uint32_t> loop_program() {
-  std::vector<std::uint32_t> code = {enc::addi(5, 0, 3), enc::addi(5, 5, -1), enc::bne(5, 0, -4)};
-  enc::li(code, 6, 0x000a6b6f);  // "ok\n"
-  code.insert(code.end(), {enc::lui(11, 0x7ffff), enc::sw(6, 11, 0), enc::addi(10, 0, 1), enc::addi(12, 0, 3),
-                           enc::addi(17, 0, 64), enc::ecall(), enc::addi(10, 0, 5), enc::addi(17, 0, 93), enc::ecall()});
-  return code;
-}
-
-TEST(Cli, ExitsWithTheProgramsCodeAndWritesItsOutput) {
-  const std::string elf = scratch_file("loop.elf", make_elf(loop_program()));
-  const CliRun r = cli({elf, "--stats"});
-  EXPECT_EQ(r.code, 5) << r.err;
-  EXPECT_EQ(r.out, "ok\n");
-  expect_contains(r.err, "18 instructions, 3 conditional branches, exit code 5");
-  std::remove(elf.c_str());
-}
-
-TEST(Cli, WritesTheCommitLogAndTheBranchTrace) {
-  const std::string elf = scratch_file("trace.elf", make_elf(loop_program()));
-  const std::string log = elf + ".commit", trace = elf + ".branches";
-  const CliRun r = cli({elf, "--commit-log", log, "--branch-trace", trace});
-  ASSERT_EQ(r.code, 5) << r.err;
-  const std::string c = read_file(log);
-  EXPECT_EQ(c.rfind("# pc instruction", 0), 0u) << c;
-  EXPECT_NE(c.find("\n00010000 00300293 x5=00000003\n00010004 fff28293 x5=00000002\n00010008 fe029ee3\n"), std::string::npos)
-      << c;
-  expect_contains(c, " mem[7ffff000]=000a6b6f\n");
-  expect_contains(c, " x10=00000003\n");
-  EXPECT_EQ(read_file(trace),
-            "# pc target taken: every conditional branch, in program order\n"
-            "00010008 00010004 1\n00010008 00010004 1\n00010008 00010004 0\n# instructions 18\n");
-  for (const auto& f : {elf, log, trace}) std::remove(f.c_str());
-}
-
-TEST(Cli, StopsARunawayProgramAtTheLimitWithThePc) {
-  const std::string elf = scratch_file("spin.elf", make_elf({enc::addi(5, 5, 1), enc::jal(0, -4)}));
-  const CliRun r = cli({elf, "--max-instructions", "1000"});
-  EXPECT_EQ(r.code, 125);
-  expect_contains(r.err, "instruction limit of 1000 reached at pc 0x00010000");
-  std::remove(elf.c_str());
-}
-
-TEST(Cli, BadInputExits125OrTwoWithTheReason) {
-  const std::string elf = scratch_file("x86.elf", [] {
-    auto b = make_elf({enc::ecall()});
-    b[18] = 62;
-    return b;
-  }());
-  const CliRun bad = cli({elf});
-  EXPECT_EQ(bad.code, 125);
-  expect_contains(bad.err, elf + ": e_machine is 62 (x86-64)");
-  std::remove(elf.c_str());
-  EXPECT_EQ(cli({}).code, 2);
-  EXPECT_EQ(cli({"a.elf", "--max-instructions", "lots"}).code, 2);
-  const CliRun unknown = cli({"a.elf", "--frobnicate"});
-  EXPECT_EQ(unknown.code, 2);
-  expect_contains(unknown.err, "unknown option --frobnicate");
-}
-
-TEST(Cli, PrintsEachPredictorsMispredictions) {
-  const std::string elf = scratch_file("predict.elf", make_elf(loop_program()));
-  const CliRun r = cli({elf, "--predictors=1024"});
-  EXPECT_EQ(r.code, 5);
-  for (const char* name : {"not-taken", "btfn", "bimodal", "gshare", "tournament", "perceptron"})
-    expect_contains(r.err, name);
-  // not-taken misses the two taken branches of three: 2 per 18 instructions.
-  expect_contains(r.err, "not-taken               0              2    111.111");
-  std::remove(elf.c_str());
-}
-
-TEST(Cli, TheProgramItselfExitsWithTheProgramsCode) {
-  const std::string sim = bin_dir() + "/rv32-sim";
-  if (!file_exists(sim)) GTEST_SKIP() << sim << " is not built (cmake --build ... --target rv32-sim)";
-  const std::string elf = scratch_file("proc.elf", make_elf(loop_program()));
-  const int status = std::system((sim + " " + elf + " > /dev/null").c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 5);
-  std::remove(elf.c_str());
 }
 
 }  // namespace rv32_programs_test
