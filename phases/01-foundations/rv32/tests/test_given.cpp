@@ -159,7 +159,7 @@ TEST(Cli, ExitsWithTheProgramsCodeAndWritesItsOutput) {
 
 TEST(Cli, WritesTheCommitLogAndTheBranchTrace) {
   const std::string elf = scratch_file("trace.elf", make_elf(loop_program()));
-  const std::string log = elf + ".commit", trace = elf + ".branches";
+  const std::string log = scratch_path("trace.commit"), trace = scratch_path("trace.branches");
   const CliRun r = cli({elf, "--commit-log", log, "--branch-trace", trace});
   ASSERT_EQ(r.code, 5) << r.err;
   const std::string c = read_file(log);

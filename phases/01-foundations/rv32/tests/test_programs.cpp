@@ -168,8 +168,7 @@ struct QemuRun {
 // qemu-user takes for a 32-bit guest by default, which a grader's memory
 // limit (RLIMIT_AS) refuses. The programs fit in far less.
 QemuRun run_qemu(const std::string& elf) {
-  const std::string err_path =
-      ::testing::TempDir() + "rv32-" + std::to_string(::getpid()) + "-" + elf.substr(elf.find_last_of('/') + 1) + ".qemu-err";
+  const std::string err_path = scratch_path(elf.substr(elf.find_last_of('/') + 1) + ".qemu-err");
   const std::string command = "qemu-riscv32 -R 0x20000000 " + elf + " 2> " + err_path;
   QemuRun r;
   FILE* q = ::popen(command.c_str(), "r");
@@ -306,7 +305,7 @@ TEST(Qemu, RandomInstructionMixesPrintWhatTheyPrintUnderQemu) {
       };
       ASSERT_EQ(m.stdout_text().size(), 384u);
       expect_word(word(m.stdout_text(), i), word(qemu_out, i),
-                  "program " + std::to_string(program) + " (kept in " + elf + "): " +
+                  "program " + std::to_string(program) + " (LABKIT_SEED " + std::to_string(labkit::seed()) + "): " +
                       (i < 256 ? "data byte " + std::to_string(i) : "x" + std::to_string((i - 256) / 4)));
     }
     EXPECT_EQ(m.exit_code(), q.exit_code) << elf;

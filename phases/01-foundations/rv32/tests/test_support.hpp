@@ -90,9 +90,22 @@ inline std::vector<std::uint8_t> make_elf(const std::vector<std::uint32_t>& code
   return f;
 }
 
-// A scratch file of this process (the test program may run twice at once).
-inline std::string scratch_file(const std::string& name, const std::vector<std::uint8_t>& bytes) {
+// Scratch files of this process (the test program may run twice at once),
+// removed when it exits, whether its tests passed or not (a starter's stop
+// at a TODO before any cleanup line).
+inline std::string scratch_path(const std::string& name) {
+  static struct Registry {
+    std::vector<std::string> paths;
+    ~Registry() {
+      for (const auto& p : paths) std::remove(p.c_str());
+    }
+  } registry;
   const std::string path = ::testing::TempDir() + "rv32-" + std::to_string(::getpid()) + "-" + name;
+  registry.paths.push_back(path);
+  return path;
+}
+inline std::string scratch_file(const std::string& name, const std::vector<std::uint8_t>& bytes) {
+  const std::string path = scratch_path(name);
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   ::chmod(path.c_str(), 0755);  // qemu-riscv32 runs only executable files (and exits 1 without a word otherwise)
   return path;
