@@ -73,6 +73,17 @@ else()
   labs_feature(MPI OFF "not found: apt-get install openmpi-bin libopenmpi-dev (or run tools/labctl)")
 endif()
 
+# A RISC-V cross compiler: optional, for the rv32 lab's C programs (Debian's
+# gcc-riscv64-unknown-elf, which tools/labctl installs from that lab's
+# `packages`). Without it the lab still builds; the tests that run compiled
+# programs skip, saying how to install it.
+find_program(LABS_RISCV_GCC riscv64-unknown-elf-gcc)
+if(LABS_RISCV_GCC)
+  labs_feature(riscv-gcc ON "${LABS_RISCV_GCC}")
+else()
+  labs_feature(riscv-gcc OFF "not found: apt-get install gcc-riscv64-unknown-elf (or run tools/labctl)")
+endif()
+
 find_package(Threads REQUIRED)
 
 # Verilator: optional, for the HDL labs.
