@@ -21,8 +21,8 @@ module adder_tree #(
     else {out_valid, x_valid} <= {x_valid, in_valid};
   end
 
-  // TODO(8): tree_out pipeline: register the four sums of pairs, then the two sums of those, then
-  // out_sum, with in_valid delayed to match (latency 4: in at edge e, out after edge e + 4).
+  // TODO(8): tree_out pipeline: register the 4 pair sums, then the 2 sums of those, then out_sum; delay in_valid to match.
+  // Latency 4: inputs sampled at edge e appear on out_sum right after edge e + 3.
   always_ff @(posedge clk) begin
     for (int i = 0; i < 8; i++) x[i] <= in_data[i*W+:W];
     out_sum <= (W + 3)'(x[0]) + (W + 3)'(x[1]) + (W + 3)'(x[2]) + (W + 3)'(x[3]) +

@@ -20,14 +20,16 @@ module async_fifo #(
   localparam int DEPTH = 1 << AW;
   logic [WIDTH-1:0] mem[DEPTH];
 
-  // TODO(5): fifo_full and the Gray write pointer (gray): a binary pointer of AW+1 bits advances on
-  // wr_push && !wr_full (writing mem); wr_ptr_gray is its Gray code, from a register; synchronize rd_ptr_gray
-  // with sync_2ff and register wr_full = (next Gray write pointer == that pointer with its two top bits inverted).
+  // TODO(5): fifo_full, Gray write pointer (gray): binary and Gray pointers, registered wr_full against the synced read pointer.
+  // A binary pointer of AW+1 bits advances on wr_push && !wr_full (writing mem); wr_ptr_gray is its Gray code,
+  // from a register; synchronize rd_ptr_gray with sync_2ff and register
+  // wr_full = (next Gray write pointer == that pointer with its two top bits inverted).
   assign wr_full = 1'b0;
   assign wr_ptr_gray = '0;
 
-  // TODO(6): fifo_empty, fifo_rdata, fifo_rptr_gray: the read side, the mirror image: rd_ptr_gray from a
-  // register, wr_ptr_gray synchronized into rd_clk, rd_empty registered (reset to 1), rd_data = mem[read address].
+  // TODO(6): fifo_empty, fifo_rdata, fifo_rptr_gray: the read side, the mirror image of the write side.
+  // rd_ptr_gray from a register, wr_ptr_gray synchronized into rd_clk, rd_empty registered (reset to 1),
+  // rd_data = mem[read address].
   assign rd_empty = 1'b1;
   assign rd_ptr_gray = '0;
   assign rd_data = mem[0];

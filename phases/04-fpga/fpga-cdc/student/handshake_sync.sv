@@ -16,14 +16,14 @@ module handshake_sync #(
   logic [WIDTH-1:0] held;
   logic req, ack;
 
-  // TODO(3): hs_ready, the source side: on src_send && src_ready hold src_data in `held` and toggle req;
-  // src_ready = (req == ack synchronized into src_clk with sync_2ff).
+  // TODO(3): hs_ready, source side: on src_send && src_ready, held <= src_data and req toggles; src_ready = (req == synced ack).
+  // (ack crosses into src_clk through sync_2ff.)
   assign src_ready = 1'b1;
   assign held = '0;
   assign req = 1'b0;
 
-  // TODO(4): hs_valid, hs_data_out, the destination side: synchronize req into dst_clk; when it changes,
-  // pulse dst_valid for one cycle with dst_data <= held, and set ack to the synchronized req.
+  // TODO(4): hs_valid, hs_data_out, destination side: when synced req changes, dst_valid for one cycle, dst_data <= held.
+  // (req crosses into dst_clk through sync_2ff; ack <= the synchronized req acknowledges it.)
   assign ack = 1'b0;
   assign dst_valid = 1'b0;
   assign dst_data = held;

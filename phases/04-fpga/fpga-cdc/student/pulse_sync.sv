@@ -8,7 +8,7 @@ module pulse_sync (
     input  logic dst_rst,
     output logic dst_pulse
 );
-  // TODO(2): pulse_out: flip a toggle flop on each src_pulse (src_clk), pass the toggle through
-  // sync_2ff into dst_clk, and raise dst_pulse for one cycle when the synchronized toggle changes.
+  // TODO(2): pulse_out: a toggle flop flips on each src_pulse; sync_2ff carries it into dst_clk; dst_pulse = it changed.
+  // (toggle on src_clk; one more flop on dst_clk remembers the last synchronized value; XOR the two.)
   assign dst_pulse = 1'b0;
 endmodule

@@ -12,7 +12,7 @@ module skid_buffer #(
     output logic [WIDTH-1:0] m_data,
     input  logic             m_ready
 );
-  // TODO(7): m_valid, m_data, s_ready: an output register (m_valid, m_data), a skid register, s_ready = !skid_valid.
+  // TODO(7): m_valid, m_data, s_ready: an output register, a skid register, and s_ready = !skid_valid.
   // When the output is free (m_ready || !m_valid) it takes the skid beat, else s_data; when it is
   // stalled, an accepted beat goes into the skid register.
   assign s_ready = 1'b0;
