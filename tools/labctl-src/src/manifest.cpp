@@ -20,7 +20,7 @@ const std::vector<Phase>& phases() {
       {1, "01-foundations", "Foundations: C++, parallel computing, digital design, CUDA"},
       {2, "02-architecture", "Computer architecture and systems"},
       {3, "03-ml-systems", "Neural networks, frameworks and edge AI"},
-      {4, "04-inference", "Deep-learning inference optimization and compilers"},
+      {4, "04-inference", "FPGA development, deep-learning inference optimization and compilers"},
       {5, "05-chip-design", "AI chip design and GPU infrastructure"},
   };
   return list;
