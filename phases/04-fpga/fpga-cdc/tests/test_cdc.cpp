@@ -10,7 +10,6 @@
 // flops in a synchronizer, pointers that change one bit at a time).
 #include <gtest/gtest.h>
 
-#include <bit>
 #include <deque>
 #include <string>
 
@@ -94,12 +93,13 @@ HDL_TEST(PulseSync, EveryPulseArrivesOnceWithinThreeEdges) {
       }
       if (e.a) {
         const bool spaced = sim.time_ps() - last_pulse_ps >= 2 * sim.period_b() + sim.period_a() || sent == 0;
-        sim->pulse_in = !pulsing && spaced && rng.chance(0.3);
+        const bool draining = i >= kEdges - 100;  // the last pulses have time to arrive
+        sim->pulse_in = !pulsing && spaced && !draining && rng.chance(0.3);
         if (sim->pulse_in) last_pulse_ps = sim.time_ps();
       }
     }
-    EXPECT_GT(sent, 30u) << sim.clocks().describe();
-    EXPECT_GE(received + 1, sent) << sim.clocks().describe();
+    EXPECT_GT(sent, 30u) << "the test sent too few pulses to check anything; " << sim.clocks().describe();
+    if (!in_flight.empty()) sim.fail("pulse_out", std::to_string(in_flight.size()) + " pulse(s) never arrived", "pulse_out");
   });
 }
 
@@ -158,8 +158,7 @@ struct FifoBench {
   Sim& sim;
   labkit::hdl::Random rng;
   std::deque<std::uint64_t> model;
-  std::uint64_t pushed = 0, popped = 0, refused_full = 0, polled_empty = 0;
-  std::uint64_t wptr_seen = 0, rptr_seen = 0;
+  std::uint64_t pushed = 0, popped = 0, refused_full = 0;
 
   explicit FifoBench(Sim& s) : sim(s) {}
 
@@ -184,11 +183,7 @@ struct FifoBench {
       // Full may stay on late (the read pointer arrives two clk_a edges late), never off early.
       if (!sim->fifo_full && model.size() >= kFifoDepth)
         return sim.check("fifo_full", 0, 1, ctx + ": the next push would overwrite an unread entry", "fifo_full");
-      if (!sim.check("fifo_wptr_gray", sim->fifo_wptr_gray, gray(pushed), "the Gray code of the entries written (mod 16)", "gray"))
-        return false;
-      if (std::popcount(sim->fifo_wptr_gray ^ wptr_seen) > 1)
-        return sim.check("fifo_wptr_gray", sim->fifo_wptr_gray, wptr_seen, "changed more than one bit at one edge: the read side could sample a pointer that never was", "gray");
-      wptr_seen = sim->fifo_wptr_gray;
+      if (!pointer_is_gray("fifo_wptr_gray", sim->fifo_wptr_gray, pushed, "written")) return false;
       sim->fifo_push = rng.chance(pw);
       sim->fifo_wdata = static_cast<std::uint8_t>(rng.bits(8));
     }
@@ -197,16 +192,18 @@ struct FifoBench {
         return sim.check("fifo_empty", 0, 1, "nothing unread: a pop now would read garbage", "fifo_empty");
       if (!sim->fifo_empty && !sim.check("fifo_rdata", sim->fifo_rdata, model.front(), "the oldest unread entry", "fifo_empty"))
         return false;
-      if (!sim.check("fifo_rptr_gray", sim->fifo_rptr_gray, gray(popped), "the Gray code of the entries read (mod 16)", "gray"))
-        return false;
-      if (std::popcount(sim->fifo_rptr_gray ^ rptr_seen) > 1)
-        return sim.check("fifo_rptr_gray", sim->fifo_rptr_gray, rptr_seen, "changed more than one bit at one edge", "gray");
-      rptr_seen = sim->fifo_rptr_gray;
+      if (!pointer_is_gray("fifo_rptr_gray", sim->fifo_rptr_gray, popped, "read")) return false;
       sim->fifo_pop = rng.chance(pr);
-      polled_empty += sim->fifo_empty;
     }
     sim.eval();
     return true;
+  }
+
+  // The pointer the other side synchronizes must be the Gray code of the
+  // entries written (read) so far: a binary pointer fails here, and a Gray
+  // count changes one bit per entry, which is what makes the crossing safe.
+  bool pointer_is_gray(std::string_view signal, std::uint64_t actual, std::uint64_t count, const char* what) {
+    return sim.check(signal, actual, gray(count), std::string("the Gray code of the entries ") + what + " (mod 16)", "gray");
   }
 
   bool phase(int edges, double pw, double pr) {
