@@ -1,5 +1,5 @@
 // fpga_cdc_top: the lab's designs side by side, so the testbench simulates one
-// Verilated model (one compile instead of six). Domain A drives, domain B
+// Verilated model (one compile instead of seven). Domain A drives, domain B
 // receives; the tests swap which clock is faster. Not a design of its own:
 // `labctl synth fpga-cdc` synthesizes each module separately (lab.toml [[synth]]).
 module fpga_cdc_top (
@@ -35,6 +35,13 @@ module fpga_cdc_top (
     output logic         m_valid,
     output logic [7:0]   m_data,
     input  logic         m_ready,
+    // axis_upsizer on clk_a: 8-bit beats in, 32-bit beats out
+    input  logic         up_s_valid,
+    input  logic [7:0]   up_s_data,
+    output logic         up_s_ready,
+    output logic         up_m_valid,
+    output logic [31:0]  up_m_data,
+    input  logic         up_m_ready,
     // adder_tree on clk_a
     input  logic         tree_in_valid,
     input  logic [127:0] tree_in_data,
@@ -58,6 +65,9 @@ module fpga_cdc_top (
 
   skid_buffer #(.WIDTH(8)) u_skid (.clk(clk_a), .rst(rst_a), .s_valid(s_valid), .s_data(s_data), .s_ready(s_ready),
                                    .m_valid(m_valid), .m_data(m_data), .m_ready(m_ready));
+
+  axis_upsizer u_up (.clk(clk_a), .rst(rst_a), .s_valid(up_s_valid), .s_data(up_s_data), .s_ready(up_s_ready),
+                     .m_valid(up_m_valid), .m_data(up_m_data), .m_ready(up_m_ready));
 
   adder_tree #(.W(16)) u_tree (.clk(clk_a), .rst(rst_a), .in_valid(tree_in_valid), .in_data(tree_in_data),
                                .out_valid(tree_out_valid), .out_sum(tree_out_sum));

@@ -1,6 +1,8 @@
-// The AXI4-Stream skid buffer (clk_a only): every test drives random
-// back-pressure on m_ready, and the protocol checker (axis_checker.hpp) watches
-// the output; the Scoreboard holds every beat handed in against what comes out.
+// The AXI4-Stream designs (clk_a only): the skid buffer and the 8-to-32-bit
+// width converter. Every test drives random back-pressure on m_ready (the
+// full-rate ones after measuring the rate without it), the protocol checker
+// (axis_checker.hpp) watches the output, and the Scoreboard holds every beat
+// handed in against what comes out.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,81 +16,139 @@ namespace {
 using Dut = fpga_cdc::LABKIT_IMPL::Vfpga_cdc_top;
 using Sim = fpga_cdc::DualClockSim<Dut>;
 
-// The skid buffer between a random source and a random sink.
+// One AXI4-Stream design's ports in the model (Verilator's are references):
+// 8-bit beats in, beats of MData out (8 bits through the skid buffer, 32 out
+// of the width converter).
+template <class MData>
+struct PortRefs {
+  CData &s_valid, &s_data, &s_ready, &m_valid;
+  MData& m_data;
+  CData& m_ready;
+};
+template <class MData>
+struct StreamPorts {
+  PortRefs<MData> (*bind)(Dut&);
+  std::string out;         // the output's port prefix in messages: "m", "up_m"
+  int beats_per_word;      // input beats packed into one output beat, first in the low byte
+  bool registered_ready;   // s_ready must come from a flip-flop
+};
+const StreamPorts<CData> kSkid{
+    [](Dut& d) { return PortRefs<CData>{d.s_valid, d.s_data, d.s_ready, d.m_valid, d.m_data, d.m_ready}; }, "m", 1,
+    true};
+const StreamPorts<IData> kUpsizer{
+    [](Dut& d) { return PortRefs<IData>{d.up_s_valid, d.up_s_data, d.up_s_ready, d.up_m_valid, d.up_m_data, d.up_m_ready}; },
+    "up_m", 4, false};
+
+// A design between a random source and a random sink (clk_a only).
+template <class MData>
 struct StreamBench {
+  StreamPorts<MData> p;
   Sim sim{fpga_cdc::ClockPair{{10000, 5000}, {10000, 5000}}};  // clk_b is not used here
   labkit::hdl::Random rng;
-  fpga_cdc::AxisChecker out{"m", sim.scoreboard()};
-  std::uint64_t in_beats = 0, cycles = 0;
+  fpga_cdc::AxisChecker out;
+  std::string data = p.out + "_data", topic = p.out + "_valid";  // signal names, and the TODO that covers them
+  std::uint64_t in_beats = 0, word = 0;
 
-  StreamBench() { sim.reset(); }
+  explicit StreamBench(const StreamPorts<MData>& ports) : p(ports), out(ports.out, sim.scoreboard()) { sim.reset(); }
+  Dut& dut() { return *sim.operator->(); }
 
   // One clk_a cycle: the source offers a new beat with chance p_valid once its
   // last one was taken; the sink is ready with chance p_ready.
   void cycle(double p_valid, double p_ready) {
-    const bool s_valid = sim->s_valid, s_ready = sim->s_ready, m_valid = sim->m_valid, m_ready = sim->m_ready;
-    const std::uint64_t s_data = sim->s_data, m_data = sim->m_data;
+    const auto io = p.bind(dut());
+    const bool s_valid = io.s_valid, s_ready = io.s_ready, m_valid = io.m_valid, m_ready = io.m_ready;
+    const std::uint64_t s_data = io.s_data, m_data = io.m_data;
     while (!sim.advance().a) {
     }
-    ++cycles;
     if (s_valid && s_ready) {
-      sim.scoreboard().expect("m_data", s_data, "beat " + std::to_string(in_beats));
-      ++in_beats;
+      word |= s_data << (8 * (in_beats % p.beats_per_word));
+      if (++in_beats % p.beats_per_word == 0) {
+        sim.scoreboard().expect(data, word, "word " + std::to_string(in_beats / p.beats_per_word - 1));
+        word = 0;
+      }
     }
-    if (out.edge(sim.edges(), m_valid, m_ready, m_data) && !sim.scoreboard().observe(sim.edges(), "m_data", m_data, "m_valid"))
+    if (out.edge(sim.edges(), m_valid, m_ready, m_data) && !sim.scoreboard().observe(sim.edges(), data, m_data, topic))
       return;
     // The source keeps its beat until it is taken (it obeys the rules it checks).
     if (!s_valid || s_ready) {
-      sim->s_valid = rng.chance(p_valid);
-      sim->s_data = static_cast<std::uint8_t>(rng.bits(8));
+      io.s_valid = rng.chance(p_valid);
+      io.s_data = static_cast<CData>(rng.bits(8));
     }
-    const bool ready_after_edge = sim->s_ready;
-    sim->m_ready = rng.chance(p_ready);
+    const bool ready_after_edge = io.s_ready;
+    io.m_ready = rng.chance(p_ready);
     sim.eval();
-    if (sim->s_ready != ready_after_edge)
-      sim.fail("s_ready", "changed when only m_ready and s_valid changed: s_ready must come from a flip-flop", "m_valid");
+    if (p.registered_ready && io.s_ready != ready_after_edge)
+      sim.fail("s_ready", "changed when only m_ready and s_valid changed: s_ready must come from a flip-flop", topic);
+  }
+
+  // The source must have handed in at least `beats` beats.
+  void require_beats(std::uint64_t beats, const std::string& when) {
+    if (in_beats < beats)
+      sim.fail("s_ready", "only " + std::to_string(in_beats) + " beats taken " + when + ", at least " + std::to_string(beats) +
+                              " expected", topic);
   }
 
   // Stops the source and lets the sink take everything.
   void drain() {
-    for (int i = 0; i < 8; ++i) cycle(0.0, 1.0);
+    for (int i = 0; i < 8 * p.beats_per_word; ++i) cycle(0.0, 1.0);
     sim.scoreboard().finish(sim.edges());
   }
 };
 
-}  // namespace
-
-// A beat a cycle with no back-pressure: 200 in, 200 out, in order, plus the
-// two-cycle start.
-HDL_TEST(SkidBuffer, FullThroughputWithoutBackPressure) {
-  StreamBench b;
-  for (int i = 0; i < 200; ++i) b.cycle(1.0, 1.0);
-  if (b.in_beats < 199 || b.out.beats() < 198)
-    b.sim.fail("s_ready", std::to_string(b.in_beats) + " beats in and " + std::to_string(b.out.beats()) +
-               " out in 200 cycles; with m_ready and s_valid always 1 it must be a beat per cycle", "s_ready");
-  b.drain();
-}
-
 // Random valid and random ready in phases (sink slower, source slower, both
-// busy, sink stalled for long stretches): nothing lost, duplicated or
-// reordered, no protocol violation on the output.
-HDL_TEST(SkidBuffer, RandomBackPressureKeepsEveryBeatInOrder) {
-  StreamBench b;
+// busy, sink stalled for long stretches).
+template <class MData>
+void random_back_pressure(StreamBench<MData>& b) {
   const double mixes[][2] = {{0.9, 0.4}, {0.4, 0.9}, {0.8, 0.8}, {1.0, 0.1}, {1.0, 0.5}};
   for (int round = 0; round < 60; ++round) {
     const auto& m = mixes[b.rng.range(0, 4)];
     for (int i = 0; i < 50; ++i) b.cycle(m[0], m[1]);
     if (b.sim.scoreboard().mismatches() > 0) break;
   }
-  if (b.in_beats <= 1000) b.sim.fail("s_ready", "only " + std::to_string(b.in_beats) + " beats taken in 3000 cycles", "s_ready");
+  b.require_beats(1000, "in 3000 cycles");
   b.drain();
+}
+
+}  // namespace
+
+// A beat a cycle with no back-pressure: 200 in, 200 out, in order, plus the
+// two-cycle start.
+HDL_TEST(SkidBuffer, FullThroughputWithoutBackPressure) {
+  StreamBench b(kSkid);
+  for (int i = 0; i < 200; ++i) b.cycle(1.0, 1.0);
+  b.require_beats(199, "in 200 cycles with m_ready and s_valid always 1 (a beat per cycle)");
+  if (b.out.beats() < 198) b.sim.fail("m_valid", std::to_string(b.out.beats()) + " beats out in 200 cycles: a beat per cycle expected", "m_valid");
+  for (int i = 0; i < 200; ++i) b.cycle(1.0, 0.5);
+  b.drain();
+}
+
+// Nothing lost, duplicated or reordered, no protocol violation on the output.
+HDL_TEST(SkidBuffer, RandomBackPressureKeepsEveryBeatInOrder) {
+  StreamBench b(kSkid);
+  random_back_pressure(b);
 }
 
 // m_ready toggling every cycle while the source never pauses: the skid
 // register fills and empties at every edge.
 HDL_TEST(SkidBuffer, ReadyTogglingEveryCycle) {
-  StreamBench b;
+  StreamBench b(kSkid);
   for (int i = 0; i < 200; ++i) b.cycle(1.0, i % 2 ? 0.0 : 1.0);
-  if (b.in_beats <= 80) b.sim.fail("s_ready", "only " + std::to_string(b.in_beats) + " beats taken in 200 cycles", "s_ready");
+  b.require_beats(80, "in 200 cycles");
   b.drain();
+}
+
+// Four bytes in, one 32-bit word out, the first byte lowest: a byte per cycle
+// with the sink always ready.
+HDL_TEST(WidthConverter, FourBytesMakeOneWordAtFullRate) {
+  StreamBench b(kUpsizer);
+  for (int i = 0; i < 400; ++i) b.cycle(1.0, 1.0);
+  b.require_beats(398, "in 400 cycles with the sink always ready (a byte per cycle)");
+  for (int i = 0; i < 200; ++i) b.cycle(1.0, 0.5);
+  b.drain();
+}
+
+// The same words under random back-pressure on both sides.
+HDL_TEST(WidthConverter, RandomBackPressureKeepsEveryWord) {
+  StreamBench b(kUpsizer);
+  random_back_pressure(b);
 }
