@@ -73,12 +73,12 @@ TEST(SynthParse, YosysErrorKeepsFileAndLine) {
   EXPECT_EQ(yosys_error("all fine\n"), "");
 }
 
-// The command on a scratch lab: a reference that synthesizes (two flip-flops,
-// one clock) and a student file with a syntax error on line 6.
-TEST(SynthCommand, ReportsCountsAndFmaxAndNamesTheBrokenLine) {
-  if (run_process({"sh", "-c", "command -v yosys && command -v nextpnr-ice40"}).exit_code != 0)
-    GTEST_SKIP() << "yosys or nextpnr-ice40 is not installed (apt-get install yosys nextpnr-ice40): nothing to run";
-  const fs::path root = fs::temp_directory_path() / "labctl-synth-test";
+namespace {
+
+// A scratch course with one lab, synth-demo: a reference that synthesizes
+// (two flip-flops, one clock) and a student file with a syntax error.
+fs::path scratch_synth_lab(const std::string& name) {
+  const fs::path root = fs::temp_directory_path() / name;
   fs::remove_all(root);
   const fs::path lab = root / "phases/01-foundations/synth-demo";
   fs::create_directories(lab / "reference");
@@ -98,7 +98,15 @@ TEST(SynthCommand, ReportsCountsAndFmaxAndNamesTheBrokenLine) {
   bad.replace(bad.find("q <= m;"), 7, "q <= m");  // line 5 loses its ';'
   bad.replace(bad.find("  end\n"), 6, "  end;;\n");
   std::ofstream(lab / "student/two_flops.sv") << bad;
+  return root;
+}
 
+}  // namespace
+
+TEST(SynthCommand, ReportsCountsAndFmaxAndNamesTheBrokenLine) {
+  if (run_process({"sh", "-c", "command -v yosys && command -v nextpnr-ice40"}).exit_code != 0)
+    GTEST_SKIP() << "yosys or nextpnr-ice40 is not installed (apt-get install yosys nextpnr-ice40): nothing to run";
+  const fs::path root = scratch_synth_lab("labctl-synth-test");
   RunOptions o;
   o.timeout_s = 300;
   o.env = {{"NO_COLOR", "1"}, {"LABS_OUT", (root / "out").string()}};
@@ -155,4 +163,24 @@ TEST(SynthManifest, DefaultsAndMistakes) {
   EXPECT_NE(error("[[synth]]\nreference = [\"reference/a.sv\"]\n").find("needs top"), std::string::npos);
   EXPECT_NE(error("[synth]\ntop = \"a\"\n").find("array of tables"), std::string::npos);
   fs::remove_all(lab.parent_path().parent_path());
+}
+
+// Without yosys on the PATH the command says how to install it (no tools needed).
+TEST(SynthCommand, WithoutYosysSaysHowToInstall) {
+  RunOptions o;
+  o.timeout_s = 60;
+  const fs::path root = scratch_synth_lab("labctl-synth-none");
+  o.env = {{"NO_COLOR", "1"}, {"PATH", "/nonexistent"}, {"LABS_OUT", (root / "out").string()}};
+  const auto r = run_process({LABCTL_EXE, "--root", root.string(), "synth", "synth-demo"}, o);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("yosys is not installed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("apt-get install yosys nextpnr-ice40 fpga-icestorm"), std::string::npos) << r.output;
+
+  // A lab without [[synth]] says so first.
+  std::ofstream(root / "phases/01-foundations/synth-demo/lab.toml")
+      << "id = \"synth-demo\"\ntitle = \"t\"\nphase = 1\nmodule = \"m\"\nlayers = [\"L6\"]\n";
+  const auto none = run_process({LABCTL_EXE, "--root", root.string(), "synth", "synth-demo"}, o);
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_NE(none.output.find("has no [[synth]] table"), std::string::npos) << none.output;
+  fs::remove_all(root);
 }
