@@ -1,5 +1,5 @@
 // fpga_cdc_top: the lab's designs side by side, so the testbench simulates one
-// Verilated model (one compile instead of seven). Domain A drives, domain B
+// Verilated model (one compile instead of eight). Domain A drives, domain B
 // receives; the tests swap which clock is faster. Not a design of its own:
 // `labctl synth fpga-cdc` synthesizes each module separately (lab.toml [[synth]]).
 module fpga_cdc_top (
@@ -42,6 +42,13 @@ module fpga_cdc_top (
     output logic         up_m_valid,
     output logic [31:0]  up_m_data,
     input  logic         up_m_ready,
+    // fir_filter on clk_a: int8 samples in, int16 results out
+    input  logic         fir_s_valid,
+    input  logic [7:0]   fir_s_data,
+    output logic         fir_s_ready,
+    output logic         fir_m_valid,
+    output logic [15:0]  fir_m_data,
+    input  logic         fir_m_ready,
     // adder_tree on clk_a
     input  logic         tree_in_valid,
     input  logic [127:0] tree_in_data,
@@ -68,6 +75,9 @@ module fpga_cdc_top (
 
   axis_upsizer u_up (.clk(clk_a), .rst(rst_a), .s_valid(up_s_valid), .s_data(up_s_data), .s_ready(up_s_ready),
                      .m_valid(up_m_valid), .m_data(up_m_data), .m_ready(up_m_ready));
+
+  fir_filter u_fir (.clk(clk_a), .rst(rst_a), .s_valid(fir_s_valid), .s_data(fir_s_data), .s_ready(fir_s_ready),
+                    .m_valid(fir_m_valid), .m_data(fir_m_data), .m_ready(fir_m_ready));
 
   adder_tree #(.W(16)) u_tree (.clk(clk_a), .rst(rst_a), .in_valid(tree_in_valid), .in_data(tree_in_data),
                                .out_valid(tree_out_valid), .out_sum(tree_out_sum));

@@ -1,14 +1,17 @@
-// The AXI4-Stream designs (clk_a only): the skid buffer and the 8-to-32-bit
-// width converter. Every test drives random back-pressure on m_ready (the
+// The AXI4-Stream designs (clk_a only): the skid buffer, the 8-to-32-bit
+// width converter and the FIR filter (against its C++ model, model/fir_model.hpp). Every test drives random back-pressure on m_ready (the
 // full-rate ones after measuring the rate without it), the protocol checker
 // (axis_checker.hpp) watches the output, and the Scoreboard holds every beat
 // handed in against what comes out.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "axis_checker.hpp"
 #include "dual_clock.hpp"
+#include "fir_model.hpp"
 #include "hdl_models.hpp"
 
 namespace {
@@ -18,7 +21,7 @@ using Sim = fpga_cdc::DualClockSim<Dut>;
 
 // One AXI4-Stream design's ports in the model (Verilator's are references):
 // 8-bit beats in, beats of MData out (8 bits through the skid buffer, 32 out
-// of the width converter).
+// of the width converter, 16 out of the FIR filter).
 template <class MData>
 struct PortRefs {
   CData &s_valid, &s_data, &s_ready, &m_valid;
@@ -29,15 +32,37 @@ template <class MData>
 struct StreamPorts {
   PortRefs<MData> (*bind)(Dut&);
   std::string out;         // the output's port prefix in messages: "m", "up_m"
-  int beats_per_word;      // input beats packed into one output beat, first in the low byte
   bool registered_ready;   // s_ready must come from a flip-flop
+  // The model: what must come out after each beat that goes in (nothing yet: nullopt).
+  std::function<std::function<std::optional<std::uint64_t>(std::uint8_t)>()> make_model;
 };
+
+// Packs `n` bytes into one output beat, the first in the low byte.
+auto packer(int n) {
+  return [n] {
+    return [n, k = 0, word = std::uint64_t{0}](std::uint8_t byte) mutable -> std::optional<std::uint64_t> {
+      word |= std::uint64_t{byte} << (8 * k);
+      if (++k < n) return std::nullopt;
+      const std::uint64_t out = word;
+      k = 0;
+      word = 0;
+      return out;
+    };
+  };
+}
 const StreamPorts<CData> kSkid{
-    [](Dut& d) { return PortRefs<CData>{d.s_valid, d.s_data, d.s_ready, d.m_valid, d.m_data, d.m_ready}; }, "m", 1,
-    true};
+    [](Dut& d) { return PortRefs<CData>{d.s_valid, d.s_data, d.s_ready, d.m_valid, d.m_data, d.m_ready}; }, "m", true,
+    packer(1)};
 const StreamPorts<IData> kUpsizer{
     [](Dut& d) { return PortRefs<IData>{d.up_s_valid, d.up_s_data, d.up_s_ready, d.up_m_valid, d.up_m_data, d.up_m_ready}; },
-    "up_m", 4, false};
+    "up_m", false, packer(4)};
+const StreamPorts<SData> kFir{
+    [](Dut& d) { return PortRefs<SData>{d.fir_s_valid, d.fir_s_data, d.fir_s_ready, d.fir_m_valid, d.fir_m_data, d.fir_m_ready}; },
+    "fir_m", false, [] {
+      return [fir = fpga_cdc::FirModel()](std::uint8_t x) mutable -> std::optional<std::uint64_t> {
+        return static_cast<std::uint16_t>(fir.push(static_cast<std::int8_t>(x)));  // 16 bits, as the port holds it
+      };
+    }};
 
 // A design between a random source and a random sink (clk_a only).
 template <class MData>
@@ -47,7 +72,9 @@ struct StreamBench {
   labkit::hdl::Random rng;
   fpga_cdc::AxisChecker out;
   std::string data = p.out + "_data", topic = p.out + "_valid";  // signal names, and the TODO that covers them
-  std::uint64_t in_beats = 0, word = 0;
+  std::function<std::optional<std::uint64_t>(std::uint8_t)> model = p.make_model();
+  std::uint64_t in_beats = 0, out_words = 0;
+  std::function<std::uint8_t()> next_input;  // the source's data (default: random bytes)
 
   explicit StreamBench(const StreamPorts<MData>& ports) : p(ports), out(ports.out, sim.scoreboard()) { sim.reset(); }
   Dut& dut() { return *sim.operator->(); }
@@ -61,18 +88,16 @@ struct StreamBench {
     while (!sim.advance().a) {
     }
     if (s_valid && s_ready) {
-      word |= s_data << (8 * (in_beats % p.beats_per_word));
-      if (++in_beats % p.beats_per_word == 0) {
-        sim.scoreboard().expect(data, word, "word " + std::to_string(in_beats / p.beats_per_word - 1));
-        word = 0;
-      }
+      ++in_beats;
+      if (const auto want = model(static_cast<std::uint8_t>(s_data)))
+        sim.scoreboard().expect(data, *want, "output " + std::to_string(out_words++) + ", after input beat " + std::to_string(in_beats - 1));
     }
     if (out.edge(sim.edges(), m_valid, m_ready, m_data) && !sim.scoreboard().observe(sim.edges(), data, m_data, topic))
       return;
     // The source keeps its beat until it is taken (it obeys the rules it checks).
     if (!s_valid || s_ready) {
       io.s_valid = rng.chance(p_valid);
-      io.s_data = static_cast<CData>(rng.bits(8));
+      io.s_data = next_input ? next_input() : static_cast<CData>(rng.bits(8));
     }
     const bool ready_after_edge = io.s_ready;
     io.m_ready = rng.chance(p_ready);
@@ -90,7 +115,7 @@ struct StreamBench {
 
   // Stops the source and lets the sink take everything.
   void drain() {
-    for (int i = 0; i < 8 * p.beats_per_word; ++i) cycle(0.0, 1.0);
+    for (int i = 0; i < 32; ++i) cycle(0.0, 1.0);
     sim.scoreboard().finish(sim.edges());
   }
 };
@@ -151,4 +176,38 @@ HDL_TEST(WidthConverter, FourBytesMakeOneWordAtFullRate) {
 HDL_TEST(WidthConverter, RandomBackPressureKeepsEveryWord) {
   StreamBench b(kUpsizer);
   random_back_pressure(b);
+}
+
+// y[n] of the C++ model (model/fir_model.hpp) for every sample, in order,
+// under random back-pressure: an impulse gives the taps, then random samples.
+HDL_TEST(FirFilter, MatchesTheCppModelSampleBySample) {
+  StreamBench b(kFir);
+  int n = 0;
+  b.next_input = [&] { return static_cast<std::uint8_t>(n++ == 0 ? 1 : b.rng.bits(8)); };  // impulse first
+  random_back_pressure(b);
+}
+
+// The largest and smallest outputs the taps allow (+17786 and -17914): the
+// 16-bit result must hold them without wrapping.
+HDL_TEST(FirFilter, ExtremeInputsFitSixteenBits) {
+  // Eight samples matching the taps' signs (+127 where the tap that will
+  // weigh them is positive, -128 where negative), then eight against them.
+  auto extreme = [](int i) {
+    const bool against = i / 8 % 2 == 1;
+    const bool positive_tap = fpga_cdc::kFirTaps[static_cast<std::size_t>(7 - i % 8)] > 0;
+    return static_cast<std::int8_t>(positive_tap != against ? 127 : -128);
+  };
+  fpga_cdc::FirModel m;
+  std::int16_t y = 0;
+  for (int i = 0; i < 8; ++i) y = m.push(extreme(i));
+  ASSERT_EQ(y, 17786) << "the pattern must reach the largest output";
+  for (int i = 8; i < 16; ++i) y = m.push(extreme(i));
+  ASSERT_EQ(y, -17914) << "and the smallest";
+
+  StreamBench b(kFir);
+  int n = 0;
+  b.next_input = [&] { return static_cast<std::uint8_t>(extreme(n++)); };
+  for (int i = 0; i < 200; ++i) b.cycle(1.0, 0.7);
+  b.require_beats(100, "in 200 cycles");
+  b.drain();
 }
