@@ -103,6 +103,15 @@ int cmd_synth(const Context& c, const std::string& lab_id, const SynthOptions& o
   if (lab.synth.empty())
     throw UsageError("lab '" + lab.id + "' names no design to synthesize: " + lab.manifest.string() +
                      " has no [[synth]] table (docs/authoring.md, \"Synthesis\")");
+  // The files first (a wrong path is the lab's to fix, whatever is installed).
+  for (const auto& d : lab.synth) {
+    if (!o.design.empty() && d.top != o.design) continue;
+    for (const auto& f : o.impl == "reference" ? d.reference : d.student)
+      if (!fs::exists(lab.dir / f))
+        throw FileError(lab.manifest, d.line, "[[synth]] " + d.top + ": no file " + (lab.dir / f).string(),
+                        o.impl == "reference" ? "fix the path (a student handout has no reference/: synthesize your own RTL)"
+                                              : "fix the path, or list the learner's files with student = [...]");
+  }
   const auto yosys = find_on_path("yosys");
   if (!yosys) throw UsageError(std::string("yosys is not installed: ") + kInstall);
   const auto nextpnr = find_on_path("nextpnr-ice40");
@@ -122,12 +131,8 @@ int cmd_synth(const Context& c, const std::string& lab_id, const SynthOptions& o
     fs::create_directories(dir);
     json r = {{"top", d.top}, {"status", "ok"}};
     std::vector<std::string> files;
-    for (const auto& f : o.impl == "reference" ? d.reference : d.student) {
-      if (!fs::exists(lab.dir / f))
-        throw FileError(lab.manifest, d.line, "[[synth]] " + d.top + ": no file " + (lab.dir / f).string(),
-                        "fix the path, or list the learner's files with student = [...]");
+    for (const auto& f : o.impl == "reference" ? d.reference : d.student)
       files.push_back(fs::relative(lab.dir / f, c.root).generic_string());
-    }
     r["files"] = files;
     std::string script = "read_verilog -sv";
     for (const auto& f : files) script += " " + f;
