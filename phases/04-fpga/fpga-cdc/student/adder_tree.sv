@@ -21,7 +21,7 @@ module adder_tree #(
     else {out_valid, x_valid} <= {x_valid, in_valid};
   end
 
-  // TODO(8): tree_out pipeline: register the 4 pair sums, then the 2 sums of those, then out_sum; delay in_valid to match.
+  // TODO(10): tree_out pipeline: register the 4 pair sums, then the 2 sums of those, then out_sum; delay in_valid to match.
   // Latency 4: inputs sampled at edge e appear on out_sum right after edge e + 3.
   always_ff @(posedge clk) begin
     for (int i = 0; i < 8; i++) x[i] <= in_data[i*W+:W];

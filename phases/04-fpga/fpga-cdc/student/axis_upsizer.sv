@@ -10,7 +10,7 @@ module axis_upsizer (
     output logic [31:0] m_data,
     input  logic        m_ready
 );
-  // TODO(9): up_m_valid, up_m_data: collect four s_data beats (first in bits 7:0), then register them as one m_data beat.
+  // TODO(8): up_m_valid, up_m_data: collect four s_data beats (first in bits 7:0), then register them as one m_data beat.
   // s_ready = 1 unless the fourth byte would arrive while m_valid && !m_ready; m_valid falls after m_valid && m_ready.
   assign s_ready = 1'b1;
   assign m_valid = 1'b0;

@@ -13,7 +13,7 @@ module fir_filter (
   // Tap i in bits [8*i +: 8] (a packed constant: Yosys 0.23 reads no unpacked ones).
   localparam logic [63:0] TAPS = {-8'sd3, 8'sd5, 8'sd20, 8'sd42, 8'sd42, 8'sd20, 8'sd5, -8'sd3};
 
-  // TODO(10): fir_m_data, fir_m_valid: keep the 7 previous samples; on each beat taken, m_data <= sum of c[i] * x[n-i].
+  // TODO(9): fir_m_data, fir_m_valid: keep the 7 previous samples; on each beat taken, m_data <= sum of c[i] * x[n-i].
   // One output beat per input beat, from a register (16 bits: why is in the README); s_ready = !m_valid || m_ready.
   assign s_ready = 1'b1;
   assign m_valid = 1'b0;
