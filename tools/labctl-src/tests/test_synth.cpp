@@ -1,5 +1,6 @@
 // `labctl synth` (src/synth.hpp): the parsers on output captured from the
-// tools (data/synth/: Yosys 0.23's synth_ice40 -json netlist and nextpnr-ice40
+// tools (data/synth/: Yosys 0.23's synth_ice40 -json netlist, trimmed to the top
+// module's cell types, and nextpnr-ice40
 // 0.4's log for the fpga-cdc lab's reference adder_tree and async_fifo, and a
 // log of a design with more pins than the package), which need no tools; then
 // the command end to end on a scratch lab, skipped where yosys is missing.
