@@ -64,7 +64,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     message(FATAL_ERROR "LABKIT_TRACE=1 wrote no .vcd under ${HDL_OUT}:\n${out}")
   endif()
   foreach(w IN LISTS waves)
-    file(READ "${w}" head LIMIT 8192)
+    file(READ "${w}" head LIMIT 65536)  # a design with many signals (fpga-cdc) has a header over 8 KB
     foreach(needed "$version" "$timescale" "$scope module TOP $end" "$var wire" "$enddefinitions $end" "#0")
       string(FIND "${head}" "${needed}" at)
       if(at EQUAL -1)

@@ -371,7 +371,8 @@ int cmd_info(const Context& c, const std::string& id) {
     std::istringstream lines(r.output);
     for (std::string line; std::getline(lines, line);) fmt::print("    {}\n", line);
   }
-  fmt::print("  commands  tools/labctl test {0} | tools/labctl bench {0} | tools/labctl run {0}\n", lab.id);
+  fmt::print("  commands  tools/labctl test {0} | tools/labctl bench {0} | tools/labctl run {0}{1}\n", lab.id,
+             lab.synth.empty() ? "" : " | tools/labctl synth " + lab.id);
   return 0;
 }
 

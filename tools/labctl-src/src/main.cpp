@@ -13,6 +13,7 @@
 #include "handout.hpp"
 #include "portfolio.hpp"
 #include "progress_log.hpp"
+#include "synth.hpp"
 #include "track.hpp"
 #include "wave.hpp"
 
@@ -107,6 +108,18 @@ int main(int argc, char** argv) {
                     "is measured again with 2x, then 3x as many)");
   grade->add_option("--work", grade_opts.work, "work folder for the pristine tree and its build (default: build/grade)");
 
+  labctl::SynthOptions synth_opts;
+  auto* synth = app.add_subcommand("synth", "HDL labs: Yosys and nextpnr-ice40 on a lab's RTL: LUTs, flip-flops, RAM blocks, Fmax");
+  synth->add_option("LAB", lab, "lab id")->required();
+  synth->add_option("--impl", synth_opts.impl, "student (default) or reference")->check(CLI::IsMember({"student", "reference"}));
+  synth->add_option("--design", synth_opts.design, "one design (a [[synth]] top of the lab's lab.toml); default: all");
+  synth->add_option("--device", synth_opts.device, "nextpnr-ice40 device: hx8k (default), hx1k, lp8k, up5k ...")
+      ->check(CLI::IsMember({"hx1k", "hx4k", "hx8k", "lp384", "lp1k", "lp4k", "lp8k", "up3k", "up5k", "u4k"}));
+  synth->add_option("--package", synth_opts.package, "the device's package (default ct256, with hx8k)");
+  synth->add_option("--freq", synth_opts.freq_mhz, "timing target in MHz (default 100)");
+  synth->add_option("--seed", synth_opts.seed, "nextpnr placer seed (default 1: results repeat)");
+  synth->add_flag("--json", synth_opts.json, "print out/LAB/synth.json instead of the table");
+
   labctl::HandoutOptions handout_opts;
   std::string handout_check, handout_work;
   bool no_reference_binaries = false;
@@ -150,6 +163,7 @@ int main(int argc, char** argv) {
       }
       return labctl::cmd_wave(ctx, lab, wave_opts);
     }
+    if (*synth) return labctl::cmd_synth(ctx, lab, synth_opts);
     if (*build_failure) {
       fmt::print(stderr, "{}\n", labctl::describe_build_failure(labctl::read_text(build_log), ctx.root, ctx.build_dir));
       return 0;

@@ -20,7 +20,7 @@ const std::vector<Phase>& phases() {
       {1, "01-foundations", "Foundations: C++, parallel computing, digital design, CUDA"},
       {2, "02-architecture", "Computer architecture and systems"},
       {3, "03-ml-systems", "Neural networks, frameworks and edge AI"},
-      {4, "04-inference", "Deep-learning inference optimization and compilers"},
+      {4, "04-inference", "FPGA development, deep-learning inference optimization and compilers"},
       {5, "05-chip-design", "AI chip design and GPU infrastructure"},
   };
   return list;
@@ -29,7 +29,8 @@ const std::vector<Phase>& phases() {
 namespace {
 
 const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "layers", "requires", "uses",
-                                          "packages", "summary", "targets", "tasks", "grading", "handout"};
+                                          "packages", "summary", "targets", "tasks", "grading", "handout",
+                                          "synth"};
 const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
                                          "baseline", "full", "zero", "curve", "points", "visibility", "threads"};
 const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
@@ -293,6 +294,55 @@ bool withheld(const Lab& lab, const std::string& rel) {
   return false;
 }
 
+// [[synth]]: top = "adder_tree", reference = ["reference/adder_tree.sv"],
+// optional student = [...] and params = { W = 16 }.
+void read_synth(const fs::path& path, const toml::table& t, Lab& lab) {
+  const auto* synth = t.get("synth");
+  if (!synth) return;
+  const std::string example = "write [[synth]] tables: top = \"fifo\", reference = [\"reference/fifo.sv\"] (docs/authoring.md, \"Synthesis\")";
+  if (!synth->is_array_of_tables()) throw FileError(path, line_of(synth), "'synth' must be an array of tables", example);
+  for (const auto& node : *synth->as_array()) {
+    const auto& st = *node.as_table();
+    SynthDesign d;
+    d.line = line_of(&node);
+    for (const auto& [key, value] : st)
+      if (key.str() != "top" && key.str() != "reference" && key.str() != "student" && key.str() != "params")
+        throw FileError(path, line_of(&value), "unknown [[synth]] key '" + std::string(key.str()) + "'",
+                        "use only top, reference, student and params");
+    const auto* top = st.get("top");
+    if (!top || !top->is_string() || !std::regex_match(top->as_string()->get(), std::regex("[A-Za-z_][A-Za-z0-9_$]*")))
+      throw FileError(path, top ? line_of(top) : d.line, "[[synth]] needs top = the name of the top module, in double quotes", example);
+    d.top = top->as_string()->get();
+    auto files = [&](const char* key, std::vector<std::string>& out) {
+      const auto* n = st.get(key);
+      if (!n) return;
+      if (!n->is_array() || n->as_array()->empty())
+        throw FileError(path, line_of(n), std::string("'") + key + "' must be a non-empty array of RTL files", example);
+      for (const auto& f : *n->as_array()) {
+        const auto s = f.value<std::string>();
+        if (!s || s->empty() || fs::path(*s).is_absolute() || s->find("..") != std::string::npos)
+          throw FileError(path, line_of(&f), std::string("'") + key + "' lists files relative to the lab folder", example);
+        // Whether the file exists is labctl synth's question: a student
+        // handout withholds reference/, and its manifest must still load.
+        out.push_back(*s);
+      }
+    };
+    files("reference", d.reference);
+    if (d.reference.empty()) throw FileError(path, d.line, "[[synth]] " + d.top + " lists no 'reference' files", example);
+    files("student", d.student);
+    if (d.student.empty())
+      for (const auto& f : d.reference) d.student.push_back(f.rfind("reference/", 0) == 0 ? "student/" + f.substr(10) : f);
+    if (const auto* params = st.get("params")) {
+      if (!params->is_table()) throw FileError(path, line_of(params), "'params' must be a table of integers", "write params = { N = 2 }");
+      for (const auto& [key, value] : *params->as_table()) {
+        if (!value.is_integer()) throw FileError(path, line_of(&value), "'params' values must be integers", "write params = { N = 2 }");
+        d.params.emplace_back(std::string(key.str()), value.as_integer()->get());
+      }
+    }
+    lab.synth.push_back(std::move(d));
+  }
+}
+
 Lab parse_manifest(const fs::path& path) {
   toml::table t;
   try {
@@ -314,6 +364,7 @@ Lab parse_manifest(const fs::path& path) {
   read_requirements(path, t, lab);
   read_goals(path, t, lab);
   read_handout(path, t, lab);
+  read_synth(path, t, lab);
   return lab;
 }
 

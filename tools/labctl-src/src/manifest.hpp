@@ -66,6 +66,16 @@ struct Task {
   int line = 0;
 };
 
+// One design `labctl synth` synthesizes (lab.toml [[synth]], docs/authoring.md,
+// "Synthesis"): its top module and RTL files, relative to the lab folder.
+struct SynthDesign {
+  std::string top;
+  std::vector<std::string> reference;  // the reference's files
+  std::vector<std::string> student;    // the learner's (default: reference/X -> student/X)
+  std::vector<std::pair<std::string, long long>> params;  // top-level parameters (chparam)
+  int line = 0;
+};
+
 struct Lab {
   std::string id, title, module, summary;
   int phase = 0;
@@ -85,6 +95,7 @@ struct Lab {
   // sources and the hidden tests (docs/authoring.md, "Handouts").
   std::vector<std::string> withhold = {"reference/", "tests/hidden/"};
   int withhold_line = 0;
+  std::vector<SynthDesign> synth;   // [[synth]]: what `labctl synth` synthesizes
   double time_limit_s = 120;        // [grading] per test or bench process
   double memory_limit_mb = 4096;    // [grading] address-space limit per process
   fs::path dir;       // the lab folder

@@ -19,7 +19,7 @@ module crc32 (
     logic [31:0] c;
     c = c_in ^ {24'h000000, d};
     for (int i = 0; i < 8; i++) c = (c >> 1) ^ (c[0] ? POLY : 32'h00000000);
-    return c;
+    crc_byte = c;  // not `return`: Yosys 0.23 (labctl synth) reads only this form
   endfunction
 
   assign start = init ? 32'hFFFFFFFF : state;

@@ -15,7 +15,7 @@ module crc32 (
 
   // TODO(2): the byte update (crc_value): XOR the byte into the low 8 bits, then 8 times: shift right by one and XOR in POLY when the bit shifted out was 1.
   function automatic logic [31:0] crc_byte(input logic [31:0] c_in, input logic [7:0] d);
-    return c_in ^ {24'h000000, d};
+    crc_byte = c_in ^ {24'h000000, d};  // not `return`: Yosys 0.23 (labctl synth) reads only this form
   endfunction
 
   // TODO(3): crc_init: start from 32'hFFFFFFFF instead of state; the output crc_value is the state inverted.

@@ -29,7 +29,7 @@ module fifo #(
 
   // Pointers wrap at DEPTH, which need not be a power of two.
   function automatic logic [AW-1:0] advance(input logic [AW-1:0] p);
-    return (p == AW'(DEPTH - 1)) ? '0 : p + 1'b1;
+    advance = (p == AW'(DEPTH - 1)) ? '0 : p + 1'b1;  // not `return`: Yosys 0.23 (labctl synth) reads only this form
   endfunction
 
   always_ff @(posedge clk) begin
