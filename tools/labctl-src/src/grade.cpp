@@ -58,6 +58,10 @@ using nlohmann::json;
 
 namespace {
 
+// How a submission's rejection starts in the report (tests look for it).
+constexpr const char* kRejected =
+    "rejected before running: the student code breaks the grading rules (docs/instructors.md, \"Threat model\"):";
+
 bool same_content(const fs::path& a, const fs::path& b) {
   std::error_code ec;
   if (!fs::exists(b, ec) || fs::file_size(a, ec) != fs::file_size(b, ec)) return false;
@@ -232,6 +236,27 @@ std::vector<std::string> protected_edits(const Track& track, const fs::path& sta
   return edits;
 }
 
+// Copies the folder `from` (a submission's student/) to `to`, plain files
+// and folders only: a symbolic link could make the grader, which may run as
+// root, copy any file it can read (another student's results, the course's
+// hidden tests) into the tree the student's code is built from. Returns ""
+// or why the folder was refused (`shown` names it in the report).
+std::string copy_plain_files(const fs::path& from, const fs::path& to, const fs::path& shown) {
+  std::vector<std::string> refused;
+  fs::create_directories(to);
+  for (auto it = fs::recursive_directory_iterator(from); it != fs::recursive_directory_iterator(); ++it) {
+    const auto rel = it->path().lexically_relative(from);  // fs::relative would follow a link
+    const auto status = it->symlink_status();
+    if (fs::is_directory(status)) fs::create_directories(to / rel);
+    else if (fs::is_regular_file(status)) fs::copy_file(it->path(), to / rel, fs::copy_options::overwrite_existing);
+    else refused.push_back((shown / rel).generic_string() + (fs::is_symlink(status) ? " is a symbolic link" : " is not a plain file"));
+  }
+  if (refused.empty()) return "";
+  std::string why = std::string(kRejected) + " a submission holds plain files and folders only (copy the file itself in its place)";
+  for (const auto& r : refused) why += "\n- " + r;
+  return why;
+}
+
 // The submission's student/ folders over the course's; a lab without one
 // fails as a whole (lab id -> why).
 std::map<std::string, std::string> overlay_student_folders(const Track& track, const fs::path& stage,
@@ -244,7 +269,8 @@ std::map<std::string, std::string> overlay_student_folders(const Track& track, c
       continue;
     }
     fs::remove_all(stage / rel_student);
-    fs::copy(submission / rel_student, stage / rel_student, fs::copy_options::recursive);
+    if (auto why = copy_plain_files(submission / rel_student, stage / rel_student, rel_student); !why.empty())
+      missing[tl.lab.id] = why;
   }
   return missing;
 }
@@ -365,11 +391,13 @@ class LabGrader {
     // student RTL does not compile has no student library.)
     if (!has_student_library_)
       has_student_library_ = run_process({"ninja", "-C", s_.build.string(), "-t", "query", lab_.id + "_student"}).ok();
-    if (*has_student_library_)
-      first.insert(first.end(), {lab_.id + "_student", lab_.id + "_reference"});  // the reference's calls are sanctioned
+    // The reference first: it builds whatever the student library needs
+    // (labkit, generated headers) without compiling a student source.
+    if (*has_student_library_) first.push_back(lab_.id + "_reference");  // the reference's calls are sanctioned
     if (has_tests_) first.push_back(lab_.id + "_test_reference");
     return first;
   }
+  bool has_student_library() const { return has_student_library_.value_or(false); }
   std::vector<std::string> targets_after_check() const {
     std::vector<std::string> then;
     if (has_tests_) then.push_back(lab_.id + "_test_" + s_.o.impl);
@@ -435,6 +463,11 @@ class LabGrader {
     // (an #include of any file, say) the student reads in the build log.
     if (student) check_rtl();
     if (!failed("test")) build_targets(targets_before_check());
+    // The student's C++ is compiled by the grader alone first: what it
+    // #includes and what its assembly holds, before the build log (whose
+    // compile errors the student reads) or an object sees it.
+    if (student && has_student_library() && !failed("test")) check_student_sources();
+    if (student && has_student_library()) build_targets({lab_.id + "_student"});
     if (student && !failed("test")) check_student_code();
     build_targets(targets_after_check());
     p.finish(!failed("test") ? "ok" : evidence_.failure["test"].rfind("rejected", 0) == 0 ? "rejected" : "compile error");
@@ -447,9 +480,30 @@ class LabGrader {
     if (!problems.empty()) reject(problems);
   }
 
+  void check_student_sources() {
+    const fs::path rel = fs::relative(lab_.dir, s_.stage);
+    const fs::path student_dir = fs::weakly_canonical(s_.tree / rel / "student");
+    const fs::path tree = fs::weakly_canonical(s_.tree);
+    const fs::path lab_dir = tree / rel;
+    // Every lab's reference and hidden tests, and what this lab's handout withholds.
+    const auto secret = [&](const fs::path& file) {
+      if (file.string().rfind(tree.string() + "/", 0) != 0) return false;
+      const std::string r = fs::relative(file, tree).generic_string();
+      if (r.rfind("phases/", 0) == 0 &&
+          (r.find("/reference/") != std::string::npos || r.find("/tests/hidden/") != std::string::npos))
+        return true;
+      return file.string().rfind(lab_dir.string() + "/", 0) == 0 &&
+             withheld(lab_, fs::relative(file, lab_dir).generic_string());
+    };
+    const auto problems = check_student_compiles(student_compiles(s_.build, lab_.id + "_student", student_dir), s_.build,
+                                                 student_dir, secret, s_.work / "source-check");
+    auto& recorded = s_.untrusted_checks[lab_.id];
+    for (const auto& p : problems) recorded.push_back(p);
+    if (!problems.empty()) reject(problems);
+  }
+
   void reject(const std::vector<std::string>& problems) {
-    std::string why = "rejected before running: the student code breaks the grading rules (docs/instructors.md, "
-                      "\"Threat model\"):";
+    std::string why = kRejected;
     for (const auto& problem : problems) why += "\n- " + problem;
     fail(why);
   }

@@ -17,6 +17,7 @@
 #include <regex>
 #include <sstream>
 
+#include "context.hpp"
 #include "process.hpp"
 #include "results.hpp"
 
@@ -561,6 +562,175 @@ std::vector<std::string> check_hdl_sources(const fs::path& student_dir) {
       if (std::regex_search(line, m, denied))
         problems.push_back(fmt_line(e.path().filename().string(), line_no, m[0]));
     }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- C++ sources
+
+namespace {
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> words;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+bool is_compiler(const std::string& word) {
+  static const std::regex name(R"(^(.*-)?(c\+\+|g\+\+|gcc|cc|clang|clang\+\+|nvcc)(-[0-9.]+)?$)");
+  return std::regex_match(fs::path(word).filename().string(), name);
+}
+
+bool is_nvcc(const std::string& compiler) { return fs::path(compiler).filename().string().find("nvcc") != std::string::npos; }
+
+// `p` is `dir` or inside it (both made canonical, so ".." and links are resolved).
+bool inside(const fs::path& p, const fs::path& dir) {
+  std::error_code ec;
+  const fs::path d = fs::weakly_canonical(dir, ec);
+  if (ec || d.empty()) return false;
+  auto pi = p.begin();
+  for (auto di = d.begin(); di != d.end(); ++di, ++pi)
+    if (pi == p.end() || *pi != *di) return false;
+  return true;
+}
+
+// The folders a compiler searches by itself (c++ -E -v), asked once per compiler.
+std::vector<fs::path> builtin_folders(std::string compiler) {
+  static std::map<std::string, std::vector<fs::path>> cache;
+  if (is_nvcc(compiler)) compiler = "c++";  // nvcc's host code goes through the host compiler
+  if (auto it = cache.find(compiler); it != cache.end()) return it->second;
+  const auto r = run_process({compiler, "-x", "c++", "-E", "-v", "/dev/null"});
+  std::vector<fs::path> dirs;
+  bool listing = false;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("search starts here:") != std::string::npos) listing = true;
+    else if (line.rfind("End of search list.", 0) == 0) listing = false;
+    else if (listing && !line.empty() && line[0] == ' ') dirs.push_back(line.substr(line.find_first_not_of(' ')));
+  }
+  return cache[compiler] = dirs;
+}
+
+}  // namespace
+
+std::vector<fs::path> headers_opened(const std::string& compiler_output) {
+  std::vector<fs::path> files;
+  static const std::regex listed(R"(^\.+ (.+)$)");
+  std::istringstream in(compiler_output);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, listed)) files.emplace_back(m[1].str());
+  }
+  return files;
+}
+
+std::vector<fs::path> search_folders(const std::vector<std::string>& argv, const fs::path& cwd) {
+  std::vector<fs::path> dirs;
+  auto add = [&](std::string d) {
+    if (!d.empty() && d[0] == '=') d = d.substr(1);  // nvcc's -isystem=DIR
+    if (d.empty()) return;
+    dirs.push_back(fs::path(d).is_absolute() ? fs::path(d) : cwd / d);
+  };
+  for (std::size_t i = 0; i < argv.size(); ++i)
+    for (const std::string flag : {"-isystem", "-iquote", "-idirafter", "-I"}) {
+      if (argv[i].rfind(flag, 0) != 0) continue;
+      if (argv[i] == flag) {
+        if (i + 1 < argv.size()) add(argv[++i]);
+      } else {
+        add(argv[i].substr(flag.size()));
+      }
+      break;
+    }
+  if (!argv.empty())
+    for (const auto& d : builtin_folders(argv[0])) dirs.push_back(d);
+  return dirs;
+}
+
+std::vector<std::string> denied_directives(const std::string& assembly) {
+  // GCC itself never emits these; inline assembly that does could read a
+  // file into the object (.incbin, .include) or spell such a directive
+  // through a macro. Gas takes several statements on a line after ';'.
+  static const std::regex denied(R"((^|[;\s])(\.(incbin|include|macro|irpc?|rept|altmacro|purgem))\b)", std::regex::icase);
+  std::set<std::string> found;
+  for (auto it = std::sregex_iterator(assembly.begin(), assembly.end(), denied); it != std::sregex_iterator(); ++it)
+    found.insert((*it)[2].str());
+  return {found.begin(), found.end()};
+}
+
+std::vector<SourceCompile> student_compiles(const fs::path& build, const std::string& target, const fs::path& student_dir) {
+  std::vector<SourceCompile> out;
+  const auto r = run_process({"ninja", "-C", build.string(), "-t", "commands", target});
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    const auto words = split_words(line);
+    for (std::size_t i = 0; i + 1 < words.size(); ++i)
+      if (words[i] == "-c") {
+        const fs::path source = fs::path(words[i + 1]).is_absolute() ? fs::path(words[i + 1]) : build / words[i + 1];
+        if (inside(fs::weakly_canonical(source), student_dir)) out.push_back({line, source});
+        break;
+      }
+  }
+  return out;
+}
+
+std::vector<std::string> check_student_compiles(const std::vector<SourceCompile>& compiles, const fs::path& build,
+                                                const fs::path& student_dir,
+                                                const std::function<bool(const fs::path&)>& secret,
+                                                const fs::path& scratch) {
+  std::vector<std::string> problems;
+  fs::create_directories(scratch);
+  int n = 0;
+  for (const auto& c : compiles) {
+    const std::string name = "student/" + fs::relative(fs::weakly_canonical(c.source), fs::weakly_canonical(student_dir)).generic_string();
+    // The build's own command from the compiler on (no ccache, env or
+    // wrapper script), its outputs replaced by a scratch file.
+    const auto words = split_words(c.command);
+    std::size_t first = 0;
+    while (first < words.size() && !is_compiler(words[first])) ++first;
+    if (first == words.size()) {
+      problems.push_back(name + ": the grader could not read the command that compiles it: " + c.command);
+      continue;
+    }
+    std::vector<std::string> argv;
+    for (std::size_t i = first; i < words.size(); ++i) {
+      const auto& w = words[i];
+      if (w == "-o" || w == "-MT" || w == "-MF" || w == "-MQ") ++i;
+      else if (w != "-c" && w != "-MD" && w != "-MMD" && w != "--resource-usage") argv.push_back(w);
+    }
+    const bool nvcc = is_nvcc(argv[0]);
+    const fs::path out = scratch / fmt::format("{}{}", n++, nvcc ? ".ii" : ".s");
+    fs::remove(out);
+    if (nvcc) argv.insert(argv.end(), {"-E", "-Xcompiler=-H", "-o", out.string()});
+    else argv.insert(argv.end(), {"-S", "-H", "-o", out.string()});
+    RunOptions opts;
+    opts.cwd = build;
+    opts.timeout_s = 180;
+    opts.memory_limit_bytes = 4ull << 30;
+    const auto r = run_process(argv, opts);
+    if (r.timed_out) {
+      problems.push_back(name + ": the compiler did not finish it in 180 s (does it #include a device or a pipe?)");
+      continue;
+    }
+    const auto dirs = search_folders(argv, build);
+    std::set<std::string> reported;
+    for (const auto& header : headers_opened(r.output)) {
+      std::error_code ec;
+      const fs::path h = fs::weakly_canonical(header.is_absolute() ? header : build / header, ec);
+      bool allowed = inside(h, student_dir);
+      for (const auto& d : dirs) allowed = allowed || inside(h, d);
+      const char* why = !allowed ? "outside the student folder and the folders the build searches"
+                        : secret(h) ? "which students may not read (a reference solution or hidden tests)"
+                                    : nullptr;
+      if (why && reported.insert(h.string()).second)
+        problems.push_back(name + ": includes " + header.string() + ", " + why +
+                           " (include only the lab's headers, your own student/ files and the system's)");
+    }
+    if (!nvcc && fs::exists(out))
+      for (const auto& d : denied_directives(read_text(out)))
+        problems.push_back(name + ": its assembly holds the directive " + d +
+                           " (inline assembly may not read files or define assembler macros)");
+    fs::remove(out);
   }
   return problems;
 }

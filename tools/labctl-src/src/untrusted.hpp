@@ -13,6 +13,7 @@
 //   - the expected test list comes from the grader's reference build.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -94,6 +95,32 @@ std::set<std::string> undefined_symbols(const fs::path& archive);
 // C++ ($system, $fopen, $fwrite, $c and $c32, `systemc_ blocks, DPI imports,
 // token pasting that could spell them, `include from outside) are refused.
 std::vector<std::string> check_hdl_sources(const fs::path& student_dir);
+
+// C++ and CUDA labs: the student's sources, compiled by the grader into
+// assembly (or, for nvcc, preprocessed) before the real build sees them, so
+// that nothing outside the student's reach enters the build's error log or
+// the objects. Each file the compiler opened must lie in the student folder
+// or in a folder the build's own command searches (-I, -isystem, the
+// compiler's built-in folders), and never be `secret` (a reference
+// solution, hidden tests); the assembly may not hold the directives that
+// read files or build directive names (.incbin, .include, .macro, .irp,
+// .rept, .altmacro). A source that does not compile is not a problem here:
+// the real build reports it.
+struct SourceCompile {
+  std::string command;  // as ninja runs it, from the build folder
+  fs::path source;
+};
+// The commands `target` runs on sources in `student_dir` (ninja -t commands).
+std::vector<SourceCompile> student_compiles(const fs::path& build, const std::string& target, const fs::path& student_dir);
+std::vector<std::string> check_student_compiles(const std::vector<SourceCompile>& compiles, const fs::path& build,
+                                                const fs::path& student_dir,
+                                                const std::function<bool(const fs::path&)>& secret,
+                                                const fs::path& scratch);
+// The pieces, for unit tests: the files GCC's -H listed; the compiler's
+// search folders in `argv` and built in; what the assembly may not hold.
+std::vector<fs::path> headers_opened(const std::string& compiler_output);
+std::vector<fs::path> search_folders(const std::vector<std::string>& argv, const fs::path& cwd);
+std::vector<std::string> denied_directives(const std::string& assembly);
 
 // Reads `--gtest_list_tests` output into full names "Suite.Name" (the
 // parameter comments GoogleTest appends are dropped).

@@ -184,6 +184,40 @@ TEST_F(Grading, AttackHiddenTasksCannotBeReadOffGradescopesScore) {
   EXPECT_EQ(r["stdout_visibility"], "hidden");
 }
 
+// What the student's C++ reads at build time: a file outside their reach,
+// pasted into the build log by compile errors or into the object by
+// .incbin, reaches them through the report or their own code.
+TEST_F(Grading, AttackReadingCourseOrOtherStudentsFilesThroughTheBuildIsRejected) {
+  const double starter = systolic_starter_score();
+  // Another student's results, outside the course tree.
+  const auto others = g_base / "other-student-grade.json";
+  write(others, "{\"score\": 97, \"secret\": \"LEAKED-OTHER-STUDENT\"}\n");
+
+  // The lab's reference solution, by a relative path: its lines would show
+  // up as compile errors in the build log.
+  auto g = expect_systolic_rejected(attack("include-reference", kSystolicStudent, "#include \"../reference/os_accounting.cpp\"\n"),
+                                    starter, "student/../reference/os_accounting.cpp, outside the student folder");
+  for (const char* file : {"grade.json", "summary.md", "systolic-array/build.log"})
+    if (fs::exists(g.out / file)) EXPECT_EQ(read(g.out / file).find("The reference answer to the task"), std::string::npos) << file;
+  // Another lab's tests and a file outside the course, by absolute paths.
+  const auto hidden = g_course / "phases/01-foundations/rv32/tests/test_isa.cpp";
+  g = expect_systolic_rejected(attack("include-abs", kSystolicStudent,
+                                      "#include \"" + others.string() + "\"\n#include <" + hidden.string() + ">\n"),
+                               starter, "outside the student folder and the folders the build searches");
+  EXPECT_EQ(read(g.out / "grade.json").find("LEAKED-OTHER-STUDENT"), std::string::npos);
+  // The same file embedded into the object by the assembler, the directive
+  // spelled through token pasting so no text search of the source finds it.
+  expect_systolic_rejected(attack("incbin", kSystolicStudent,
+                                  "#define GLUE(a, b) a##b\n"
+                                  "GLUE(as, m)(\".section .rodata\\n.inc\" \"bin \\\"" + others.string() + "\\\"\\n.text\");\n"),
+                           starter, "its assembly holds the directive .incbin");
+  // A symbolic link in student/ that the grader would copy through as itself.
+  const auto link = Grading::submission("symlink");
+  fs::create_symlink(others, link / "phases/05-chip-design/systolic-array/student/results.json");
+  g = expect_systolic_rejected(link, starter, "student/results.json is a symbolic link");
+  EXPECT_EQ(read(g.out / "grade.json").find("LEAKED-OTHER-STUDENT"), std::string::npos);
+}
+
 // Last of the suite: it commits to the course repository.
 TEST_F(Grading, AttackAnOlderCourseCommitInTheSubmissionIsGradedWithTodaysTests) {
   // The course raises a task's points after the student cloned it.

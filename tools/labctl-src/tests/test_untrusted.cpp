@@ -330,3 +330,44 @@ TEST(Untrusted, ATestMissingFromTheReportFailsAndAListThatDiffersIsReported) {
   // Negative patterns and '?' follow GoogleTest's syntax.
   EXPECT_EQ(judge_test_task("Dot.?-Dot.B", expected, expected, {{"Dot.A", result(true)}}, {}).total, 1);
 }
+
+TEST(Untrusted, ReadsTheHeadersGccOpenedFromItsHOutput) {
+  const std::string out =
+      ". /usr/include/c++/12/vector\n"
+      ".. /usr/include/c++/12/bits/stl_algobase.h\n"
+      "x.cpp:3:10: error: 'foo' was not declared\n"
+      "    3 | . not a header\n"
+      "Multiple include guards may be useful for:\n"
+      "/usr/include/x86_64-linux-gnu/bits/foo.h\n"
+      "... ../reference/os_accounting.cpp\n";
+  const auto h = labctl::headers_opened(out);
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[0], "/usr/include/c++/12/vector");
+  EXPECT_EQ(h[1], "/usr/include/c++/12/bits/stl_algobase.h");
+  EXPECT_EQ(h[2], "../reference/os_accounting.cpp");
+}
+
+TEST(Untrusted, SearchFoldersAreTheCommandsAndTheCompilersOwn) {
+  const auto dirs = labctl::search_folders(
+      {"c++", "-I/course/lab/include", "-I", "rel/inc", "-isystem", "/deps/gtest", "-isystem=/cuda/include", "-DX=1",
+       "-iquote/q", "-o", "x.o", "-c", "x.cpp"},
+      "/build");
+  auto has = [&](const fs::path& d) { return std::find(dirs.begin(), dirs.end(), d) != dirs.end(); };
+  EXPECT_TRUE(has("/course/lab/include"));
+  EXPECT_TRUE(has("/build/rel/inc"));
+  EXPECT_TRUE(has("/deps/gtest"));
+  EXPECT_TRUE(has("/cuda/include"));
+  EXPECT_TRUE(has("/q"));
+  EXPECT_FALSE(has("/build/x.o"));
+  EXPECT_TRUE(has("/usr/include")) << "the compiler's own folders (c++ -E -v)";
+}
+
+TEST(Untrusted, AssemblyThatReadsFilesOrDefinesMacrosIsRefused) {
+  // What GCC emits for ordinary code and for labkit's empty asm barriers.
+  EXPECT_TRUE(labctl::denied_directives("\t.file\t\"x.cpp\"\n\t.text\n#APP\n#NO_APP\n\tpause\n\t.section .rodata\n").empty());
+  EXPECT_EQ(labctl::denied_directives("#APP\n.incbin \"/etc/passwd\"\n#NO_APP\n"), std::vector<std::string>{".incbin"});
+  EXPECT_EQ(labctl::denied_directives("\tnop; .INCLUDE \"x.s\"\n"), std::vector<std::string>{".INCLUDE"});
+  const auto macros = labctl::denied_directives(".macro m d\n.\\d \"f\"\n.endm\n\t.irp x,a\n\t.rept 2\n");
+  EXPECT_EQ(macros, (std::vector<std::string>{".irp", ".macro", ".rept"}));
+  EXPECT_TRUE(labctl::denied_directives("\t.string \"includes\"\n\t.macroscopic_label:\n").empty());
+}
