@@ -647,14 +647,120 @@ std::vector<fs::path> search_folders(const std::vector<std::string>& argv, const
   return dirs;
 }
 
-std::vector<std::string> denied_directives(const std::string& assembly) {
-  // GCC itself never emits these; inline assembly that does could read a
-  // file into the object (.incbin, .include) or spell such a directive
-  // through a macro. Gas takes several statements on a line after ';'.
+namespace {
+
+// The value of the C string literal body `s` (between the quotes): what the
+// compiler would hand the assembler, escapes resolved ("\056incbin" is ".incbin").
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    const char c = s[++i];
+    if (c >= '0' && c <= '7') {
+      int v = 0, n = 0;
+      for (; n < 3 && i < s.size() && s[i] >= '0' && s[i] <= '7'; ++n, ++i) v = v * 8 + (s[i] - '0');
+      --i;
+      out += static_cast<char>(v);
+    } else if (c == 'x') {
+      int v = 0;
+      while (i + 1 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])))
+        v = v * 16 + std::stoi(std::string(1, s[++i]), nullptr, 16);
+      out += static_cast<char>(v);
+    } else {
+      static const std::map<char, char> simple = {{'n', '\n'}, {'t', '\t'}, {'r', '\r'}, {'f', '\f'},
+                                                  {'v', '\v'}, {'a', '\a'}, {'b', '\b'}};
+      const auto it = simple.find(c);
+      out += it != simple.end() ? it->second : c;
+    }
+  }
+  return out;
+}
+
+// Every string literal of a preprocessed translation unit, adjacent ones
+// joined as the compiler joins them ("a" "b" is "ab").
+std::vector<std::string> string_literals(const std::string& text) {
+  std::vector<std::string> out;
+  std::string current;
+  bool joining = false;
+  auto flush = [&] {
+    if (joining) out.push_back(current);
+    current.clear();
+    joining = false;
+  };
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    const char c = text[i];
+    if (c == '#' && (i == 0 || text[i - 1] == '\n')) {  // a line marker: # 12 "file" 1
+      i = text.find('\n', i);
+      if (i == std::string::npos) break;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    if (c == '\'') {  // a character literal: skip it whole
+      for (++i; i < n && text[i] != '\''; ++i)
+        if (text[i] == '\\') ++i;
+      ++i;
+      flush();
+      continue;
+    }
+    // A string literal, with any prefix (u8, L, u, U) and raw R"delim(...)delim".
+    std::size_t q = i;
+    while (q < n && q - i < 3 && (std::isalnum(static_cast<unsigned char>(text[q])) || text[q] == '_') && text[q] != '"') ++q;
+    const std::string prefix = text.substr(i, q - i);
+    const bool is_prefix = prefix.empty() || prefix == "u8" || prefix == "L" || prefix == "u" || prefix == "U" ||
+                           prefix == "R" || prefix == "u8R" || prefix == "LR" || prefix == "uR" || prefix == "UR";
+    if (q < n && text[q] == '"' && is_prefix && (i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_'))) {
+      if (!prefix.empty() && prefix.back() == 'R') {
+        const std::size_t open = text.find('(', q);
+        if (open == std::string::npos) break;
+        const std::string close = ")" + text.substr(q + 1, open - q - 1) + "\"";
+        const std::size_t end = text.find(close, open);
+        if (end == std::string::npos) break;
+        current += text.substr(open + 1, end - open - 1);
+        i = end + close.size();
+      } else {
+        std::size_t j = q + 1;
+        for (; j < n && text[j] != '"' && text[j] != '\n'; ++j)
+          if (text[j] == '\\') ++j;
+        current += unescape(text.substr(q + 1, j - q - 1));
+        i = j + 1;
+      }
+      joining = true;
+      continue;
+    }
+    flush();
+    // Any other token: an identifier or number whole, else one character.
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_')
+      while (i < n && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i;
+    else
+      ++i;
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> denied_directives(const std::string& preprocessed) {
+  // The assembler directives that read a file (.incbin, .include) or could
+  // spell one (.macro, .irp, .rept...). They reach the assembler from a
+  // string: an asm statement's, an asm label's, a section attribute's.
+  // GCC never needs one, so any string of the unit that holds one (macros
+  // expanded, adjacent literals joined, escapes resolved) is refused. Gas
+  // takes several statements on a line after ';'.
   static const std::regex denied(R"((^|[;\s])(\.(incbin|include|macro|irpc?|rept|altmacro|purgem))\b)", std::regex::icase);
   std::set<std::string> found;
-  for (auto it = std::sregex_iterator(assembly.begin(), assembly.end(), denied); it != std::sregex_iterator(); ++it)
-    found.insert((*it)[2].str());
+  for (const auto& literal : string_literals(preprocessed)) {
+    if (literal.find('.') == std::string::npos) continue;
+    for (auto it = std::sregex_iterator(literal.begin(), literal.end(), denied); it != std::sregex_iterator(); ++it)
+      found.insert((*it)[2].str());
+  }
   return {found.begin(), found.end()};
 }
 
@@ -699,10 +805,10 @@ std::vector<std::string> check_student_compiles(const std::vector<SourceCompile>
       else if (w != "-c" && w != "-MD" && w != "-MMD" && w != "--resource-usage") argv.push_back(w);
     }
     const bool nvcc = is_nvcc(argv[0]);
-    const fs::path out = scratch / fmt::format("{}{}", n++, nvcc ? ".ii" : ".s");
+    const fs::path out = scratch / fmt::format("{}.ii", n++);
     fs::remove(out);
     if (nvcc) argv.insert(argv.end(), {"-E", "-Xcompiler=-H", "-o", out.string()});
-    else argv.insert(argv.end(), {"-S", "-H", "-o", out.string()});
+    else argv.insert(argv.end(), {"-E", "-H", "-o", out.string()});
     RunOptions opts;
     opts.cwd = build;
     opts.timeout_s = 180;
@@ -726,10 +832,12 @@ std::vector<std::string> check_student_compiles(const std::vector<SourceCompile>
         problems.push_back(name + ": includes " + header.string() + ", " + why +
                            " (include only the lab's headers, your own student/ files and the system's)");
     }
-    if (!nvcc && fs::exists(out))
+    if (fs::exists(out))
       for (const auto& d : denied_directives(read_text(out)))
-        problems.push_back(name + ": its assembly holds the directive " + d +
+        problems.push_back(name + ": a string in it holds the assembler directive " + d +
                            " (inline assembly may not read files or define assembler macros)");
+    else if (r.ok())
+      problems.push_back(name + ": the grader's preprocessing of it left no output");
     fs::remove(out);
   }
   return problems;

@@ -96,16 +96,17 @@ std::set<std::string> undefined_symbols(const fs::path& archive);
 // token pasting that could spell them, `include from outside) are refused.
 std::vector<std::string> check_hdl_sources(const fs::path& student_dir);
 
-// C++ and CUDA labs: the student's sources, compiled by the grader into
-// assembly (or, for nvcc, preprocessed) before the real build sees them, so
-// that nothing outside the student's reach enters the build's error log or
-// the objects. Each file the compiler opened must lie in the student folder
-// or in a folder the build's own command searches (-I, -isystem, the
-// compiler's built-in folders), and never be `secret` (a reference
-// solution, hidden tests); the assembly may not hold the directives that
-// read files or build directive names (.incbin, .include, .macro, .irp,
-// .rept, .altmacro). A source that does not compile is not a problem here:
-// the real build reports it.
+// C++ and CUDA labs: the student's sources, preprocessed by the grader
+// (with GCC's -H, unseen) before the real build sees them, so that nothing
+// outside the student's reach enters the build's error log or the objects.
+// Each file the compiler opened must lie in the student folder or in a
+// folder the build's own command searches (-I, -isystem, the compiler's
+// built-in folders), and never be `secret` (a reference solution, hidden
+// tests); and no string of the unit may hold an assembler directive that
+// reads a file or could spell one (.incbin, .include, .macro, .irp, .rept,
+// .altmacro, .purgem): an asm statement, an asm label or a section
+// attribute hands its string to the assembler. A source that does not
+// compile is not a problem here: the real build reports it.
 struct SourceCompile {
   std::string command;  // as ninja runs it, from the build folder
   fs::path source;
@@ -117,10 +118,11 @@ std::vector<std::string> check_student_compiles(const std::vector<SourceCompile>
                                                 const std::function<bool(const fs::path&)>& secret,
                                                 const fs::path& scratch);
 // The pieces, for unit tests: the files GCC's -H listed; the compiler's
-// search folders in `argv` and built in; what the assembly may not hold.
+// search folders in `argv` and built in; the directives found in the
+// strings of a preprocessed unit.
 std::vector<fs::path> headers_opened(const std::string& compiler_output);
 std::vector<fs::path> search_folders(const std::vector<std::string>& argv, const fs::path& cwd);
-std::vector<std::string> denied_directives(const std::string& assembly);
+std::vector<std::string> denied_directives(const std::string& preprocessed);
 
 // Reads `--gtest_list_tests` output into full names "Suite.Name" (the
 // parameter comments GoogleTest appends are dropped).

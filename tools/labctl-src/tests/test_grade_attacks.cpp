@@ -205,12 +205,13 @@ TEST_F(Grading, AttackReadingCourseOrOtherStudentsFilesThroughTheBuildIsRejected
                                       "#include \"" + others.string() + "\"\n#include <" + hidden.string() + ">\n"),
                                starter, "outside the student folder and the folders the build searches");
   EXPECT_EQ(read(g.out / "grade.json").find("LEAKED-OTHER-STUDENT"), std::string::npos);
-  // The same file embedded into the object by the assembler, the directive
-  // spelled through token pasting so no text search of the source finds it.
+  // The same file embedded into the object by the assembler, the asm
+  // keyword spelled through token pasting and the directive split in two,
+  // so no text search of the source finds either.
   expect_systolic_rejected(attack("incbin", kSystolicStudent,
                                   "#define GLUE(a, b) a##b\n"
                                   "GLUE(as, m)(\".section .rodata\\n.inc\" \"bin \\\"" + others.string() + "\\\"\\n.text\");\n"),
-                           starter, "its assembly holds the directive .incbin");
+                           starter, "holds the assembler directive .incbin");
   // A symbolic link in student/ that the grader would copy through as itself.
   const auto link = Grading::submission("symlink");
   fs::create_symlink(others, link / "phases/05-chip-design/systolic-array/student/results.json");

@@ -362,12 +362,26 @@ TEST(Untrusted, SearchFoldersAreTheCommandsAndTheCompilersOwn) {
   EXPECT_TRUE(has("/usr/include")) << "the compiler's own folders (c++ -E -v)";
 }
 
-TEST(Untrusted, AssemblyThatReadsFilesOrDefinesMacrosIsRefused) {
-  // What GCC emits for ordinary code and for labkit's empty asm barriers.
-  EXPECT_TRUE(labctl::denied_directives("\t.file\t\"x.cpp\"\n\t.text\n#APP\n#NO_APP\n\tpause\n\t.section .rodata\n").empty());
-  EXPECT_EQ(labctl::denied_directives("#APP\n.incbin \"/etc/passwd\"\n#NO_APP\n"), std::vector<std::string>{".incbin"});
-  EXPECT_EQ(labctl::denied_directives("\tnop; .INCLUDE \"x.s\"\n"), std::vector<std::string>{".INCLUDE"});
-  const auto macros = labctl::denied_directives(".macro m d\n.\\d \"f\"\n.endm\n\t.irp x,a\n\t.rept 2\n");
-  EXPECT_EQ(macros, (std::vector<std::string>{".irp", ".macro", ".rept"}));
-  EXPECT_TRUE(labctl::denied_directives("\t.string \"includes\"\n\t.macroscopic_label:\n").empty());
+TEST(Untrusted, StringsThatWouldHandTheAssemblerAFileAreRefused) {
+  // Ordinary code and the asm labels and barriers of system headers and labkit.
+  EXPECT_TRUE(labctl::denied_directives("# 1 \"x.cpp\"\nextern int f() __asm__ (\"\" \"__isoc99_fscanf\");\n"
+                                        "asm volatile(\"\" : : \"r,m\"(v) : \"memory\");\nconst char* s = \"see the include/ folder\";\n"
+                                        "char q = '\"'; const char* t = \"a .incbin\\\"\";\n")
+                  .size() == 1)
+      << "only the last string holds one";
+  EXPECT_TRUE(labctl::denied_directives("int x; const char* s = \"includes\"; auto c = '\"';\n").empty());
+  EXPECT_EQ(labctl::denied_directives("asm(\".incbin \\\"/etc/passwd\\\"\");"), std::vector<std::string>{".incbin"});
+  // Joined from pieces, across a line marker, as the compiler joins them.
+  EXPECT_EQ(labctl::denied_directives("asm(\".section .rodata\\n.inc\"\n# 7 \"x.cpp\"\n \"bin \\\"f\\\"\");"),
+            std::vector<std::string>{".incbin"});
+  // Escapes: \056 and \x2e are '.'; a raw string; upper case; after ';'.
+  EXPECT_EQ(labctl::denied_directives("asm(\"\\056incbin \\\"f\\\"\");"), std::vector<std::string>{".incbin"});
+  EXPECT_EQ(labctl::denied_directives("asm(\"\\x2einclude \\\"f\\\"\");"), std::vector<std::string>{".include"});
+  EXPECT_EQ(labctl::denied_directives("asm(R\"x(nop; .INCBIN \"f\")x\");"), std::vector<std::string>{".INCBIN"});
+  // A section attribute's string reaches the assembler as well.
+  EXPECT_EQ(labctl::denied_directives("int v __attribute__((section(\".data\\n.macro m\")));"),
+            std::vector<std::string>{".macro"});
+  const auto macros = labctl::denied_directives("asm(\".irp x,a\\n.rept 2\\n\");");
+  EXPECT_EQ(macros, (std::vector<std::string>{".irp", ".rept"}));
+  EXPECT_TRUE(labctl::denied_directives("const char* s = \".macroscopic\";").empty());
 }
