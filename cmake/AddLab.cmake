@@ -163,6 +163,7 @@ function(labs_lab_test id phase impl)
   target_link_libraries(${exe} PRIVATE ${ARG_LINK})
   target_compile_options(${exe} PRIVATE ${LABS_WARNINGS} ${LABS_UNTIMED_OPT})
   add_test(NAME ${id}.${impl} COMMAND ${exe} --gtest_brief=1)
+  labs_sanitizer_test_environment(${id}.${impl})
   set_tests_properties(${id}.${impl} PROPERTIES
     LABELS "lab=${id};phase=${phase};impl=${impl}" TIMEOUT 300)
 endfunction()
