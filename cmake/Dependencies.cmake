@@ -84,6 +84,25 @@ else()
   labs_feature(riscv-gcc OFF "not found: apt-get install gcc-riscv64-unknown-elf (or run tools/labctl)")
 endif()
 
+# The embedded labs (phases/02-embedded): optional cross compilers, found
+# like riscv-gcc above. arm-none-eabi-g++ (Debian's gcc-arm-none-eabi)
+# builds bare-metal's Cortex-M3 firmware, which the tests boot in
+# qemu-system-arm; aarch64-linux-gnu-gcc builds embedded-buses' NEON
+# program, which the tests run under qemu-aarch64. Without them the labs
+# still build and the tests that need them skip, saying what to install.
+find_program(LABS_ARM_NONE_EABI_GXX arm-none-eabi-g++)
+if(LABS_ARM_NONE_EABI_GXX)
+  labs_feature(arm-none-eabi-gcc ON "${LABS_ARM_NONE_EABI_GXX}")
+else()
+  labs_feature(arm-none-eabi-gcc OFF "not found: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi (or run tools/labctl)")
+endif()
+find_program(LABS_AARCH64_GCC aarch64-linux-gnu-gcc)
+if(LABS_AARCH64_GCC)
+  labs_feature(aarch64-gcc ON "${LABS_AARCH64_GCC}")
+else()
+  labs_feature(aarch64-gcc OFF "not found: apt-get install gcc-aarch64-linux-gnu (or run tools/labctl)")
+endif()
+
 find_package(Threads REQUIRED)
 
 # Verilator: optional, for the HDL labs.
