@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
     }
   }
   if (scenario.empty()) return usage("which scenario?");
+  static const char* const known[] = {"boot", "fault", "hang", "inversion", "inherit", "queue", "sched", "cycles"};
+  bool ok = false;
+  for (const char* k : known) ok = ok || scenario == k;
+  if (!ok) return usage(("unknown scenario '" + scenario + "'").c_str());
   const std::string why = bare_metal::firmware_missing_reason(impl);
   if (!why.empty()) {
     std::fprintf(stderr, "bare-metal-run: %s\n", why.c_str());

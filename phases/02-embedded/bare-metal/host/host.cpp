@@ -211,8 +211,10 @@ void biquad_q15(const BiquadQ14& c, const int16_t* x, int16_t* y, int n) {
   }
 }
 
-void biquad_double(const double b[3], const double a[2], const double* x, double* y, int n) {
-  double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+// The same recursion in double and in float (each step in that type).
+template <typename T>
+static void biquad_direct_form_1(const T b[3], const T a[2], const T* x, T* y, int n) {
+  T x1 = 0, x2 = 0, y1 = 0, y2 = 0;
   for (int i = 0; i < n; ++i) {
     y[i] = b[0] * x[i] + b[1] * x1 + b[2] * x2 - a[0] * y1 - a[1] * y2;
     x2 = x1;
@@ -221,16 +223,11 @@ void biquad_double(const double b[3], const double a[2], const double* x, double
     y1 = y[i];
   }
 }
-
+void biquad_double(const double b[3], const double a[2], const double* x, double* y, int n) {
+  biquad_direct_form_1(b, a, x, y, n);
+}
 void biquad_float(const float b[3], const float a[2], const float* x, float* y, int n) {
-  float x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  for (int i = 0; i < n; ++i) {
-    y[i] = b[0] * x[i] + b[1] * x1 + b[2] * x2 - a[0] * y1 - a[1] * y2;
-    x2 = x1;
-    x1 = x[i];
-    y2 = y1;
-    y1 = y[i];
-  }
+  biquad_direct_form_1(b, a, x, y, n);
 }
 
 double allpole_l1_norm(double a1, double a2) {
