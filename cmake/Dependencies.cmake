@@ -73,16 +73,32 @@ else()
   labs_feature(MPI OFF "not found: apt-get install openmpi-bin libopenmpi-dev (or run tools/labctl)")
 endif()
 
+# labs_cross_tool(<feature> <variable> <program> <Debian packages>): an
+# optional cross compiler, found on the PATH into <variable> (cached), and
+# the feature on or off with the install step as the reason.
+function(labs_cross_tool feature var program packages)
+  find_program(${var} ${program})
+  if(${var})
+    labs_feature(${feature} ON "${${var}}")
+  else()
+    labs_feature(${feature} OFF "not found: apt-get install ${packages} (or run tools/labctl)")
+  endif()
+endfunction()
+
 # A RISC-V cross compiler: optional, for the rv32 lab's C programs (Debian's
 # gcc-riscv64-unknown-elf, which tools/labctl installs from that lab's
 # `packages`). Without it the lab still builds; the tests that run compiled
 # programs skip, saying how to install it.
-find_program(LABS_RISCV_GCC riscv64-unknown-elf-gcc)
-if(LABS_RISCV_GCC)
-  labs_feature(riscv-gcc ON "${LABS_RISCV_GCC}")
-else()
-  labs_feature(riscv-gcc OFF "not found: apt-get install gcc-riscv64-unknown-elf (or run tools/labctl)")
-endif()
+labs_cross_tool(riscv-gcc LABS_RISCV_GCC riscv64-unknown-elf-gcc gcc-riscv64-unknown-elf)
+
+# The embedded labs (phases/02-embedded): optional cross compilers, found
+# like riscv-gcc above. arm-none-eabi-g++ (Debian's gcc-arm-none-eabi)
+# builds bare-metal's Cortex-M3 firmware, which the tests boot in
+# qemu-system-arm; aarch64-linux-gnu-gcc builds embedded-buses' NEON
+# program, which the tests run under qemu-aarch64. Without them the labs
+# still build and the tests that need them skip, saying what to install.
+labs_cross_tool(arm-none-eabi-gcc LABS_ARM_NONE_EABI_GXX arm-none-eabi-g++ "gcc-arm-none-eabi libnewlib-arm-none-eabi")
+labs_cross_tool(aarch64-gcc LABS_AARCH64_GCC aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu)
 
 find_package(Threads REQUIRED)
 
