@@ -10,6 +10,7 @@
 //
 // The auto-scheduler: random search over tile sizes and unroll factors, each
 // candidate compiled (-O3 -march=native) and timed; the fastest is kept.
+#include <labkit/check.hpp>
 #include <labkit/harness.hpp>
 #include <omp.h>
 
@@ -121,11 +122,12 @@ mc::Graph matmul_graph(std::int64_t M, std::int64_t N, std::int64_t K, const std
 mc::MatmulSchedule autoschedule(const mc::Graph& g, const mc::TensorMap& in, const mc::Impl& impl, int candidates,
                                 std::uint64_t seed) {
   std::mt19937_64 rng(seed);
-  const std::int64_t tis[] = {1, 2, 4, 8, 16, 32}, tjs[] = {16, 32, 64, 128, 256}, tks[] = {32, 64, 128, 256, 0};
-  const int unrolls[] = {0, 2, 4, 8};
-  std::vector<mc::MatmulSchedule> tried = {{4, 64, 256, 4, false}};
-  while (static_cast<int>(tried.size()) < candidates) {
-    mc::MatmulSchedule s{tis[rng() % 6], tjs[rng() % 5], tks[rng() % 5], unrolls[rng() % 4], false};
+  const std::int64_t tis[] = {8, 16, 32, 64, 128}, tjs[] = {32, 64, 128, 256}, tks[] = {64, 128, 256, 0};
+  const std::int64_t mrs[] = {2, 4, 8}, nrs[] = {16, 32, 64};
+  std::vector<mc::MatmulSchedule> tried = {{32, 256, 256, 0, false, 8, 32}};  // the default first
+  for (int guard = 0; static_cast<int>(tried.size()) < candidates && guard < 1000; ++guard) {
+    mc::MatmulSchedule s{tis[rng() % 5], tjs[rng() % 4], tks[rng() % 4], 0, false, mrs[rng() % 3], nrs[rng() % 3]};
+    if (s.ti % s.mr || s.tj % s.nr) continue;  // register tiles that divide the cache tile
     bool dup = false;
     for (const auto& t : tried) dup |= t.describe() == s.describe();
     if (!dup) tried.push_back(s);
@@ -235,7 +237,7 @@ int main(int argc, char** argv) {
             labkit::clobber_memory();
           },
           [] { return std::string(); });
-    const int candidates = smoke ? 2 : 16;
+    const int candidates = smoke ? 2 : 12;
     const struct {
       const char* name;
       labkit::Role role;

@@ -97,7 +97,7 @@ class Emitter {
   std::string matmul(const Node& n, std::int64_t M, std::int64_t N, std::int64_t K, bool ta, bool tb) {
     const std::string a = ta ? "a[k * " + num(M) + " + i]" : "a[i * " + num(K) + " + k]";
     const std::string b = tb ? "b[j * " + num(K) + " + k]" : "b[k * " + num(N) + " + j]";
-    LoopNest nest = matmul_nest(M, N, K, "c[i * " + num(N) + " + j] += " + a + " * " + b + ";");
+    LoopNest nest = matmul_nest(M, N, K, "c[i * " + num(N) + " + j]", a + " * " + b);
     impl_.tile_matmul(nest, schedule_for(n));
     any_parallel_ |= !nest.loops().empty() && nest.loops()[0].kind == Loop::parallel;
     return "  // schedule: " + schedule_for(n).describe() + "; loops: " + nest.order() + "\n" + nest.emit(1);
@@ -175,35 +175,35 @@ class Emitter {
       s << matmul(n, M, N, K, false, false);
       s << "  }\n";
     } else if (op == "Conv") {
+      // im2col, then the scheduled matmul: y[o][p] = sum_r W[o][r] col[r][p]
+      // (r = (c, ky, kx), p = (oy, ox)), as tiny-nn and Caffe do it.
       const Shape& xs = shape(n.inputs[0]);
       const Shape& ws = shape(n.inputs[1]);
       const auto st = n.attr_ints("strides", {1, 1}), pads = n.attr_ints("pads", {0, 0, 0, 0}),
                  dl = n.attr_ints("dilations", {1, 1});
       const auto C = xs[1], H = xs[2], W = xs[3], O = out[1], OH = out[2], OW = out[3], KH = ws[2], KW = ws[3];
+      const auto R = C * KH * KW, P = OH * OW;
       const bool bias = n.inputs.size() > 2 && !n.inputs[2].empty();
-      s << "  for (std::int64_t b = 0; b < " << out[0] << "; ++b)\n  for (std::int64_t o = 0; o < " << O << "; ++o) {\n"
-        << "    float* __restrict yo = y + (b * " << O << " + o) * " << OH * OW << ";\n"
-        << "    for (std::int64_t e = 0; e < " << OH * OW << "; ++e) yo[e] = " << (bias ? "x2[o]" : "0.0f") << ";\n"
-        << "    for (std::int64_t c = 0; c < " << C << "; ++c)\n"
-        << "    for (std::int64_t ky = 0; ky < " << KH << "; ++ky)\n"
-        << "    for (std::int64_t kx = 0; kx < " << KW << "; ++kx) {\n"
-        << "      const float w = x1[((o * " << C << " + c) * " << KH << " + ky) * " << KW << " + kx];\n"
-        << "      const float* __restrict xc = x0 + (b * " << C << " + c) * " << H * W << ";\n"
-        // ix = ox * sw - pl + kx * dw must lie in [0, W): ox in [lo, hi)
-        << "      const std::int64_t off = kx * " << dl[1] << " - " << pads[1] << ";\n"
-        << "      std::int64_t lo = off < 0 ? (-off + " << st[1] - 1 << ") / " << st[1] << " : 0;\n"
-        << "      std::int64_t hi = (" << W << " - off + " << st[1] - 1 << ") / " << st[1] << ";\n"
-        << "      if (hi > " << OW << ") hi = " << OW << ";\n"
-        << "      for (std::int64_t oy = 0; oy < " << OH << "; ++oy) {\n"
-        << "        const std::int64_t iy = oy * " << st[0] << " - " << pads[0] << " + ky * " << dl[0] << ";\n"
-        << "        if (iy < 0 || iy >= " << H << ") continue;\n"
-        << "        #pragma omp simd\n"
-        << "        for (std::int64_t ox = lo; ox < hi; ++ox) yo[oy * " << OW << " + ox] += w * xc[iy * " << W
-        << " + ox * " << st[1] << " + off];\n"
-        << "      }\n    }\n";
+      s << "  static float col[" << R * P << "];  // one image's patches\n"
+        << "  for (std::int64_t n = 0; n < " << out[0] << "; ++n) {\n"
+        << "  for (std::int64_t r = 0; r < " << R << "; ++r) {\n"
+        << "    const std::int64_t c = r / " << KH * KW << ", ky = r / " << KW << " % " << KH << ", kx = r % " << KW << ";\n"
+        << "    const float* __restrict xc = x0 + (n * " << C << " + c) * " << H * W << ";\n"
+        << "    for (std::int64_t oy = 0; oy < " << OH << "; ++oy) {\n"
+        << "      const std::int64_t iy = oy * " << st[0] << " - " << pads[0] << " + ky * " << dl[0] << ";\n"
+        << "      #pragma omp simd\n"
+        << "      for (std::int64_t ox = 0; ox < " << OW << "; ++ox) {\n"
+        << "        const std::int64_t ix = ox * " << st[1] << " - " << pads[1] << " + kx * " << dl[1] << ";\n"
+        << "        col[r * " << P << " + oy * " << OW << " + ox] = iy >= 0 && iy < " << H << " && ix >= 0 && ix < " << W
+        << " ? xc[iy * " << W << " + ix] : 0.0f;\n      }\n    }\n  }\n"
+        << "  const float* __restrict a = x1;\n  const float* __restrict b = col;\n"
+        << "  float* __restrict c = y + n * " << O * P << ";\n"
+        << "  for (std::int64_t i = 0; i < " << O << "; ++i)\n    #pragma omp simd\n"
+        << "    for (std::int64_t j = 0; j < " << P << "; ++j) c[i * " << P << " + j] = " << (bias ? "x2[i]" : "0.0f") << ";\n";
+      s << matmul(n, O, P, R, false, false);
       if (!act.empty())
-        s << "    #pragma omp simd\n    for (std::int64_t e = 0; e < " << OH * OW << "; ++e) yo[e] = "
-          << activation(act, "yo[e]") << ";\n";
+        s << "  #pragma omp simd\n  for (std::int64_t e = 0; e < " << O * P << "; ++e) c[e] = " << activation(act, "c[e]")
+          << ";\n";
       s << "  }\n";
     } else if (op == "MaxPool") {
       const Shape& xs = shape(n.inputs[0]);
@@ -516,13 +516,15 @@ void read_schedule_file(const std::string& path, CompileOptions& o) {
         else if (key == "tj") m.tj = std::stoll(item.substr(eq + 1));
         else if (key == "tk") m.tk = std::stoll(item.substr(eq + 1));
         else if (key == "unroll") m.unroll = std::stoi(item.substr(eq + 1));
+        else if (key == "mr") m.mr = std::stoll(item.substr(eq + 1));
+        else if (key == "nr") m.nr = std::stoll(item.substr(eq + 1));
         else throw std::invalid_argument(item);
       } catch (const std::exception&) {
         throw InputError(path + ":" + std::to_string(no) + ": cannot read '" + item +
-                         "'; fix: write NODE ti=32 tj=256 tk=128 unroll=4 [parallel] (NODE * for every matmul)");
+                         "'; fix: write NODE ti=32 tj=256 tk=128 unroll=4 [mr=8 nr=32] [parallel] (NODE * for every matmul)");
       }
     }
-    if (m.ti < 0 || m.tj < 0 || m.tk < 0)
+    if (m.ti < 0 || m.tj < 0 || m.tk < 0 || m.mr < 0 || m.nr < 0)
       throw InputError(path + ":" + std::to_string(no) + ": tile sizes must be >= 0 (0: not split)");
     o.schedules[node] = m;
   }

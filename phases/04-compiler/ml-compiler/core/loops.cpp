@@ -30,6 +30,7 @@ void LoopNest::split(const std::string& var, std::int64_t factor) {
   if (factor < 1) throw std::invalid_argument("LoopNest::split: factor " + std::to_string(factor) + " < 1");
   const int idx = find(var);
   const Loop l = loops_[idx];
+  factor = std::min(factor, l.extent);  // a tile larger than the loop: the loop itself
   const bool exact = l.needs.empty() && l.extent % factor == 0;
   Loop outer = l, inner = l;
   outer.var = var + "_o";
@@ -110,10 +111,89 @@ std::string LoopNest::order() const {
   return s;
 }
 
+void LoopNest::set_output(std::string expr, std::vector<std::string> axes) {
+  out_expr_ = std::move(expr);
+  out_axes_ = std::move(axes);
+}
+
+void LoopNest::cache_write(const std::string& var) {
+  if (out_expr_.empty()) throw std::invalid_argument("LoopNest::cache_write: set_output() first");
+  find(var);
+  cache_at_ = var;
+}
+
 std::string LoopNest::emit(int indent) const {
   std::ostringstream s;
   std::vector<std::string> defined;
   auto pad = [&](int d) { return std::string(static_cast<std::size_t>(2 * d), ' '); };
+  const int cache = cache_at_.empty() ? -1 : find(cache_at_);
+  // The cached tile: per output axis, its base (the loops down to `cache`),
+  // its offset inside the tile (the loops below) and its extent.
+  std::vector<std::string> base, local;
+  std::vector<std::int64_t> tile;
+  std::vector<bool> guard;
+  for (const auto& a : out_axes_) {
+    std::string b, l;
+    std::int64_t t = 1;
+    bool tail = false;
+    for (std::size_t j = 0; j < loops_.size(); ++j) {
+      if (loops_[j].axis != a) continue;
+      tail |= !loops_[j].needs.empty();
+      const std::string term = loops_[j].var + (loops_[j].stride == 1 ? "" : " * " + std::to_string(loops_[j].stride));
+      if (static_cast<int>(j) <= cache) {
+        b += (b.empty() ? "" : " + ") + term;
+      } else {
+        l += (l.empty() ? "" : " + ") + term;
+        t += (loops_[j].extent - 1) * loops_[j].stride;
+      }
+    }
+    base.push_back(b.empty() ? "0" : b);
+    local.push_back(l.empty() ? "0" : l);
+    tile.push_back(t);
+    guard.push_back(tail);
+  }
+  std::int64_t tile_size = 1;
+  for (auto t : tile) tile_size *= t;
+  // acc[l0 * t1 + l1 ...] for local offsets l0, l1, ...
+  auto flat = [&](const std::vector<std::string>& idx) {
+    std::string e;
+    for (std::size_t a = 0; a < idx.size(); ++a) {
+      std::int64_t below = 1;
+      for (std::size_t b = a + 1; b < tile.size(); ++b) below *= tile[b];
+      e += (e.empty() ? "" : " + ") + std::string("(") + idx[a] + ")" + (below == 1 ? "" : " * " + std::to_string(below));
+    }
+    return e;
+  };
+  auto tile_loops = [&](int d, bool load) {
+    std::ostringstream t;
+    std::vector<std::string> idx;
+    for (std::size_t a = 0; a < out_axes_.size(); ++a) {
+      const std::string l = "l_" + out_axes_[a];
+      idx.push_back(l);
+      if (a + 1 == out_axes_.size()) t << pad(d + static_cast<int>(a)) << "#pragma omp simd\n";
+      t << pad(d + static_cast<int>(a)) << "for (std::int64_t " << l << " = 0; " << l << " < " << tile[a] << "; ++" << l
+        << ") {\n";
+    }
+    const std::string in = pad(d + static_cast<int>(out_axes_.size()));
+    std::string cond;
+    for (std::size_t a = 0; a < out_axes_.size(); ++a) {
+      t << in << "const std::int64_t " << out_axes_[a] << " = " << base[a] << " + l_" << out_axes_[a] << ";\n";
+      if (guard[a]) {
+        std::int64_t extent = 0;
+        for (const auto& [name, e] : axes_)
+          if (name == out_axes_[a]) extent = e;
+        cond += (cond.empty() ? "" : " && ") + out_axes_[a] + " < " + std::to_string(extent);
+      }
+    }
+    const std::string acc = "acc[" + flat(idx) + "]";
+    t << in << (cond.empty() ? "" : "if (" + cond + ") ") << (load ? acc + " = " + out_expr_ : out_expr_ + " = " + acc)
+      << ";\n";
+    for (std::size_t a = out_axes_.size(); a-- > 0;) t << pad(d + static_cast<int>(a)) << "}\n";
+    return t.str();
+  };
+  std::string body = body_;
+  const std::string out = cache >= 0 ? "acc[" + flat(local) + "]" : out_expr_;
+  if (auto at = body.find("{OUT}"); at != std::string::npos) body.replace(at, 5, out);
   int depth = indent;
   for (std::size_t i = 0; i < loops_.size(); ++i) {
     const Loop& l = loops_[i];
@@ -139,20 +219,30 @@ std::string LoopNest::emit(int indent) const {
       defined.push_back(axis);
       if (renamed) s << pad(depth) << "const std::int64_t " << axis << " = " << expr << ";\n";
     }
+    if (static_cast<int>(i) == cache) {
+      s << pad(depth) << "// cache_write: a " << tile_size << "-element tile of the output, in registers\n";
+      s << pad(depth) << "float acc[" << tile_size << "];\n" << tile_loops(depth, true);
+    }
   }
-  s << pad(depth) << body_ << "\n";
-  for (std::size_t i = loops_.size(); i-- > 0;) s << pad(--depth) << "}\n";
+  s << pad(depth) << body << "\n";
+  for (std::size_t i = loops_.size(); i-- > 0;) {
+    if (static_cast<int>(i) == cache) s << tile_loops(depth, false);
+    s << pad(--depth) << "}\n";
+  }
   return s.str();
 }
 
 std::string MatmulSchedule::describe() const {
   std::ostringstream s;
-  s << "ti=" << ti << " tj=" << tj << " tk=" << tk << " unroll=" << unroll << (parallel ? " parallel" : "");
+  s << "ti=" << ti << " tj=" << tj << " tk=" << tk << " unroll=" << unroll;
+  if (mr > 0 && nr > 0) s << " mr=" << mr << " nr=" << nr;
+  if (parallel) s << " parallel";
   return s.str();
 }
 
-LoopNest matmul_nest(std::int64_t M, std::int64_t N, std::int64_t K, const std::string& body) {
-  LoopNest nest({{"i", M}, {"j", N}, {"k", K}}, body);
+LoopNest matmul_nest(std::int64_t M, std::int64_t N, std::int64_t K, const std::string& out, const std::string& rhs) {
+  LoopNest nest({{"i", M}, {"j", N}, {"k", K}}, "{OUT} += " + rhs + ";");
+  nest.set_output(out, {"i", "j"});
   nest.mark_reduction("k");
   return nest;
 }

@@ -177,6 +177,13 @@ class LoopNest {
   void vectorize(const std::string& var);  // #pragma omp simd (innermost loops only)
   void parallel(const std::string& var);   // #pragma omp parallel for (outermost only)
   void unroll(const std::string& var, int factor);  // #pragma GCC unroll
+  // The statement's output element, written {OUT} in the body: `expr` reads
+  // the output axes (c[i * N + j], axes i and j).
+  void set_output(std::string expr, std::vector<std::string> axes);
+  // cache_write(var): inside loop `var`, the output tile the loops below it
+  // touch accumulates in a local array (registers, once the loops over it are
+  // unrolled and vectorized), loaded before and stored after them.
+  void cache_write(const std::string& var);
   const std::vector<Loop>& loops() const { return loops_; }
   std::string order() const;  // "i_o j_o k"
   std::string emit(int indent = 1) const;
@@ -186,18 +193,23 @@ class LoopNest {
   std::vector<std::pair<std::string, std::int64_t>> axes_;
   std::vector<std::string> reductions_;
   std::string body_;
+  std::string out_expr_, cache_at_;
+  std::vector<std::string> out_axes_;
 };
 
-// A matmul schedule: tiles (0 = not split), the loop order after tiling,
-// vectorized innermost j, and the unroll factor of the loop above it.
+// A matmul schedule: cache tiles ti x tj x tk (0 = not split), an optional
+// register tile mr x nr inside them (0 = none), the unroll factor of the k
+// loop (without a register tile), and whether the outermost loop is parallel.
 struct MatmulSchedule {
   std::int64_t ti = 0, tj = 0, tk = 0;
   int unroll = 0;
   bool parallel = false;
-  std::string describe() const;  // "ti=32 tj=256 tk=128 unroll=4"
+  std::int64_t mr = 0, nr = 0;
+  std::string describe() const;  // "ti=32 tj=256 tk=128 unroll=4 mr=8 nr=32"
 };
-// The nest for C[i][j] += A[i][k] * B[k][j], axes i (M), j (N), k (K).
-LoopNest matmul_nest(std::int64_t M, std::int64_t N, std::int64_t K, const std::string& body);
+// The nest for out += rhs over axes i (M), j (N), k (K, a reduction), e.g.
+// out "c[i * N + j]", rhs "a[i * K + k] * b[k * N + j]".
+LoopNest matmul_nest(std::int64_t M, std::int64_t N, std::int64_t K, const std::string& out, const std::string& rhs);
 
 // ---- The compiler (core/codegen.cpp) ----
 // The pieces a learner writes, so the pipeline can run either implementation.
@@ -212,11 +224,11 @@ struct CompileOptions {
   bool fuse = true;                   // fusion and the Conv+BN fold
   std::string opt_flags = "-O3 -march=native";
   std::string cache_dir;              // default: $MLC_CACHE_DIR, else <tmp>/ml-compiler-cache
-  MatmulSchedule matmul{32, 256, 128, 4, false};          // for every Gemm/MatMul unless named below
+  MatmulSchedule matmul{32, 256, 256, 0, false, 8, 32};          // for every Gemm/MatMul unless named below
   std::map<std::string, MatmulSchedule> schedules;        // by node name (--schedule FILE)
   std::function<void(const std::string& stage, const Graph&)> dump;  // after each pass
 };
-// Reads "NODE ti=32 tj=256 tk=128 unroll=4 [parallel]" lines ('#' comments,
+// Reads "NODE ti=32 tj=256 tk=128 unroll=4 [mr=8 nr=32] [parallel]" lines ('#' comments,
 // NODE '*' for every matmul). InputError naming the file and line.
 void read_schedule_file(const std::string& path, CompileOptions& options);
 

@@ -98,23 +98,31 @@ void tile_matmul(LoopNest& nest, const MatmulSchedule& s) {
   // i j k  ->  i_o j_o k_o i_i k_i j_i: a block of C (ti x tj) stays in cache
   // while k_o walks a tk-deep slab of A and B; the innermost loop runs along
   // j, unit stride in B and C, and vectorizes.
-  std::vector<std::string> outer, inner;
-  const std::pair<const char*, std::int64_t> axes[] = {{"i", s.ti}, {"j", s.tj}, {"k", s.tk}};
-  for (const auto& [axis, tile] : axes) {
-    if (tile > 0) {
-      nest.split(axis, tile);
-      outer.push_back(std::string(axis) + "_o");
-    }
+  //
+  // With a register tile (mr x nr) the cache block is cut once more:
+  //   i_o j_o k_o i_i_o j_i_o k_i i_i_i j_i_i
+  // and the mr x nr piece of C lives in a local array (cache_write) for the
+  // whole k_i loop: each step of k_i loads mr values of A and nr of B and
+  // does mr x nr multiply-adds in registers, without touching C in memory.
+  const std::string i = s.ti > 0 ? "i_i" : "i", j = s.tj > 0 ? "j_i" : "j", k = s.tk > 0 ? "k_i" : "k";
+  std::vector<std::string> order;
+  if (s.ti > 0) nest.split("i", s.ti), order.push_back("i_o");
+  if (s.tj > 0) nest.split("j", s.tj), order.push_back("j_o");
+  if (s.tk > 0) nest.split("k", s.tk), order.push_back("k_o");
+  if (s.mr > 0 && s.nr > 0) {
+    nest.split(i, s.mr);
+    nest.split(j, s.nr);
+    for (const std::string& v : {i + "_o", j + "_o", k, i + "_i", j + "_i"}) order.push_back(v);
+    nest.reorder(order);
+    nest.cache_write(j + "_o");
+    nest.unroll(i + "_i", static_cast<int>(s.mr));
+    nest.vectorize(j + "_i");
+  } else {
+    for (const std::string& v : {i, k, j}) order.push_back(v);
+    nest.reorder(order);
+    nest.vectorize(j);
+    if (s.unroll > 0) nest.unroll(k, s.unroll);
   }
-  for (const char* axis : {"i", "k", "j"}) {
-    const std::int64_t tile = axis[0] == 'i' ? s.ti : axis[0] == 'j' ? s.tj : s.tk;
-    inner.push_back(tile > 0 ? std::string(axis) + "_i" : std::string(axis));
-  }
-  std::vector<std::string> order = outer;
-  order.insert(order.end(), inner.begin(), inner.end());
-  nest.reorder(order);
-  nest.vectorize(inner.back());
-  if (s.unroll > 0) nest.unroll(inner[1], s.unroll);
   if (s.parallel) nest.parallel(order.front());
 }
 

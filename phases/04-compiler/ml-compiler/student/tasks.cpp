@@ -36,12 +36,17 @@ std::vector<Interval> liveness(const Graph& g) {
   LABKIT_TODO(3, "compute each value's live interval in student/tasks.cpp (liveness)");
 }
 
-// TODO(4): tile the matmul nest (loops i j k). For each of ti, tj, tk that
-// is > 0, split that axis; then order the loops
-//   i_o j_o k_o i_i k_i j_i   (leaving out the parts of axes not split,
-//                              an axis not split keeps its name: i k j)
-// vectorize the innermost loop, unroll the one above it by s.unroll (when
-// > 0), and make the outermost parallel when s.parallel.
+// TODO(4): tile the matmul nest (loops i j k, output c[i][j]).
+// 1. For each of ti, tj, tk that is > 0, split that axis by it; order the loops
+//      i_o j_o k_o i_i k_i j_i   (leave out the parts of axes not split: an
+//                                 axis not split keeps its name, e.g. j_o i k j_i)
+//    vectorize the innermost loop and unroll the k loop by s.unroll (> 0).
+// 2. With a register tile (s.mr > 0 and s.nr > 0), split the inner i loop
+//    by mr and the inner j loop by nr, and order
+//      i_o j_o k_o i_i_o j_i_o k_i i_i_i j_i_i   (e.g. i_o j_o k_o i_i_o j_i_o k_i i_i_i j_i_i)
+//    then cache_write(the j ..._o loop above k), unroll the i ..._i loop by mr
+//    and vectorize the innermost loop (s.unroll is not used here).
+// 3. When s.parallel, make the outermost loop parallel.
 void tile_matmul(LoopNest& nest, const MatmulSchedule& s) {
   (void)nest, (void)s;
   LABKIT_TODO(4, "tile the matmul loop nest in student/tasks.cpp (tile_matmul)");

@@ -255,13 +255,13 @@ TEST(Planner, RandomIntervalsNeverOverlap) {
 }
 
 TEST(LoopNests, SplitTailsAndIllegalSchedules) {
-  LoopNest nest = matmul_nest(10, 8, 4, "c[i * 8 + j] += a[i * 4 + k] * b[k * 8 + j];");
+  LoopNest nest = matmul_nest(10, 8, 4, "c[i * 8 + j]", "a[i * 4 + k] * b[k * 8 + j]");
   nest.split("i", 4);
   const std::string code = nest.emit();
   EXPECT_NE(code.find("std::min<std::int64_t>(4, (10) - i_o * 4)"), std::string::npos) << code;
   EXPECT_NE(code.find("const std::int64_t i = i_o * 4 + i_i;"), std::string::npos) << code;
   EXPECT_THROW(nest.reorder({"i_i", "i_o"}), std::invalid_argument);  // a tail loop above its outer loop
-  LoopNest r = matmul_nest(8, 8, 8, "");
+  LoopNest r = matmul_nest(8, 8, 8, "c[i * 8 + j]", "0.0f");
   r.reorder({"i", "j", "k"});
   EXPECT_THROW(r.vectorize("k"), std::invalid_argument);  // the reduction axis
   EXPECT_THROW(r.vectorize("i"), std::invalid_argument);  // not innermost
@@ -296,7 +296,7 @@ TEST(Codegen, CnnWithBatchNormAndTransformerMatchTheInterpreter) {
   for (const auto& [k, v] : t.example_inputs) in["b/" + k] = v;
   for (const auto& [k, v] : t.tiny_nn_outputs) want["b/" + k] = v;
   CompileOptions o = test_options();
-  o.matmul = {16, 32, 64, 0, false};
+  o.matmul = {16, 32, 64, 2, false};  // no register tile here: the other path
   std::vector<std::string> stages;
   o.dump = [&](const std::string& stage, const Graph&) { stages.push_back(stage); };
   Executable exe(g, ref::impl(), o);

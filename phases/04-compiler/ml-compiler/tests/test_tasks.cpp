@@ -139,7 +139,7 @@ TEST(Liveness, PlansOfTheTinyNnModelsNeverOverlap) {
 }
 
 TEST(TileMatmul, LoopOrderAndAnnotations) {
-  LoopNest nest = matmul_nest(100, 64, 30, "c[i * 64 + j] += a[i * 30 + k] * b[k * 64 + j];");
+  LoopNest nest = matmul_nest(100, 64, 30, "c[i * 64 + j]", "a[i * 30 + k] * b[k * 64 + j]");
   impl::tile_matmul(nest, {32, 16, 8, 4, false});
   EXPECT_EQ(nest.order(), "i_o j_o k_o i_i k_i j_i");
   const auto& l = nest.loops();
@@ -155,25 +155,42 @@ TEST(TileMatmul, LoopOrderAndAnnotations) {
 }
 
 TEST(TileMatmul, OnlySomeAxesSplitAndParallel) {
-  LoopNest nest = matmul_nest(8, 64, 30, "c[i * 64 + j] += a[i * 30 + k] * b[k * 64 + j];");
+  LoopNest nest = matmul_nest(8, 64, 30, "c[i * 64 + j]", "a[i * 30 + k] * b[k * 64 + j]");
   impl::tile_matmul(nest, {0, 32, 0, 0, true});
   EXPECT_EQ(nest.order(), "j_o i k j_i");
   EXPECT_EQ(nest.loops()[0].kind, Loop::parallel);
   EXPECT_EQ(nest.loops()[3].kind, Loop::vectorized);
 }
 
+TEST(TileMatmul, RegisterTileInsideTheCacheTile) {
+  LoopNest nest = matmul_nest(64, 256, 784, "c[i * 256 + j]", "a[i * 784 + k] * b[k * 256 + j]");
+  impl::tile_matmul(nest, {32, 128, 256, 0, false, 8, 32});
+  EXPECT_EQ(nest.order(), "i_o j_o k_o i_i_o j_i_o k_i i_i_i j_i_i");
+  const auto& l = nest.loops();
+  ASSERT_EQ(l.size(), 8u);
+  EXPECT_EQ(l[3].extent, 4);   // 32 / 8
+  EXPECT_EQ(l[4].extent, 4);   // 128 / 32
+  EXPECT_EQ(l[5].extent, 256);
+  EXPECT_EQ(l[6].unroll, 8);
+  EXPECT_EQ(l[7].kind, Loop::vectorized);
+  const std::string code = nest.emit();
+  // The 8 x 32 tile of C is accumulated in a local array for the whole k_i loop.
+  EXPECT_NE(code.find("float acc[256];"), std::string::npos) << code;
+  EXPECT_NE(code.find("acc[(i_i_i) * 32 + (j_i_i)] += a[i * 784 + k] * b[k * 256 + j];"), std::string::npos) << code;
+}
+
 // One generated module (-O1, cached): the MLP, held to tiny-nn's forward pass.
 TEST(TileMatmul, CompiledMlpMatchesTinyNn) {
   ExportedModel m = export_mlp(4, 11);
   CompileOptions o = test_options();
-  o.matmul = {8, 64, 128, 2, false};
+  o.matmul = {4, 64, 128, 0, false, 2, 32};  // a register tile; 784 = 6 x 128 + 16: a k tail
   Executable exe(m.graph, impl::impl(), o);
   // Three Gemms with their bias and ReLU fused.
   EXPECT_EQ(exe.graph().nodes.size(), 3u);
   // Sums of 784 float products in another order than tiny-nn's sgemm:
   // |error| <= gamma_784 sum |a b| (Higham 3.5), about 5e-5 of the values here.
   expect_outputs_close(exe.run(m.example_inputs), m.tiny_nn_outputs, 1e-4, 1e-4);
-  EXPECT_NE(exe.lowered().source.find("i_o j_o k_o i_i k_i j_i"), std::string::npos);
+  EXPECT_NE(exe.lowered().source.find("i_o j_o k_o i_i_o j_i_o k_i i_i_i j_i_i"), std::string::npos);
 }
 
 }  // namespace
