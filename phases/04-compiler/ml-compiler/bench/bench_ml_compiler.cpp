@@ -104,6 +104,18 @@ void add_model(labkit::Harness& h, const std::string& kase, std::int64_t size, c
   }
 }
 
+// An image classifier: tiny-nn's eager forward pass on the exported model's input.
+void add_classifier(labkit::Harness& h, const std::string& kase, std::int64_t size, const mc::ExportedModel& m,
+                    std::shared_ptr<tiny_nn::Classifier> net) {
+  const auto& in = m.example_inputs.at("images");
+  auto x = std::make_shared<tiny_nn::Tensor>(tiny_nn::Tensor::from(in.shape, in.data));
+  add_model(h, kase, size, m, [net, x] {
+    tiny_nn::NoGradGuard g;
+    auto y = net->forward(*x);
+    labkit::do_not_optimize(y.data());
+  });
+}
+
 // The MLP's largest matmul as a one-node graph.
 mc::Graph matmul_graph(std::int64_t M, std::int64_t N, std::int64_t K, const std::vector<float>& b) {
   mc::Graph g;
@@ -165,32 +177,14 @@ int main(int argc, char** argv) {
 
   // ---- whole models ----
   for (std::int64_t batch : h.sizes({64}, {2})) {
+    // The exporter perturbed the biases; the eager rows time the same shapes.
     auto mlp = mc::export_mlp(static_cast<int>(batch), 1);
-    {
-      tiny_nn::Rng rng(1);
-      auto net = std::make_shared<tiny_nn::Mlp>(std::vector<std::int64_t>{784, 256, 128, 10}, rng);
-      // The exporter perturbed the biases; the eager row times the same shapes.
-      auto x = std::make_shared<tiny_nn::Tensor>(
-          tiny_nn::Tensor::from(mlp.example_inputs["images"].shape, mlp.example_inputs["images"].data));
-      add_model(h, "mlp", batch, mlp, [net, x] {
-        tiny_nn::NoGradGuard g;
-        auto y = net->forward(*x);
-        labkit::do_not_optimize(y.data());
-      });
-    }
+    tiny_nn::Rng rng(1);
+    add_classifier(h, "mlp", batch, mlp,
+                   std::make_shared<tiny_nn::Mlp>(std::vector<std::int64_t>{784, 256, 128, 10}, rng));
     if (smoke) continue;
     auto cnn = mc::export_cnn(static_cast<int>(batch), 1, false);
-    {
-      tiny_nn::Rng rng(1);
-      auto net = std::make_shared<tiny_nn::Cnn>(28, 28, 16, 32, 128, 10, rng);
-      auto x = std::make_shared<tiny_nn::Tensor>(
-          tiny_nn::Tensor::from(cnn.example_inputs["images"].shape, cnn.example_inputs["images"].data));
-      add_model(h, "cnn", batch, cnn, [net, x] {
-        tiny_nn::NoGradGuard g;
-        auto y = net->forward(*x);
-        labkit::do_not_optimize(y.data());
-      });
-    }
+    add_classifier(h, "cnn", batch, cnn, std::make_shared<tiny_nn::Cnn>(28, 28, 16, 32, 128, 10, rng));
     const int T = 16;
     auto tf = mc::export_transformer(static_cast<int>(batch / 8 > 0 ? batch / 8 : 1), T, 1);
     {

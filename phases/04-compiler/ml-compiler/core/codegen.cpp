@@ -450,15 +450,9 @@ Executable::Executable(Graph g, const Impl& impl, const CompileOptions& options)
 }
 
 TensorMap Executable::run(const TensorMap& inputs) {
-  for (const auto& [name, t] : inputs) {
-    bool known = false;
-    for (const auto& in : graph_.inputs) known |= in.name == name;
-    if (!known) {
-      std::string names;
-      for (const auto& in : graph_.inputs) names += (names.empty() ? "" : ", ") + in.name;
-      throw InputError("the model has no input '" + name + "'; its inputs: " + names);
-    }
-  }
+  for (const auto& [name, t] : inputs)
+    if (!graph_.has_input(name))
+      throw InputError("the model has no input '" + name + "'; its inputs: " + graph_.input_names());
   for (const auto& in : graph_.inputs) {
     auto it = inputs.find(in.name);
     if (it == inputs.end()) throw InputError("no value for input '" + in.name + "'; fix: --input " + in.name + "=FILE.npy");

@@ -94,6 +94,18 @@ std::string Graph::fresh_name(const std::string& base) const {
     if (!used.count(base + "_" + std::to_string(i))) return base + "_" + std::to_string(i);
 }
 
+bool Graph::has_input(const std::string& name) const {
+  for (const auto& in : inputs)
+    if (in.name == name) return true;
+  return false;
+}
+
+std::string Graph::input_names() const {
+  std::string names;
+  for (const auto& in : inputs) names += (names.empty() ? "" : ", ") + in.name;
+  return names;
+}
+
 const std::vector<std::string>& supported_ops() {
   static const std::vector<std::string> ops = {
       "Add", "BatchNormalization", "Constant", "Conv", "Div", "Flatten", "Gather", "Gemm", "Identity",

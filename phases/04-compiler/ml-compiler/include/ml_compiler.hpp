@@ -93,6 +93,8 @@ struct Graph {
   const Node* producer(const std::string& value) const;
   std::map<std::string, int> use_counts() const;  // node inputs and graph outputs
   std::string fresh_name(const std::string& base) const;  // a value name not yet used
+  bool has_input(const std::string& name) const;
+  std::string input_names() const;  // "images, ids"
 };
 
 // ---- ONNX: a small protobuf wire-format reader and writer (core/onnx.cpp) ----

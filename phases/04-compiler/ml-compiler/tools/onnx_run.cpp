@@ -140,13 +140,9 @@ int run(int argc, char** argv) {
   mc::TensorMap feeds;
   std::map<std::string, mc::Shape> shapes;
   for (const auto& [name, file] : inputs) {
-    bool known = false;
-    for (const auto& in : g.inputs) known |= in.name == name;
-    if (!known) {
-      std::string names;
-      for (const auto& in : g.inputs) names += (names.empty() ? "" : ", ") + in.name;
-      throw Usage("--input " + name + "=" + file + ": " + model + " has no input '" + name + "'; its inputs: " + names);
-    }
+    if (!g.has_input(name))
+      throw Usage("--input " + name + "=" + file + ": " + model + " has no input '" + name +
+                  "'; its inputs: " + g.input_names());
     feeds[name] = mc::read_npy(file);
     shapes[name] = feeds[name].shape;
   }
