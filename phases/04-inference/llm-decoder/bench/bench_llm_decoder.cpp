@@ -1,0 +1,175 @@
+// llm-decoder's bench:
+//   attention      prefill attention of one head (head_dim 64, causal) at
+//                  T = 256..4096: naive (materialized T x T scores) against
+//                  flash (online softmax, one pass) scalar / AVX2 / AVX-512
+//   decode         one decode step of a GPT-2-small-width model (8 layers,
+//                  d_model 768, vocabulary 8192) with fp32, Q8_0 and Q4_0
+//                  weights: bytes of weights per token against time, and
+//                  the roofline bound (bandwidth / bytes per token)
+//   decode_batch   8 sequences: one decode step each, against one batched step
+#include <labkit/check.hpp>
+#include <labkit/cpu.hpp>
+#include <labkit/harness.hpp>
+#include <labkit/machine.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <random>
+
+#include "llm_decoder.hpp"
+
+using namespace llm_decoder;
+
+namespace {
+
+std::string compare(const std::vector<float>& got, const std::vector<float>& want, double tol) {
+  const labkit::CloseReport r = labkit::allclose(got, want, tol, tol);
+  return r.ok ? std::string() : r.message;
+}
+
+void attention_cases(labkit::Harness& h) {
+  const int hd = 64;
+  h.set_baseline("attention", "naive");
+  for (std::int64_t T : h.sizes({256, 1024, 4096}, {96})) {
+    const int n = static_cast<int>(T);
+    auto Q = std::make_shared<std::vector<float>>(static_cast<std::size_t>(n) * hd);
+    auto K = std::make_shared<std::vector<float>>(Q->size()), V = std::make_shared<std::vector<float>>(Q->size());
+    std::mt19937_64 rng(labkit::seed() + static_cast<std::uint64_t>(T));
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (auto* v : {Q.get(), K.get(), V.get()})
+      for (auto& x : *v) x = nd(rng);
+    auto want = std::make_shared<std::vector<float>>(Q->size());
+    auto scratch = std::make_shared<std::vector<float>>();
+    attention_naive_prefill(Q->data(), K->data(), V->data(), n, hd, hd, want->data(), *scratch);
+    const double pairs = 0.5 * static_cast<double>(T) * static_cast<double>(T + 1);
+    const double flops = 4.0 * hd * pairs;                  // q.k and p v: 2 flops per element each
+    const double io = 16.0 * static_cast<double>(T) * hd;   // Q, K, V in and O out, once
+    const double naive_bytes = io + 12.0 * pairs;           // + scores written, then read by softmax and by P V
+    h.add("attention", T, "naive", labkit::Role::baseline, {flops, naive_bytes},
+          [=] { attention_naive_prefill(Q->data(), K->data(), V->data(), n, hd, hd, want->data(), *scratch); },
+          [] { return std::string(); });
+    struct Step {
+      const char* name;
+      AttendFn f;
+      labkit::Role role;
+      bool ok;
+    };
+    const labkit::Isa isa = labkit::best_isa();
+    const std::vector<Step> steps = {
+        {"flash_scalar", &reference::attend_scalar, labkit::Role::reference, true},
+        {"flash_avx2", &reference::attend_avx2, labkit::Role::reference, isa != labkit::Isa::scalar},
+        {"flash_avx512", &reference::attend_avx512, labkit::Role::reference, isa == labkit::Isa::avx512},
+        {"reference", &reference::attend, labkit::Role::reference, true},
+        {"student", &student::attend, labkit::Role::student, true}};
+    for (const Step& s : steps) {
+      if (!s.ok) continue;
+      auto out = std::make_shared<std::vector<float>>(Q->size());
+      h.add("attention", T, s.name, s.role, {flops, io},
+            [=] { attention_flash_prefill(s.f, Q->data(), K->data(), V->data(), n, hd, hd, out->data()); },
+            [=] {
+              attention_flash_prefill(s.f, Q->data(), K->data(), V->data(), n, hd, hd, out->data());
+              return compare(*out, *want, 1e-4);
+            });
+    }
+  }
+}
+
+struct DecodeSetup {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Engine> engine;
+  int seq = 0;
+};
+
+void decode_cases(labkit::Harness& h, const Checkpoint& ck, int width) {
+  h.set_baseline("decode", "fp32");
+  const std::vector<int> prompt(17, 5);  // 17: the timed step writes position 17, inside the second block
+  auto ref_logits = std::make_shared<std::vector<float>>();
+  for (WeightFormat f : {WeightFormat::f32, WeightFormat::q8_0, WeightFormat::q4_0}) {
+    for (bool student_ops : {false, true}) {
+      if (student_ops && f != WeightFormat::f32) continue;
+      auto s = std::make_shared<DecodeSetup>();
+      s->model = std::make_unique<Model>(ck, f);
+      s->engine = std::make_unique<Engine>(*s->model, student_ops ? student::ops() : reference::ops(), 1);
+      const double bytes = static_cast<double>(s->model->weight_bytes_per_token());
+      const double flops = 2.0 * bytes / (f == WeightFormat::f32 ? 4.0 : f == WeightFormat::q8_0 ? 34.0 / 32 : 18.0 / 32);
+      const std::string name = student_ops ? "student" : format_name(f);
+      auto step = [s] {
+        s->engine->decode({s->seq}, {7});
+        s->engine->cache().seqs[static_cast<std::size_t>(s->seq)].length -= 1;  // rewind: the next call writes the same position
+      };
+      h.add("decode", width, name, student_ops ? labkit::Role::student : (f == WeightFormat::f32 ? labkit::Role::baseline : labkit::Role::reference),
+            {flops, bytes}, step, [s, step, f, ref_logits]() -> std::string {
+              s->seq = s->engine->prefill(std::vector<int>(17, 5));
+              step();
+              const auto& z = s->engine->last_logits(s->seq);
+              if (f == WeightFormat::f32) {
+                if (ref_logits->empty()) *ref_logits = z;
+                return compare(z, *ref_logits, 1e-3);
+              }
+              // Quantized: the argmax and a relative RMS error under 20% (Q4_0) of fp32's logits.
+              double num = 0, den = 0;
+              for (std::size_t i = 0; i < z.size(); ++i) {
+                num += (z[i] - (*ref_logits)[i]) * static_cast<double>(z[i] - (*ref_logits)[i]);
+                den += static_cast<double>((*ref_logits)[i]) * (*ref_logits)[i];
+              }
+              return std::sqrt(num / den) < 0.2 ? std::string() : "logits too far from fp32's: relative RMS " + std::to_string(std::sqrt(num / den));
+            });
+    }
+  }
+}
+
+void batch_cases(labkit::Harness& h, const Checkpoint& ck, int batch) {
+  h.set_baseline("decode_batch", "one_at_a_time");
+  auto model = std::make_shared<Model>(ck, WeightFormat::q8_0);
+  for (bool batched : {false, true}) {
+    auto engine = std::make_shared<Engine>(*model, reference::ops(), batch);
+    auto seqs = std::make_shared<std::vector<int>>();
+    auto step = [=] {
+      if (batched) {
+        engine->decode(*seqs, std::vector<int>(seqs->size(), 7));
+      } else {
+        for (int s : *seqs) engine->decode({s}, {7});
+      }
+      for (int s : *seqs) engine->cache().seqs[static_cast<std::size_t>(s)].length -= 1;
+    };
+    const double bytes = static_cast<double>(model->weight_bytes_per_token()) * (batched ? 1 : batch);
+    h.add("decode_batch", batch, batched ? "batched" : "one_at_a_time", batched ? labkit::Role::reference : labkit::Role::baseline,
+          {0.0, bytes}, step, [=]() -> std::string {
+            for (int i = 0; i < batch; ++i) seqs->push_back(engine->prefill(std::vector<int>(17 + i % 3 * 16, 3 + i)));
+            step();
+            return std::string();
+          });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  labkit::Harness h("llm-decoder", argc, argv);
+  attention_cases(h);
+  // GPT-2 small's width (768) and 8 of its 12 layers, vocabulary 8192: 241 MB
+  // of fp32 weights per token, well past the last-level cache.
+  const Config c = h.smoke() ? Config{2, 4, 64, 64, 256} : Config{8, 12, 768, 256, 8192};
+  std::fprintf(stderr, "progress: random weights for %d layers x d_model %d\n", c.n_layer, c.n_embd);
+  const Checkpoint ck = random_checkpoint(c, 5);
+  decode_cases(h, ck, c.n_embd);
+  batch_cases(h, ck, h.smoke() ? 2 : 8);
+  const int rc = h.run();
+
+  // The roofline of decode: every weight is read once per token, so tokens/s
+  // <= bandwidth / (bytes of weights per token).
+  const double bw = labkit::measure_read_bandwidth(256ull << 20, 1, h.smoke()) * 1e9;
+  std::printf("\ndecode roofline (one thread, read bandwidth measured now at 256 MiB: %.1f GB/s)\n", bw / 1e9);
+  std::printf("  %-10s %14s %12s %14s %10s\n", "weights", "MB per token", "tokens/s", "bound tok/s", "of bound");
+  for (const auto& r : h.results())
+    if (r.kase == "decode" && r.summary.median > 0 && r.impl != "student") {
+      const double tps = 1e9 / r.summary.median, bound = bw / r.bytes;
+      std::printf("  %-10s %14.1f %12.1f %14.1f %9.0f%%\n", r.impl.c_str(), r.bytes / 1e6, tps, bound, 100 * tps / bound);
+    }
+  for (const auto& r : h.results())
+    if (r.kase == "attention" && r.impl == "naive" && r.summary.median > 0)
+      std::printf("attention T=%lld: naive materializes %.1f MiB of scores; flash keeps 32 floats per query\n",
+                  static_cast<long long>(r.size), 4.0 * static_cast<double>(r.size) * static_cast<double>(r.size) / (1 << 20));
+  return rc;
+}

@@ -1,0 +1,51 @@
+// The engine as one translation unit (the lab's build stays small): the
+// checkpoint, the tokenizer, the model and engine, training with tiny-nn.
+#include "checkpoint.cpp"
+#include "bpe.cpp"
+#include "model.cpp"
+#include "train.cpp"
+
+#include <labkit/cpu.hpp>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
+
+namespace llm_decoder {
+namespace {
+float dot_f32_scalar(const float* a, const float* b, int n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // eight partial sums: the compiler vectorizes them
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) s[k] += a[i + k] * b[i + k];
+  float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; ++i) r += a[i] * b[i];
+  return r;
+}
+#if defined(__x86_64__) || defined(_M_X64)
+__attribute__((target("avx2,fma"))) float dot_f32_avx2(const float* a, const float* b, int n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+  s0 = _mm256_add_ps(s0, s1);
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  float r = _mm_cvtss_f32(h);
+  for (; i < n; ++i) r += a[i] * b[i];
+  return r;
+}
+#endif
+}  // namespace
+
+float dot_f32(const float* a, const float* b, int n) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (labkit::best_isa() != labkit::Isa::scalar) return dot_f32_avx2(a, b, n);
+#endif
+  return dot_f32_scalar(a, b, n);
+}
+
+}  // namespace llm_decoder

@@ -1,0 +1,226 @@
+// The reference: the online-softmax attention (scalar, AVX2, AVX-512, chosen
+// at run time), the paged KV cache's append and address, one BPE merge step
+// and top-p sampling.
+//
+// The SIMD versions are compiled for their ISA by target attributes, so this
+// one file builds everywhere; they run only where labkit::best_isa() allows.
+#include <labkit/cpu.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "llm_decoder.hpp"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define LLM_X86 1
+#endif
+
+namespace llm_decoder::reference {
+
+namespace {
+constexpr int kTile = 32;  // keys scored together, then one rescale of the accumulator
+}
+
+// Flash attention for one query: the keys in tiles; per tile the scores,
+// their maximum, one rescale of the running sum and accumulator when the
+// maximum grows, then the tile's exponentials added in. O(head_dim) memory.
+void attend_scalar(const float* q, const KVSpan& kv, int n, int hd, float scale, float* out) {
+  float s[kTile];
+  float m = -INFINITY, l = 0.0f;
+  std::fill(out, out + hd, 0.0f);
+  for (int j0 = 0; j0 < n; j0 += kTile) {
+    const int len = std::min(kTile, n - j0);
+    float tile_max = -INFINITY;
+    for (int t = 0; t < len; ++t) {
+      const int j = j0 + t;
+      const float* k = kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      float d = 0.0f;
+      for (int i = 0; i < hd; ++i) d += q[i] * k[i];
+      s[t] = d * scale;
+      tile_max = std::max(tile_max, s[t]);
+    }
+    if (tile_max > m) {  // the running maximum grows: rescale what was summed under the old one
+      const float c = std::exp(m - tile_max);
+      l *= c;
+      for (int i = 0; i < hd; ++i) out[i] *= c;
+      m = tile_max;
+    }
+    for (int t = 0; t < len; ++t) {
+      const int j = j0 + t;
+      const float p = std::exp(s[t] - m);
+      l += p;
+      const float* v = kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      for (int i = 0; i < hd; ++i) out[i] += p * v[i];
+    }
+  }
+  const float inv = 1.0f / l;
+  for (int i = 0; i < hd; ++i) out[i] *= inv;
+}
+
+#if LLM_X86
+__attribute__((target("avx2,fma"))) void attend_avx2(const float* q, const KVSpan& kv, int n, int hd, float scale,
+                                                      float* out) {
+  if (hd % 8 != 0 || hd > 256) return attend_scalar(q, kv, n, hd, scale, out);
+  const int nv = hd / 8;
+  __m256 acc[32];
+  for (int c = 0; c < nv; ++c) acc[c] = _mm256_setzero_ps();
+  float s[kTile];
+  float m = -INFINITY, l = 0.0f;
+  for (int j0 = 0; j0 < n; j0 += kTile) {
+    const int len = std::min(kTile, n - j0);
+    float tile_max = -INFINITY;
+    for (int t = 0; t < len; ++t) {
+      const int j = j0 + t;
+      const float* k = kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      __m256 d = _mm256_mul_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(k));
+      for (int c = 1; c < nv; ++c) d = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * c), _mm256_loadu_ps(k + 8 * c), d);
+      __m128 h = _mm_add_ps(_mm256_castps256_ps128(d), _mm256_extractf128_ps(d, 1));
+      h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+      h = _mm_add_ss(h, _mm_movehdup_ps(h));
+      s[t] = _mm_cvtss_f32(h) * scale;
+      tile_max = std::max(tile_max, s[t]);
+    }
+    if (tile_max > m) {
+      const float c = std::exp(m - tile_max);
+      l *= c;
+      const __m256 cv = _mm256_set1_ps(c);
+      for (int i = 0; i < nv; ++i) acc[i] = _mm256_mul_ps(acc[i], cv);
+      m = tile_max;
+    }
+    for (int t = 0; t < len; ++t) {
+      const int j = j0 + t;
+      const float p = std::exp(s[t] - m);
+      l += p;
+      const float* v = kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const __m256 pv = _mm256_set1_ps(p);
+      for (int c = 0; c < nv; ++c) acc[c] = _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + 8 * c), acc[c]);
+    }
+  }
+  const __m256 inv = _mm256_set1_ps(1.0f / l);
+  for (int c = 0; c < nv; ++c) _mm256_storeu_ps(out + 8 * c, _mm256_mul_ps(acc[c], inv));
+}
+
+// GCC 12's _mm512_reduce_add_ps reads a half-initialized temporary
+// (-Wmaybe-uninitialized; the AVX-512 files of other labs turn it off too).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))) void attend_avx512(const float* q, const KVSpan& kv,
+                                                                                      int n, int hd, float scale,
+                                                                                      float* out) {
+  if (hd % 16 != 0 || hd > 256) return attend_scalar(q, kv, n, hd, scale, out);
+  const int nv = hd / 16;
+  __m512 acc[16], qv[16];
+  for (int c = 0; c < nv; ++c) {
+    acc[c] = _mm512_setzero_ps();
+    qv[c] = _mm512_mul_ps(_mm512_loadu_ps(q + 16 * c), _mm512_set1_ps(scale));  // scale folded into q
+  }
+  alignas(64) float s[kTile];
+  float m = -INFINITY, l = 0.0f;
+  for (int j0 = 0; j0 < n; j0 += kTile) {
+    const int len = std::min(kTile, n - j0);
+    float tile_max = -INFINITY;
+    for (int t = 0; t < len; ++t) {
+      const int j = j0 + t;
+      const float* k = kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      __m512 d = _mm512_mul_ps(qv[0], _mm512_loadu_ps(k));
+      for (int c = 1; c < nv; ++c) d = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + 16 * c), d);
+      s[t] = _mm512_reduce_add_ps(d);
+      tile_max = std::max(tile_max, s[t]);
+    }
+    if (tile_max > m) {
+      const __m512 cv = _mm512_set1_ps(std::exp(m - tile_max));
+      l *= std::exp(m - tile_max);
+      for (int c = 0; c < nv; ++c) acc[c] = _mm512_mul_ps(acc[c], cv);
+      m = tile_max;
+    }
+    for (int t = 0; t < len; ++t) {
+      const int j = j0 + t;
+      const float p = std::exp(s[t] - m);
+      l += p;
+      const float* v = kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const __m512 pv = _mm512_set1_ps(p);
+      for (int c = 0; c < nv; ++c) acc[c] = _mm512_fmadd_ps(pv, _mm512_loadu_ps(v + 16 * c), acc[c]);
+    }
+  }
+  const __m512 inv = _mm512_set1_ps(1.0f / l);
+  for (int c = 0; c < nv; ++c) _mm512_storeu_ps(out + 16 * c, _mm512_mul_ps(acc[c], inv));
+}
+#pragma GCC diagnostic pop
+#else
+void attend_avx2(const float* q, const KVSpan& kv, int n, int hd, float scale, float* out) {
+  attend_scalar(q, kv, n, hd, scale, out);
+}
+void attend_avx512(const float* q, const KVSpan& kv, int n, int hd, float scale, float* out) {
+  attend_scalar(q, kv, n, hd, scale, out);
+}
+#endif
+
+const char* attend_isa() { return labkit::isa_name(labkit::best_isa()); }
+
+void attend(const float* q, const KVSpan& kv, int n, int hd, float scale, float* out) {
+  switch (labkit::best_isa()) {
+    case labkit::Isa::avx512: return attend_avx512(q, kv, n, hd, scale, out);
+    case labkit::Isa::avx2: return attend_avx2(q, kv, n, hd, scale, out);
+    default: return attend_scalar(q, kv, n, hd, scale, out);
+  }
+}
+
+int kv_reserve(PagedKVCache& c, int seq) {
+  PagedKVCache::Sequence& s = c.seqs.at(static_cast<std::size_t>(seq));
+  const int pos = s.length;
+  if (pos % c.block_size == 0) {  // the position starts a block: take one from the free list
+    if (c.free_blocks.empty())
+      throw std::runtime_error("KV cache full: all " + std::to_string(c.num_blocks) + " blocks of " +
+                               std::to_string(c.block_size) + " positions are in use");
+    s.block_table.push_back(c.free_blocks.back());
+    c.free_blocks.pop_back();
+  }
+  s.length = pos + 1;
+  return pos;
+}
+
+float* kv_row(PagedKVCache& c, int seq, int layer, int pos, int which) {
+  const int block = c.seqs[static_cast<std::size_t>(seq)].block_table[static_cast<std::size_t>(pos / c.block_size)];
+  const std::size_t bs = static_cast<std::size_t>(c.block_size), w = static_cast<std::size_t>(c.width);
+  return c.pool.data() + ((static_cast<std::size_t>(block) * c.layers + layer) * 2 + which) * bs * w +
+         static_cast<std::size_t>(pos % c.block_size) * w;
+}
+
+int bpe_merge(std::vector<int>& ids, int left, int right, int merged) {
+  std::size_t w = 0;
+  int count = 0;
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    if (r + 1 < ids.size() && ids[r] == left && ids[r + 1] == right) {
+      ids[w++] = merged;
+      ++r;  // the right half is used up: no overlapping match
+      ++count;
+    } else {
+      ids[w++] = ids[r];
+    }
+  }
+  ids.resize(w);
+  return count;
+}
+
+int sample_top_p(const float* probs, const int* order, int n, float top_p, double u) {
+  double mass = 0;
+  int keep = 0;
+  while (keep < n) {  // the shortest prefix whose mass reaches top_p
+    mass += probs[order[keep++]];
+    if (mass >= top_p) break;
+  }
+  const double target = u * mass;
+  double acc = 0;
+  for (int i = 0; i < keep; ++i) {
+    acc += probs[order[i]];
+    if (acc > target) return order[i];
+  }
+  return order[keep - 1];  // rounding left the last sliver: the last kept token
+}
+
+Ops ops() { return Ops{attend, kv_reserve, kv_row, bpe_merge, sample_top_p, "reference"}; }
+
+}  // namespace llm_decoder::reference
