@@ -89,12 +89,15 @@ llm-train writes; a GPT-2 checkpoint from Hugging Face in that layout works).
   --format F         fp32, q8_0 or q4_0 weights (default fp32)
   --impl I           reference or student functions (default reference)
   --perplexity FILE  mean NLL and perplexity of FILE in context-sized windows
+  --dump-logits FILE the prompt's tokens and the logits after each of them
+                     (prefill of the first, then decode steps), as JSON, for
+                     tools/compare_pytorch.py
 Prints the text on stdout as it comes, and prefill and decode tokens/s on stderr.
 Exit code 2: a bad argument or file (the message says which and how to fix it).
 )";
 
 int generate(Args& a) {
-  std::string model_dir, prompt = "\n", perplexity_file, impl =
+  std::string model_dir, prompt = "\n", perplexity_file, dump_file, impl =
 #ifndef LLM_DECODER_NO_REFERENCE
       "reference";
 #else
@@ -122,6 +125,7 @@ int generate(Args& a) {
     else if (flag == "--format") format = parse_format(a.value(flag));
     else if (flag == "--impl") impl = a.value(flag);
     else if (flag == "--perplexity") perplexity_file = a.value(flag);
+    else if (flag == "--dump-logits") dump_file = a.value(flag);
     else throw InputError("unknown option '" + flag + "' (see llm-generate --help)");
   }
   if (model_dir.empty()) throw InputError("--model DIR is required (a folder written by llm-train; see --help)");
@@ -148,6 +152,28 @@ int generate(Args& a) {
     return 0;
   }
   const std::vector<int> ids = tok.encode(prompt, ops);
+  if (!dump_file.empty()) {
+    if (ids.empty() || static_cast<int>(ids.size()) > cfg.n_ctx)
+      throw InputError("--dump-logits needs a prompt of 1 to " + std::to_string(cfg.n_ctx) + " tokens, got " + std::to_string(ids.size()));
+    Engine engine(model, ops);
+    std::FILE* f = std::fopen(dump_file.c_str(), "w");
+    if (!f) throw InputError(dump_file + ": cannot write");
+    std::fprintf(f, "{\"tokens\": [");
+    for (std::size_t i = 0; i < ids.size(); ++i) std::fprintf(f, "%s%d", i ? ", " : "", ids[i]);
+    std::fprintf(f, "],\n \"logits\": [");
+    const int seq = engine.prefill({ids[0]});
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+      if (t > 0) engine.decode({seq}, {ids[t]});
+      const auto& z = engine.last_logits(seq);
+      std::fprintf(f, "%s[", t ? ",\n  " : "");
+      for (std::size_t v = 0; v < z.size(); ++v) std::fprintf(f, "%s%.9g", v ? ", " : "", static_cast<double>(z[v]));
+      std::fprintf(f, "]");
+    }
+    std::fprintf(f, "]}\n");
+    std::fclose(f);
+    std::fprintf(stderr, "wrote %zu x %d logits to %s\n", ids.size(), cfg.vocab_size, dump_file.c_str());
+    return 0;
+  }
   Engine engine(model, ops);
   Sampler sampler(sc, ops);
   GenerateStats st;
@@ -176,7 +202,7 @@ Debian's fortunes package; files ending in .dat or .u8 are skipped). The last
 5% of the text is held out and written to DIR/heldout.txt.
   --vocab N     BPE vocabulary, with <|endoftext|> (default 1024)
   --layers N --heads N --embd N --ctx N   the model (default 4, 4, 128, 256)
-  --steps N     Adam steps (default 1000)    --batch N  sequences per step (default 8)
+  --steps N     Adam steps (default 200)    --batch N  sequences per step (default 8)
   --lr X        peak learning rate (default 0.003)
   --threads N   (default 2)   --seed S (default 1)
 Writes DIR/config.json, model.safetensors, vocab.json, merges.txt.
@@ -186,7 +212,7 @@ int train(Args& a) {
   std::string out, corpus = "/usr/share/games/fortunes";
   TrainConfig tc;
   tc.model = Config{4, 4, 128, 256, 1024};
-  tc.steps = 1000;
+  tc.steps = 200;
   tc.batch = 8;
   std::string flag;
   while (a.next(flag)) {
