@@ -106,6 +106,8 @@ std::size_t Matrix::bytes() const {
   return format == WeightFormat::f32 ? f32.size() * sizeof(float) : packed.size();
 }
 
+void dot4_f32(const float* w, const float* x, std::size_t ldx, int n, float* out);  // engine/all.cpp
+
 namespace {
 
 constexpr int kQK = quant::kQK;
@@ -209,7 +211,12 @@ void Model::matmul(const Matrix& W, const float* bias, const float* X, int R, fl
   if (W.format == WeightFormat::f32) {
     for (int o = 0; o < out; ++o) {
       const float* w = W.f32.data() + static_cast<std::size_t>(o) * in;
-      for (int r = 0; r < R; ++r)
+      int r = 0;
+      for (float d[4]; r + 4 <= R; r += 4) {  // four rows per pass over the weight row
+        dot4_f32(w, X + static_cast<std::size_t>(r) * in, static_cast<std::size_t>(in), in, d);
+        for (int k = 0; k < 4; ++k) Y[static_cast<std::size_t>(r + k) * out + o] = d[k] + bias[o];
+      }
+      for (; r < R; ++r)
         Y[static_cast<std::size_t>(r) * out + o] = dot_f32(w, X + static_cast<std::size_t>(r) * in, in) + bias[o];
     }
     return;

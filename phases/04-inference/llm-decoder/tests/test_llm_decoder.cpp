@@ -298,8 +298,9 @@ TEST(Decoder, PagedCacheEqualsContiguousCache) {
 TEST(Decoder, BatchedDecodeEqualsOneSequenceAtATime) {
   const Checkpoint ck = random_checkpoint(small_config(), labkit::seed() + 8);
   const Model m(ck);
-  const std::vector<std::vector<int>> prompts = {{1, 2, 3}, {9, 8, 7, 6, 5, 4, 3}, {100}};
-  Engine batched(m, impl::ops(), 3, 8);
+  // Five: a group of four rows and one more (the fp32 product takes rows four at a time).
+  const std::vector<std::vector<int>> prompts = {{1, 2, 3}, {9, 8, 7, 6, 5, 4, 3}, {100}, {4, 4}, {250, 1, 17, 33}};
+  Engine batched(m, impl::ops(), 5, 8);
   std::vector<int> seqs;
   for (const auto& p : prompts) seqs.push_back(batched.prefill(p));
   for (int step = 0; step < 6; ++step) {
