@@ -21,7 +21,7 @@
 namespace llm_decoder::reference {
 
 namespace {
-constexpr int kTile = 32;  // keys scored together, then one rescale of the accumulator
+constexpr int kTile = 32;  // keys scored together, then one rescale of the accumulator (two AVX-512 registers of scores)
 }
 
 // Flash attention for one query: the keys in tiles; per tile the scores,
@@ -107,6 +107,25 @@ __attribute__((target("avx2,fma"))) void attend_avx2(const float* q, const KVSpa
 // (-Wmaybe-uninitialized; the AVX-512 files of other labs turn it off too).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// exp(x) for 16 floats, x <= 0 here: x = n ln2 + r with |r| <= ln2 / 2,
+// e^r by Cephes' degree-6 polynomial for expf, times 2^n (vscalefps). About
+// 2 ulp; below -87.3 the result is clamped to e^-87.3 (~1e-38).
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))) static inline __m512 exp_avx512(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);  // ln2 in two parts (Cody and Waite)
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(y, n);
+}
+
 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))) void attend_avx512(const float* q, const KVSpan& kv,
                                                                                       int n, int hd, float scale,
                                                                                       float* out) {
@@ -121,27 +140,36 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))) void attend_av
   float m = -INFINITY, l = 0.0f;
   for (int j0 = 0; j0 < n; j0 += kTile) {
     const int len = std::min(kTile, n - j0);
-    float tile_max = -INFINITY;
     for (int t = 0; t < len; ++t) {
       const int j = j0 + t;
       const float* k = kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
       __m512 d = _mm512_mul_ps(qv[0], _mm512_loadu_ps(k));
       for (int c = 1; c < nv; ++c) d = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + 16 * c), d);
       s[t] = _mm512_reduce_add_ps(d);
-      tile_max = std::max(tile_max, s[t]);
     }
+    // The tile's scores, 16 at a time: maximum, then the exponentials in registers.
+    const __mmask16 m0 = len >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << len) - 1);
+    const __mmask16 m1 = len >= 32 ? __mmask16(0xFFFF) : len > 16 ? __mmask16((1u << (len - 16)) - 1) : __mmask16(0);
+    const __m512 ninf = _mm512_set1_ps(-INFINITY);
+    const __m512 s0 = _mm512_mask_loadu_ps(ninf, m0, s), s1 = _mm512_mask_loadu_ps(ninf, m1, s + 16);
+    const float tile_max = _mm512_reduce_max_ps(_mm512_max_ps(s0, s1));
     if (tile_max > m) {
-      const __m512 cv = _mm512_set1_ps(std::exp(m - tile_max));
-      l *= std::exp(m - tile_max);
-      for (int c = 0; c < nv; ++c) acc[c] = _mm512_mul_ps(acc[c], cv);
+      const float c = std::exp(m - tile_max);
+      l *= c;
+      const __m512 cv = _mm512_set1_ps(c);
+      for (int i = 0; i < nv; ++i) acc[i] = _mm512_mul_ps(acc[i], cv);
       m = tile_max;
     }
+    const __m512 mv = _mm512_set1_ps(m);
+    const __m512 p0 = _mm512_maskz_mov_ps(m0, exp_avx512(_mm512_sub_ps(s0, mv)));
+    const __m512 p1 = _mm512_maskz_mov_ps(m1, exp_avx512(_mm512_sub_ps(s1, mv)));
+    l += _mm512_reduce_add_ps(_mm512_add_ps(p0, p1));
+    _mm512_store_ps(s, p0);
+    _mm512_store_ps(s + 16, p1);
     for (int t = 0; t < len; ++t) {
       const int j = j0 + t;
-      const float p = std::exp(s[t] - m);
-      l += p;
       const float* v = kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
-      const __m512 pv = _mm512_set1_ps(p);
+      const __m512 pv = _mm512_set1_ps(s[t]);
       for (int c = 0; c < nv; ++c) acc[c] = _mm512_fmadd_ps(pv, _mm512_loadu_ps(v + 16 * c), acc[c]);
     }
   }

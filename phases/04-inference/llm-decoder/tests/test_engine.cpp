@@ -264,6 +264,19 @@ TEST(Quantized, Q8AndQ4LogitsStayNearFp32) {
   EXPECT_LT(Model(ck, WeightFormat::q4_0).weight_bytes_per_token(), Model(ck, WeightFormat::q8_0).weight_bytes_per_token());
 }
 
+TEST(Engine, PromptLongerThanTheContextIsRefusedWithBothNumbers) {
+  const Model m(random_checkpoint(Config{2, 4, 64, 48, 300}, 1));
+  Engine e(m, ref::ops());
+  try {
+    e.prefill(std::vector<int>(49, 1));
+    FAIL() << "a 49-token prompt was accepted by a 48-token model";
+  } catch (const InputError& err) {
+    const std::string msg = err.what();
+    EXPECT_NE(msg.find("49"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("48"), std::string::npos) << msg;
+  }
+}
+
 TEST(PrefillAttention, NaiveEqualsFlashOnEveryIsa) {
   const int T = 70, hd = 32, ld = 40;
   std::mt19937_64 rng(labkit::seed() + 31);
