@@ -22,6 +22,12 @@ float dot_f32_scalar(const float* a, const float* b, int n) {
   return r;
 }
 #if defined(__x86_64__) || defined(_M_X64)
+__attribute__((target("avx2,fma"))) inline float hsum_avx2(__m256 a) {  // the 8 lanes' sum
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  return _mm_cvtss_f32(h);
+}
 __attribute__((target("avx2,fma"))) float dot_f32_avx2(const float* a, const float* b, int n) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
   int i = 0;
@@ -30,11 +36,7 @@ __attribute__((target("avx2,fma"))) float dot_f32_avx2(const float* a, const flo
     s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
   }
   for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-  s0 = _mm256_add_ps(s0, s1);
-  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_add_ss(h, _mm_movehdup_ps(h));
-  float r = _mm_cvtss_f32(h);
+  float r = hsum_avx2(_mm256_add_ps(s0, s1));
   for (; i < n; ++i) r += a[i] * b[i];
   return r;
 }
@@ -61,10 +63,7 @@ __attribute__((target("avx2,fma"))) void dot4_f32_avx2(const float* w, const flo
     __m256 a = s0[r];
     for (; j + 8 <= n; j += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(w + j), _mm256_loadu_ps(x + r * ldx + j), a);
     a = _mm256_add_ps(a, s1[r]);
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_movehdup_ps(h));
-    float t = _mm_cvtss_f32(h);
+    float t = hsum_avx2(a);
     for (; j < n; ++j) t += w[j] * x[r * ldx + j];
     out[r] = t;
   }

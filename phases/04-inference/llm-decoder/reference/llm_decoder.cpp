@@ -21,6 +21,13 @@
 namespace llm_decoder::reference {
 
 namespace {
+// Key j and value j of a span: block j / block_size, slot j % block_size.
+inline const float* key_row(const KVSpan& kv, int j) {
+  return kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+}
+inline const float* value_row(const KVSpan& kv, int j) {
+  return kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+}
 constexpr int kTile = 32;  // keys scored together, then one rescale of the accumulator (two AVX-512 registers of scores)
 }
 
@@ -35,8 +42,7 @@ void attend_scalar(const float* q, const KVSpan& kv, int n, int hd, float scale,
     const int len = std::min(kTile, n - j0);
     float tile_max = -INFINITY;
     for (int t = 0; t < len; ++t) {
-      const int j = j0 + t;
-      const float* k = kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const float* k = key_row(kv, j0 + t);
       float d = 0.0f;
       for (int i = 0; i < hd; ++i) d += q[i] * k[i];
       s[t] = d * scale;
@@ -49,10 +55,9 @@ void attend_scalar(const float* q, const KVSpan& kv, int n, int hd, float scale,
       m = tile_max;
     }
     for (int t = 0; t < len; ++t) {
-      const int j = j0 + t;
       const float p = std::exp(s[t] - m);
       l += p;
-      const float* v = kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const float* v = value_row(kv, j0 + t);
       for (int i = 0; i < hd; ++i) out[i] += p * v[i];
     }
   }
@@ -73,8 +78,7 @@ __attribute__((target("avx2,fma"))) void attend_avx2(const float* q, const KVSpa
     const int len = std::min(kTile, n - j0);
     float tile_max = -INFINITY;
     for (int t = 0; t < len; ++t) {
-      const int j = j0 + t;
-      const float* k = kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const float* k = key_row(kv, j0 + t);
       __m256 d = _mm256_mul_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(k));
       for (int c = 1; c < nv; ++c) d = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * c), _mm256_loadu_ps(k + 8 * c), d);
       __m128 h = _mm_add_ps(_mm256_castps256_ps128(d), _mm256_extractf128_ps(d, 1));
@@ -91,10 +95,9 @@ __attribute__((target("avx2,fma"))) void attend_avx2(const float* q, const KVSpa
       m = tile_max;
     }
     for (int t = 0; t < len; ++t) {
-      const int j = j0 + t;
       const float p = std::exp(s[t] - m);
       l += p;
-      const float* v = kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const float* v = value_row(kv, j0 + t);
       const __m256 pv = _mm256_set1_ps(p);
       for (int c = 0; c < nv; ++c) acc[c] = _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + 8 * c), acc[c]);
     }
@@ -141,8 +144,7 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))) void attend_av
   for (int j0 = 0; j0 < n; j0 += kTile) {
     const int len = std::min(kTile, n - j0);
     for (int t = 0; t < len; ++t) {
-      const int j = j0 + t;
-      const float* k = kv.k[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const float* k = key_row(kv, j0 + t);
       __m512 d = _mm512_mul_ps(qv[0], _mm512_loadu_ps(k));
       for (int c = 1; c < nv; ++c) d = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + 16 * c), d);
       s[t] = _mm512_reduce_add_ps(d);
@@ -167,8 +169,7 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma"))) void attend_av
     _mm512_store_ps(s, p0);
     _mm512_store_ps(s + 16, p1);
     for (int t = 0; t < len; ++t) {
-      const int j = j0 + t;
-      const float* v = kv.v[j / kv.block_size] + static_cast<std::ptrdiff_t>(j % kv.block_size) * kv.stride;
+      const float* v = value_row(kv, j0 + t);
       const __m512 pv = _mm512_set1_ps(s[t]);
       for (int c = 0; c < nv; ++c) acc[c] = _mm512_fmadd_ps(pv, _mm512_loadu_ps(v + 16 * c), acc[c]);
     }
