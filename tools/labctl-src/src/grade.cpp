@@ -12,9 +12,11 @@
 //      folder where the OS allows, and a fresh random seed;
 //   3. scores test tasks by passing tests, perf tasks by ratios measured in
 //      one process (re-measured when the interval straddles a threshold), and
-//      count tasks by deterministic values, on the manifest's curve: the
-//      rules are pure functions in scoring.hpp, the metrics those of
-//      `labctl run` (measure.hpp);
+//      count tasks by deterministic values, and synth tasks by what Yosys and
+//      nextpnr report of the student's RTL once its tests pass (synthesized
+//      in the sandbox too), on the manifest's curve: the rules are pure
+//      functions in scoring.hpp, the metrics those of `labctl run`
+//      (measure.hpp) and `labctl synth` (synth.hpp);
 // and writes grade.json (a superset of Gradescope's results.json), junit.xml
 // and summary.md. A compile error, crash, hang or OOM costs only the affected
 // lab's tasks; grading always finishes.
@@ -48,6 +50,7 @@
 #include "results.hpp"
 #include "runner.hpp"
 #include "scoring.hpp"
+#include "synth.hpp"
 #include "table.hpp"
 #include "track.hpp"
 #include "untrusted.hpp"
@@ -349,16 +352,18 @@ class LabGrader {
     set_grading_env(sandbox_, s.seed, s.pristine.commit);
     if (auto it = s.lab_failure.find(lab_.id); it != s.lab_failure.end())
       evidence_.failure["test"] = evidence_.failure["bench"] = it->second;
-    for (const auto& t : lab_.tasks) (t.kind == TaskKind::test ? has_tests_ : has_bench_) = true;
+    for (const auto& t : lab_.tasks)  // a synth task needs the tests too: they decide whether it is synthesized
+      (t.kind == TaskKind::test || t.kind == TaskKind::synth ? has_tests_ : has_bench_) = true;
   }
 
   std::vector<TaskGrade> grade() {
     build();
     if (has_tests_ && !failed("test")) run_tests();
     find_reference_skips();
+    run_synthesis();
     std::vector<const Task*> bench_tasks;
     for (const auto& t : lab_.tasks)
-      if (t.kind != TaskKind::test) bench_tasks.push_back(&t);
+      if (t.kind == TaskKind::perf || t.kind == TaskKind::count) bench_tasks.push_back(&t);
     if (auto why = bench_skip_reason(evidence_)) {
       evidence_.failure["bench"] = *why;
     } else if (!bench_tasks.empty()) {
@@ -581,6 +586,40 @@ class LabGrader {
       if (t.skipped) evidence_.reference_skips[t.suite + "." + t.name] = t.message;
   }
 
+  // Synth tasks: each design they name, from the RTL graded (checked by
+  // check_rtl() before anything was built), through Yosys and nextpnr-ice40
+  // as `labctl synth` runs them, in the sandbox like any process that reads
+  // student input. Only a design whose tasks' tests passed: the others score
+  // 0 without it (scoring.hpp, synth_gate).
+  void run_synthesis() {
+    std::vector<const SynthDesign*> designs;
+    for (const auto& t : lab_.tasks) {
+      if (t.kind != TaskKind::synth || !synth_gate(t, evidence_).empty()) continue;
+      for (const auto& d : lab_.synth)
+        if (d.top == t.design && std::find(designs.begin(), designs.end(), &d) == designs.end()) designs.push_back(&d);
+    }
+    if (designs.empty()) return;
+    const SynthTools tools = find_synth_tools();
+    evidence_.synth_unavailable = tools.missing();
+    if (!tools.yosys) return;
+    Progress p(step_ + ": synthesis");
+    const fs::path lab_tree = s_.tree / fs::relative(lab_.dir, s_.stage);
+    const std::string tree_prefix = s_.tree.string() + "/";
+    for (const SynthDesign* d : designs) {
+      std::vector<std::string> files;
+      for (const auto& f : s_.o.impl == "reference" ? d->reference : d->student) files.push_back((lab_tree / f).string());
+      nlohmann::json r = synthesize(untrusted(), tools, *d, files, SynthOptions{}, out_ / "synth" / d->top, sandbox_);
+      // Yosys names the files as the grader's tree has them: relative, as in labctl synth.
+      if (r.contains("message")) {
+        std::string m = r["message"];
+        for (auto at = m.find(tree_prefix); at != std::string::npos; at = m.find(tree_prefix, at)) m.erase(at, tree_prefix.size());
+        r["message"] = m;
+      }
+      evidence_.synth[d->top] = std::move(r);
+    }
+    p.finish("done");
+  }
+
   // One bench process: the implementation and its baselines interleaved,
   // only the rows `tasks` need. Returns "" or why it failed. `cores_free`:
   // the cores' worth nothing else used while it ran (CpuWindow).
@@ -608,6 +647,7 @@ class LabGrader {
   TaskGrade score(const Task& t, double max_score) {
     if (t.kind == TaskKind::test) return score_test_task(t, max_score, evidence_);
     if (t.kind == TaskKind::count) return score_count_task(t, max_score, evidence_, s_.o.impl);
+    if (t.kind == TaskKind::synth) return score_synth_task(t, max_score, evidence_);
     if (auto it = evidence_.failure.find("bench"); it != evidence_.failure.end()) {
       TaskGrade g;
       g.output = it->second;

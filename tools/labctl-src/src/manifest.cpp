@@ -32,7 +32,8 @@ const std::set<std::string> kKnownKeys = {"id", "title", "phase", "module", "lay
                                           "packages", "summary", "targets", "tasks", "grading", "handout",
                                           "synth"};
 const std::set<std::string> kTaskKeys = {"id", "name", "kind", "filter", "partial", "metric", "case", "size",
-                                         "baseline", "full", "zero", "curve", "points", "visibility", "threads"};
+                                         "baseline", "full", "zero", "curve", "points", "visibility", "threads",
+                                         "design"};
 const std::set<std::string> kMetrics = {"speedup", "gflops", "gbs", "roofline_fraction"};
 }  // namespace
 
@@ -365,6 +366,16 @@ Lab parse_manifest(const fs::path& path) {
   read_goals(path, t, lab);
   read_handout(path, t, lab);
   read_synth(path, t, lab);
+  // A synth task names a design of this lab's [[synth]] tables.
+  for (const auto& task : lab.tasks) {
+    if (task.kind != TaskKind::synth) continue;
+    std::string tops;
+    for (const auto& d : lab.synth) tops += (tops.empty() ? "" : ", ") + d.top;
+    if (std::none_of(lab.synth.begin(), lab.synth.end(), [&](const SynthDesign& d) { return d.top == task.design; }))
+      throw FileError(path, task.line, "task '" + task.id + "': design '" + task.design + "' is not a [[synth]] top of this lab",
+                      tops.empty() ? "add a [[synth]] table with top = \"" + task.design + "\" (docs/authoring.md, \"Synthesis\")"
+                                   : "name one of: " + tops);
+  }
   return lab;
 }
 
@@ -395,6 +406,7 @@ Task parse_task(const fs::path& path, const toml::table& tt, int line, Task task
   }
   str("filter", task.filter);
   str("metric", task.metric);
+  str("design", task.design);
   str("case", task.kase);
   str("baseline", task.baseline);
   str("curve", task.curve);
@@ -420,6 +432,7 @@ std::string_view kind_name(TaskKind k) {
     case TaskKind::test: return "test";
     case TaskKind::perf: return "perf";
     case TaskKind::count: return "count";
+    case TaskKind::synth: return "synth";
     case TaskKind::unknown: break;
   }
   return "unknown";
@@ -429,7 +442,13 @@ TaskKind parse_kind(std::string_view name) {
   if (name == "test") return TaskKind::test;
   if (name == "perf") return TaskKind::perf;
   if (name == "count") return TaskKind::count;
+  if (name == "synth") return TaskKind::synth;
   return TaskKind::unknown;
+}
+
+const std::vector<std::string>& synth_metrics() {
+  static const std::vector<std::string> m = {"fmax_mhz", "luts", "flip_flops", "ram_blocks", "logic_cells"};
+  return m;
 }
 
 void validate_task(const fs::path& path, const Task& t) {
@@ -437,19 +456,33 @@ void validate_task(const fs::path& path, const Task& t) {
   if (t.id.empty() || !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9_-]*")))
     throw FileError(path, line, "task needs an 'id' of a-z, 0-9, '-' and '_'", "add id = \"dot-speedup\"");
   if (t.kind == TaskKind::unknown)
-    throw FileError(path, line, "task '" + t.id + "': kind must be test, perf or count", "write kind = \"test\"");
+    throw FileError(path, line, "task '" + t.id + "': kind must be test, perf, count or synth", "write kind = \"test\"");
   if (!(t.points > 0)) throw FileError(path, line, "task '" + t.id + "' needs points > 0", "add points = 10");
   if (t.visibility != "visible" && t.visibility != "hidden" && t.visibility != "after_due")
     throw FileError(path, line, "task '" + t.id + "': visibility must be visible, hidden or after_due", "write visibility = \"visible\"");
   if (t.kind == TaskKind::test) {
     // A test task is scored by its passing tests: a threshold would be ignored.
     if (t.full != 0 || t.zero != 0 || t.curve != "linear" || !t.baseline.empty() || !t.metric.empty() || !t.kase.empty() ||
-        t.threads != 1)
-      throw FileError(path, line, "task '" + t.id + "' is a test task and has perf keys (full, zero, curve, baseline, metric, case or threads)",
+        t.threads != 1 || !t.design.empty())
+      throw FileError(path, line, "task '" + t.id + "' is a test task and has perf keys (full, zero, curve, baseline, metric, case, threads or design)",
                       "a test task takes filter, partial, points, visibility and name; remove the others or make it kind = \"perf\"");
     return;
   }
-  if (t.kase.empty() || t.metric.empty())
+  if (t.kind == TaskKind::synth) {
+    // Scored on what labctl synth reports of one design, after the tests of `filter` pass.
+    if (!t.kase.empty() || t.size != 0 || !t.baseline.empty() || t.threads != 1 || !t.partial)
+      throw FileError(path, line, "task '" + t.id + "' is a synth task and has bench keys (case, size, baseline, threads or partial)",
+                      "a synth task takes design, metric, filter, full, zero, curve, points, visibility and name");
+    const auto& metrics = synth_metrics();
+    if (t.design.empty() || std::find(metrics.begin(), metrics.end(), t.metric) == metrics.end()) {
+      std::string names;
+      for (const auto& m : metrics) names += (names.empty() ? "" : ", ") + m;
+      throw FileError(path, line, "task '" + t.id + "' needs design = a [[synth]] top and metric = one of " + names,
+                      "write e.g. design = \"adder_tree\" and metric = \"fmax_mhz\" (docs/authoring.md, \"Synthesis\")");
+    }
+  } else if (!t.design.empty()) {
+    throw FileError(path, line, "task '" + t.id + "': 'design' belongs to synth tasks", "remove it, or make it kind = \"synth\"");
+  } else if (t.kase.empty() || t.metric.empty())
     throw FileError(path, line, "task '" + t.id + "' needs 'metric' and 'case'", "see docs/instructors.md, section Tasks");
   if (t.kind == TaskKind::perf && !kMetrics.count(t.metric))
     throw FileError(path, line, "task '" + t.id + "': unknown metric '" + t.metric + "'", "use one of: " + join(kMetrics));

@@ -39,10 +39,12 @@ struct Target {
   int line = 0;
 };
 
-// What a task scores: passing tests, a measured ratio or rate, or a
-// deterministic count. `unknown` only until the manifest is validated.
-enum class TaskKind { unknown, test, perf, count };
-std::string_view kind_name(TaskKind k);  // "test", "perf", "count" (as lab.toml writes them)
+// What a task scores: passing tests, a measured ratio or rate, a
+// deterministic count, or what synthesis reports of a design (synth: Fmax or
+// cells from Yosys and nextpnr-ice40, once the design passes its tests).
+// `unknown` only until the manifest is validated.
+enum class TaskKind { unknown, test, perf, count, synth };
+std::string_view kind_name(TaskKind k);  // "test", "perf", "count", "synth" (as lab.toml writes them)
 TaskKind parse_kind(std::string_view name);  // unknown for anything else
 
 // A graded task (issue: grading). Tests give per-test partial credit; perf and
@@ -50,9 +52,11 @@ TaskKind parse_kind(std::string_view name);  // unknown for anything else
 struct Task {
   std::string id, name;
   TaskKind kind = TaskKind::unknown;
-  std::string filter = "*";  // test: GoogleTest filter
+  std::string filter = "*";  // test: GoogleTest filter; synth: the tests that must pass before it is synthesized
   bool partial = true;       // test: credit per passing test
-  std::string metric;      // perf: speedup|gflops|gbs|roofline_fraction; count: the bench's count name
+  std::string metric;      // perf: speedup|gflops|gbs|roofline_fraction; count: the bench's count name;
+                           // synth: fmax_mhz|luts|flip_flops|ram_blocks|logic_cells
+  std::string design;      // synth: the [[synth]] top it synthesizes
   std::string kase;
   long long size = 0;
   std::string baseline;
@@ -122,6 +126,9 @@ bool withheld(const Lab& lab, const std::string& rel);
 Task parse_task(const fs::path& file, const toml::table& table, int line, Task base = {});
 // Shared by lab.toml [[tasks]] and track overrides: checks a task's fields.
 void validate_task(const fs::path& file, const Task& t);
+// What a synth task may score: a key of labctl synth's JSON for one design
+// (fmax_mhz is its fmax_min_mhz, the slowest clock's).
+const std::vector<std::string>& synth_metrics();
 // Every lab under root/phases, sorted by phase then id. Throws FileError on
 // the first malformed manifest, and on a `uses` that names no lab or closes
 // a cycle.

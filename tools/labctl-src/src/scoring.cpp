@@ -96,6 +96,58 @@ TaskGrade score_count_task(const Task& t, double max_score, const LabEvidence& e
   return error_grade("the benchmark reported no count " + t.metric + " for " + t.kase + "/" + impl);
 }
 
+std::string synth_gate(const Task& t, const LabEvidence& e) {
+  if (auto it = e.failure.find("test"); it != e.failure.end()) return it->second;
+  const TestVerdict v = judge_test_task(t.filter, e.expected_tests, e.listed_tests, e.tests, e.reference_skips);
+  if (v.total == 0) return "no test of the reference build matched the filter '" + t.filter + "'";
+  if (!v.list_diff.empty()) return "the test list differs from the grader's reference build:" + v.list_diff;
+  if (v.passed < v.total)
+    return fmt::format("not synthesized: {} of {} counts only once its tests pass ({}/{} of '{}' passed)\n{}", t.metric,
+                       t.design, v.passed, v.total, t.filter, v.failed_list);
+  return "";
+}
+
+TaskGrade score_synth_task(const Task& t, double max_score, const LabEvidence& e) {
+  if (auto it = e.failure.find("test"); it != e.failure.end()) return error_grade(it->second);
+  TaskGrade g;
+  g.measurement = {{"metric", t.metric}, {"design", t.design}, {"deterministic", true}};
+  if (const std::string why = synth_gate(t, e); !why.empty()) {
+    // A filter that matches nothing is the lab's mistake: an error, as for a test task.
+    g.status = why.rfind("no test of", 0) == 0 ? TaskStatus::error : TaskStatus::failed;
+    g.output = why;
+    return g;
+  }
+  const auto it = e.synth.find(t.design);
+  if (it == e.synth.end())
+    return error_grade(e.synth_unavailable.empty() ? "the design " + t.design + " was not synthesized"
+                                                   : "not judged on this machine: " + e.synth_unavailable);
+  const nlohmann::json& r = it->second;
+  const std::string status = r.value("status", "");
+  if (status != "ok") {
+    g.status = TaskStatus::failed;
+    g.output = status + " (" + t.design + "): " + r.value("message", "");
+    return g;
+  }
+  const std::string key = t.metric == "fmax_mhz" ? "fmax_min_mhz" : t.metric;
+  if (!r.contains(key) || !r[key].is_number()) {
+    if (!e.synth_unavailable.empty()) return error_grade("not judged on this machine: " + e.synth_unavailable);
+    g.status = TaskStatus::failed;
+    g.output = t.metric == "fmax_mhz" ? t.design + " has no clocked path: nextpnr reported no clock frequency"
+                                      : t.design + ": synthesis reported no " + t.metric;
+    return g;
+  }
+  const double value = r[key].get<double>();
+  g.score = curve_score(t, value, max_score);
+  g.status = status_of(g.score, max_score);
+  g.output = fmt::format("{} of {} = {:.6g} (full credit at {:.6g}, none at {:.6g}; yosys and nextpnr-ice40 as labctl synth "
+                         "runs them: repeatable)",
+                         t.metric, t.design, value, t.full, t.zero);
+  g.measurement["value"] = value;
+  for (const char* k : {"luts", "flip_flops", "ram_blocks", "logic_cells", "fmax_min_mhz"})
+    if (r.contains(k)) g.measurement[k] = r[k];
+  return g;
+}
+
 PerfAttempt perf_attempt(Measured m, double cores_free) {
   PerfAttempt a;
   if (m.row) a.samples_ns = m.row->samples_ns;

@@ -51,6 +51,11 @@ struct LabEvidence {
   labkit::LabResults bench;                                  // the first bench run (counts, first perf attempt)
   std::optional<double> bench_cores_free;  // cores' worth nothing else used during it (load.hpp's CpuWindow)
   bool tests_hung = false;  // the test program ran into its time limit, listing or running its tests
+  // Synth tasks: what labctl synth's flow reported of each design synthesized
+  // (its labctl.synth/1 designs[] entry), by top; and why a design could not
+  // be, or could not be placed and routed, on this machine (a tool is not installed).
+  std::map<std::string, nlohmann::json> synth;
+  std::string synth_unavailable;
 };
 
 // Why a lab's benchmark must not run, or nothing: its bench already failed
@@ -64,6 +69,15 @@ std::optional<std::string> bench_skip_reason(const LabEvidence& e);
 TaskGrade score_test_task(const Task& t, double max_score, const LabEvidence& e);
 // A count task: a deterministic number from the bench, on the curve.
 TaskGrade score_count_task(const Task& t, double max_score, const LabEvidence& e, const std::string& impl);
+
+// Whether the tests a synth task names (its filter) all passed: only then is
+// its design synthesized, and scored; "" when they did, else why not.
+std::string synth_gate(const Task& t, const LabEvidence& e);
+// A synth task: Fmax or a cell count of one design's synthesis, on the
+// curve, once the design passes the tests of the task's filter (RTL that
+// fails them, such as a design reduced to nothing, scores 0 however fast it
+// is). Deterministic: labctl synth's fixed device, target and placer seed.
+TaskGrade score_synth_task(const Task& t, double max_score, const LabEvidence& e);
 
 // One measurement of a perf task, copied out of its bench run.
 struct PerfAttempt {

@@ -9,7 +9,6 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "manifest.hpp"
 #include "process.hpp"
 #include "table.hpp"
 
@@ -98,6 +97,85 @@ const char* kInstall = "apt-get install yosys nextpnr-ice40 fpga-icestorm (tools
 
 }  // namespace
 
+SynthTools find_synth_tools() { return {find_on_path("yosys"), find_on_path("nextpnr-ice40")}; }
+
+std::string SynthTools::missing() const {
+  if (yosys && nextpnr) return "";
+  return std::string(!yosys ? (nextpnr ? "yosys is" : "yosys and nextpnr-ice40 are") : "nextpnr-ice40 is") +
+         " not installed: " + kInstall;
+}
+
+json synthesize(const Launcher& launch, const SynthTools& tools, const SynthDesign& d, const std::vector<std::string>& files,
+                const SynthOptions& o, const fs::path& dir, const RunOptions& options) {
+  fs::create_directories(dir);
+  json r = {{"top", d.top}, {"status", "ok"}, {"files", files}};
+  const std::string folder = launch.report_folder;  // where the process writes, as it sees it
+  std::string script = "read_verilog -sv";
+  for (const auto& f : files) script += " " + f;
+  script += ";";
+  for (const auto& [k, v] : d.params) script += fmt::format(" chparam -set {} {} {};", k, v, d.top);
+  script += " synth_ice40 -top " + d.top + " -json " + folder + "/" + d.top + ".json";
+  // One process for both tools (the grader's sandbox gives each process a
+  // private folder of its own, and the netlist must stay in it): Yosys,
+  // then nextpnr on its netlist unless Yosys failed or nextpnr is missing.
+  std::vector<std::string> argv = {
+      "sh", "-c",
+      "y=$1; p=$2; s=$3; shift 3; \"$y\" -q -l \"$0/yosys.log\" -p \"$s\" || exit $?; [ -n \"$p\" ] || exit 0; "
+      "exec \"$p\" \"$@\"",
+      folder, tools.yosys->string(), tools.nextpnr ? tools.nextpnr->string() : "", script};
+  if (tools.nextpnr)
+    argv.insert(argv.end(), {"--" + o.device, "--package", o.package, "--json", folder + "/" + d.top + ".json", "--asc",
+                             folder + "/" + d.top + ".asc", "--freq", fmt::format("{}", o.freq_mhz), "--seed",
+                             std::to_string(o.seed),
+                             // A design slower than the target is a result to report, not a failure.
+                             "--timing-allow-fail", "-q", "-l", folder + "/nextpnr.log"});
+  const fs::path netlist = dir / (d.top + ".json");
+  for (const char* f : {"yosys.log", "nextpnr.log"}) fs::remove(dir / f);
+  fs::remove(netlist);
+  fmt::print(stderr, "labctl: synth {}: yosys (synth_ice40){}\n", d.top,
+             tools.nextpnr ? ", nextpnr-ice40 (place and route, timing)" : "");
+  const RunResult run = launch.start(argv, options, {{"yosys.log", dir / "yosys.log"}, {d.top + ".json", netlist},
+                                                     {"nextpnr.log", dir / "nextpnr.log"}});
+  if (!fs::exists(netlist)) {
+    const std::string why = yosys_error(read_text(dir / "yosys.log") + "\n" + run.output);
+    r["status"] = "synthesis failed";
+    r["message"] = why.empty() ? run.describe(options.timeout_s) : why;
+    return r;
+  }
+  CellCounts cells;
+  try {
+    cells = count_cells(read_text(netlist), d.top);
+  } catch (const std::runtime_error& e) {
+    r["status"] = "synthesis failed";
+    r["message"] = netlist.string() + ": " + e.what();
+    return r;
+  }
+  r["luts"] = cells.luts;
+  r["flip_flops"] = cells.flip_flops;
+  r["ram_blocks"] = cells.ram_blocks;
+  r["carries"] = cells.carries;
+  r["cells"] = cells.by_type;
+  if (!tools.nextpnr) return r;
+  const PnrReport pnr = parse_nextpnr_log(read_text(dir / "nextpnr.log") + "\n" + run.output);
+  if (pnr.logic_cells >= 0) {
+    r["logic_cells"] = pnr.logic_cells;
+    r["logic_cells_available"] = pnr.logic_cells_available;
+  }
+  if (!run.ok()) {
+    // Unroutable, or more cells or pins than the device has: the counts above stay.
+    r["status"] = "place and route failed";
+    r["message"] = pnr.error.empty() ? run.describe(options.timeout_s) : pnr.error;
+    return r;
+  }
+  r["fmax_mhz"] = pnr.fmax_mhz;
+  if (!pnr.fmax_mhz.empty()) {
+    double worst = 1e9;
+    for (const auto& [clock, f] : pnr.fmax_mhz) worst = std::min(worst, f);
+    r["fmax_min_mhz"] = worst;
+  }
+  return r;
+}
+
 int cmd_synth(const Context& c, const std::string& lab_id, const SynthOptions& o) {
   const Lab lab = c.find_lab(lab_id);
   if (lab.synth.empty())
@@ -112,13 +190,12 @@ int cmd_synth(const Context& c, const std::string& lab_id, const SynthOptions& o
                         o.impl == "reference" ? "fix the path (a student handout has no reference/: synthesize your own RTL)"
                                               : "fix the path, or list the learner's files with student = [...]");
   }
-  const auto yosys = find_on_path("yosys");
-  if (!yosys) throw UsageError(std::string("yosys is not installed: ") + kInstall);
-  const auto nextpnr = find_on_path("nextpnr-ice40");
-  if (!nextpnr) fmt::print(stderr, "labctl: nextpnr-ice40 is not installed: counts only, no clock frequency; {}\n", kInstall);
+  const SynthTools tools = find_synth_tools();
+  if (!tools.yosys) throw UsageError(std::string("yosys is not installed: ") + kInstall);
+  if (!tools.nextpnr) fmt::print(stderr, "labctl: nextpnr-ice40 is not installed: counts only, no clock frequency; {}\n", kInstall);
 
-  const std::string yosys_version = first_line(run_process({yosys->string(), "-V"}).output);
-  const std::string nextpnr_version = nextpnr ? first_line(run_process({nextpnr->string(), "--version"}).output) : "";
+  const std::string yosys_version = first_line(run_process({tools.yosys->string(), "-V"}).output);
+  const std::string nextpnr_version = tools.nextpnr ? first_line(run_process({tools.nextpnr->string(), "--version"}).output) : "";
   const fs::path out = c.lab_out(lab) / "synth" / o.impl;
 
   json designs = json::array();
@@ -128,85 +205,39 @@ int cmd_synth(const Context& c, const std::string& lab_id, const SynthOptions& o
     if (!o.design.empty() && d.top != o.design) continue;
     any = true;
     const fs::path dir = out / d.top;
-    fs::create_directories(dir);
-    json r = {{"top", d.top}, {"status", "ok"}};
     std::vector<std::string> files;
     for (const auto& f : o.impl == "reference" ? d.reference : d.student)
       files.push_back(fs::relative(lab.dir / f, c.root).generic_string());
-    r["files"] = files;
-    std::string script = "read_verilog -sv";
-    for (const auto& f : files) script += " " + f;
-    script += ";";
-    for (const auto& [k, v] : d.params) script += fmt::format(" chparam -set {} {} {};", k, v, d.top);
-    const fs::path netlist = dir / (d.top + ".json");
-    fs::remove(netlist);
-    script += " synth_ice40 -top " + d.top + " -json " + netlist.string();
-    fmt::print(stderr, "labctl: synth {}: yosys (synth_ice40)\n", d.top);
     RunOptions ro;
     ro.cwd = c.root;  // Yosys's messages then name files relative to the repository
     ro.timeout_s = 600;
-    const auto y = run_process({yosys->string(), "-q", "-l", (dir / "yosys.log").string(), "-p", script}, ro);
-    TableRow row{d.top};
-    if (!y.ok() || !fs::exists(netlist)) {
-      const std::string why = yosys_error(read_text(dir / "yosys.log") + "\n" + y.output);
-      r["status"] = "synthesis failed";
-      r["message"] = why.empty() ? y.describe(ro.timeout_s) : why;
-      fmt::print(stderr, "labctl: yosys could not synthesize {} ({}):\n  {}\n", d.top, y.describe(ro.timeout_s),
-                 why.empty() ? "see " + (dir / "yosys.log").string() : why);
+    const json r = synthesize(direct_launcher(dir), tools, d, files, o, dir, ro);
+    designs.push_back(r);
+    const std::string status = r["status"];
+    if (status == "synthesis failed") {
       all_ok = false;
+      const std::string why = r["message"];
+      fmt::print(stderr, "labctl: yosys could not synthesize {}:\n  {}\n  the log: {}\n", d.top, why, (dir / "yosys.log").string());
       rows.push_back({d.top, "-", "-", "-", "-", "-", "synthesis failed"});
-      designs.push_back(r);
       continue;
     }
-    const CellCounts cells = count_cells(read_text(netlist), d.top);
-    r["luts"] = cells.luts;
-    r["flip_flops"] = cells.flip_flops;
-    r["ram_blocks"] = cells.ram_blocks;
-    r["carries"] = cells.carries;
-    r["cells"] = cells.by_type;
     std::string fmax_cell = "-", lcs = "-", note;
-    if (nextpnr) {
-      fmt::print(stderr, "labctl: synth {}: nextpnr-ice40 (place and route, timing)\n", d.top);
-      const fs::path log = dir / "nextpnr.log";
-      const auto p = run_process({nextpnr->string(), "--" + o.device, "--package", o.package, "--json", netlist.string(),
-                                  "--asc", (dir / (d.top + ".asc")).string(), "--freq", fmt::format("{}", o.freq_mhz),
-                                  "--seed", std::to_string(o.seed),
-                                  // A design slower than the target is a result to report, not a failure.
-                                  "--timing-allow-fail", "-q", "-l", log.string()},
-                                 ro);
-      const PnrReport pnr = parse_nextpnr_log(read_text(log) + "\n" + p.output);
-      if (pnr.logic_cells >= 0) {
-        r["logic_cells"] = pnr.logic_cells;
-        r["logic_cells_available"] = pnr.logic_cells_available;
-        lcs = fmt::format("{}/{}", pnr.logic_cells, pnr.logic_cells_available);
-      }
-      if (!p.ok()) {
-        // Unroutable, or more cells or pins than the device has: the counts above stay.
-        all_ok = false;
-        r["status"] = "place and route failed";
-        r["message"] = pnr.error.empty() ? p.describe(ro.timeout_s) : pnr.error;
-        note = "place and route failed: " + r["message"].get<std::string>();
-        fmt::print(stderr, "labctl: nextpnr-ice40 could not place and route {} ({}): {}\n  the log: {}\n", d.top,
-                   p.describe(ro.timeout_s), r["message"].get<std::string>(), log.string());
-      } else {
-        r["fmax_mhz"] = pnr.fmax_mhz;
-        if (pnr.fmax_mhz.empty()) {
-          note = "no clock";
-        } else {
-          double worst = 1e9;
-          for (const auto& [clock, f] : pnr.fmax_mhz) {
-            worst = std::min(worst, f);
-            note += (note.empty() ? "" : ", ") + clock + " " + mhz(f);
-          }
-          r["fmax_min_mhz"] = worst;
-          fmax_cell = mhz(worst);
-          if (pnr.fmax_mhz.size() == 1) note.clear();
-        }
-      }
+    if (r.contains("logic_cells"))
+      lcs = fmt::format("{}/{}", r["logic_cells"].get<long long>(), r["logic_cells_available"].get<long long>());
+    if (status != "ok") {
+      all_ok = false;
+      note = "place and route failed: " + r["message"].get<std::string>();
+      fmt::print(stderr, "labctl: nextpnr-ice40 could not place and route {}: {}\n  the log: {}\n", d.top,
+                 r["message"].get<std::string>(), (dir / "nextpnr.log").string());
+    } else if (tools.nextpnr) {
+      const auto& fmax = r["fmax_mhz"];
+      if (fmax.empty()) note = "no clock";
+      for (const auto& [clock, f] : fmax.items()) note += (note.empty() ? "" : ", ") + clock + " " + mhz(f.get<double>());
+      if (r.contains("fmax_min_mhz")) fmax_cell = mhz(r["fmax_min_mhz"].get<double>());
+      if (fmax.size() == 1) note.clear();
     }
-    rows.push_back({d.top, std::to_string(cells.luts), std::to_string(cells.flip_flops), std::to_string(cells.ram_blocks),
-                    lcs, fmax_cell, note});
-    designs.push_back(r);
+    rows.push_back({d.top, std::to_string(r["luts"].get<long long>()), std::to_string(r["flip_flops"].get<long long>()),
+                    std::to_string(r["ram_blocks"].get<long long>()), lcs, fmax_cell, note});
   }
   if (!any) throw UsageError("lab '" + lab.id + "' has no [[synth]] design '" + o.design + "'");
 

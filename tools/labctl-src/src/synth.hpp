@@ -8,11 +8,14 @@
 // unit tests hold them to captured output (tests/data/synth/).
 #pragma once
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "context.hpp"
+#include "manifest.hpp"
+#include "runner.hpp"
 
 namespace labctl {
 
@@ -49,6 +52,27 @@ PnrReport parse_nextpnr_log(const std::string& log);
 // The first "ERROR:" of a Yosys log, with the line before it when that names
 // the file and line (Yosys prints "file.sv:12: ERROR: ..." for syntax errors).
 std::string yosys_error(const std::string& log);
+
+// The tools of the flow, found on the PATH.
+struct SynthTools {
+  std::optional<fs::path> yosys, nextpnr;
+  // "" when both are there, else which are missing and how to install them.
+  std::string missing() const;
+};
+SynthTools find_synth_tools();
+
+// One design through Yosys and, when installed, nextpnr-ice40 (o's device,
+// package, target and seed), in one process that `launch` starts: directly
+// for labctl synth, in the grader's sandbox for a synth task of labctl grade.
+// `files` are the RTL as Yosys reads it (relative to options.cwd, or
+// absolute); yosys.log, <top>.json (the netlist) and nextpnr.log end up in
+// `dir`. Returns the design's entry of synth.json (labctl.synth/1 designs[]):
+// status "ok", "synthesis failed" or "place and route failed" with Yosys's
+// or nextpnr's message; luts, flip_flops, ram_blocks, carries, cells; and
+// after place and route logic_cells, fmax_mhz per clock and fmax_min_mhz.
+nlohmann::json synthesize(const Launcher& launch, const SynthTools& tools, const SynthDesign& d,
+                          const std::vector<std::string>& files, const SynthOptions& o, const fs::path& dir,
+                          const RunOptions& options);
 
 int cmd_synth(const Context& c, const std::string& lab_id, const SynthOptions& o);
 

@@ -60,7 +60,7 @@ std::string task_thresholds(const Task& t) {
     const Metric m = parse_metric(t.metric).value_or(Metric::speedup);
     return curve_text(t, format_with_unit(m, t.zero), format_with_unit(m, t.full));
   }
-  if (t.kind == TaskKind::count)
+  if (t.kind == TaskKind::count || t.kind == TaskKind::synth)
     return curve_text(t, fmt::format("{:g} {}", t.zero, t.metric), fmt::format("{:g} {}", t.full, t.metric));
   return "";
 }

@@ -139,7 +139,8 @@ Track parse_track(const fs::path& file, const std::vector<Lab>& labs, const fs::
         if (!over.is_table()) throw FileError(file, line_of(&over), "a task override must be a table", "write [labs.tasks." + std::string(task_id.str()) + "]");
         for (const auto& [k, v] : *over.as_table()) {
           const std::string key(k.str());
-          if (key == "id" || key == "kind" || key == "metric" || key == "case" || key == "size" || key == "threads")
+          if (key == "id" || key == "kind" || key == "metric" || key == "case" || key == "size" || key == "threads" ||
+              key == "design")
             throw FileError(file, line_of(&v), "a track may not change a task's '" + key + "'",
                             "override only points, full, zero, curve, visibility, baseline, filter, partial, name");
           // A test task is scored by passing tests: a threshold on it would be
@@ -186,6 +187,9 @@ int cmd_track_check(const Context& c, const fs::path& file) {
       std::string how;
       if (t.kind == TaskKind::test) {
         how = fmt::format("tests matching '{}'{}", t.filter, t.partial ? ", credit per test" : ", all or nothing");
+      } else if (t.kind == TaskKind::synth) {
+        how = fmt::format("{} of {} (labctl synth) once tests '{}' pass: full credit at {:g}, none at {:g} ({})", t.metric,
+                          t.design, t.filter, t.full, t.zero, t.curve);
       } else {
         how = fmt::format("{}{}: full credit at {:g}, none at {:g} ({})", t.metric, t.baseline.empty() ? "" : " over " + t.baseline,
                           t.full, t.zero, t.curve);

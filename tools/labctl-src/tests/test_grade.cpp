@@ -95,6 +95,12 @@ TEST_F(Grading, ReferenceEarnsFullMarksAndStarterAtMost20PercentOnEveryTrack) {
       EXPECT_NE(t["output"].get<std::string>().find("regrade on an idle machine"), std::string::npos);
       continue;
     }
+    // A synth task where yosys or nextpnr-ice40 is not installed: not judged, and it says so.
+    if (t["labkit"]["kind"] == "synth" && t["labkit"]["result"] == "error" &&
+        t["output"].get<std::string>().rfind("not judged on this machine: ", 0) == 0) {
+      std::fprintf(stderr, "[not judged, no synthesis tools: %s]\n", key.c_str());
+      continue;
+    }
     EXPECT_DOUBLE_EQ(t["score"].get<double>(), t["max_score"].get<double>()) << key << ": " << t["output"].get<std::string>();
   }
   // A starter's speed is never measured (a TODO is never timed), so the
@@ -218,6 +224,68 @@ TEST_F(Grading, HdlSubmissionsAreJudgedByTheirRtl) {
   const std::string report = bad.j.dump();
   EXPECT_NE(report.find("uses $c32"), std::string::npos) << bad.j.dump(1);
   EXPECT_EQ(report.find("compile error"), std::string::npos) << "the RTL reached the compiler: " << bad.j.dump(1);
+}
+
+// A synth task (fpga-cdc's tree-fmax) is graded by the Fmax nextpnr reports
+// for the student's RTL, synthesized in the sandbox once the tests of its
+// filter pass: the pipelined tree earns full credit; a tree with the right
+// sums at the right latency but its registers in the wrong place (the three
+// adders in one cycle, then two delay registers) passes the same tests and
+// stays near 100 MHz, which earns nothing. Without yosys and nextpnr the
+// task says it could not be judged.
+TEST_F(Grading, SynthTaskIsGradedByTheFmaxOfTheStudentsRtl) {
+  const fs::path lab = "phases/04-fpga/fpga-cdc";
+  if (!fs::exists(g_course / lab)) GTEST_SKIP() << "no fpga-cdc lab in this course";
+  const auto track = g_base / "fpga.toml";
+  write(track, "name = \"FPGA\"\n[[labs]]\nid = \"fpga-cdc\"\n");
+  auto task = [](const Grade& g, const std::string& id) {
+    for (const auto& t : g.j["tests"])
+      if (t["labkit"]["task"] == id) return t;
+    return json::object();
+  };
+  const auto sub = submission("fmax");
+  write(sub / lab / "student/adder_tree.sv", read(g_course / lab / "reference/adder_tree.sv"));
+  const auto fast = grade(track.string(), {"--submission", sub.string(), "--repetitions", "1"});
+  ASSERT_EQ(fast.run.exit_code, 0) << fast.run.output;
+  if (fast.run.output.find("unavailable") != std::string::npos) GTEST_SKIP() << "fpga-cdc is unavailable (no Verilator)";
+  const json tests = task(fast, "pipelined-tree"), fmax = task(fast, "tree-fmax");
+  ASSERT_FALSE(fmax.empty()) << fast.summary;
+  EXPECT_DOUBLE_EQ(tests["score"].get<double>(), tests["max_score"].get<double>()) << fast.summary;
+  EXPECT_EQ(fmax["labkit"]["kind"], "synth");
+  if (!sh("command -v yosys && command -v nextpnr-ice40").ok()) {
+    EXPECT_EQ(fmax["labkit"]["result"], "error") << fmax.dump(1);
+    EXPECT_NE(fmax["output"].get<std::string>().find("not judged on this machine"), std::string::npos) << fmax.dump(1);
+    return;
+  }
+  EXPECT_DOUBLE_EQ(fmax["score"].get<double>(), fmax["max_score"].get<double>()) << fmax.dump(1);
+  EXPECT_GT(fmax["labkit"]["measurement"]["value"].get<double>(), 140.0) << fmax.dump(1);
+  EXPECT_TRUE(fs::exists(fast.out / "fpga-cdc/synth/adder_tree/nextpnr.log")) << "the logs come back from the sandbox";
+
+  write(sub / lab / "student/adder_tree.sv", R"(module adder_tree #(parameter int W = 16) (
+    input logic clk, input logic rst, input logic in_valid, input logic [8*W-1:0] in_data,
+    output logic out_valid, output logic [W+2:0] out_sum);
+  logic [W-1:0] x[8];
+  logic [W+2:0] d1, d2;
+  logic [2:0] v;
+  always_ff @(posedge clk) begin
+    if (rst) {out_valid, v} <= '0;
+    else {out_valid, v} <= {v, in_valid};
+  end
+  always_ff @(posedge clk) begin
+    for (int i = 0; i < 8; i++) x[i] <= in_data[i*W+:W];
+    d1 <= (W + 3)'(x[0]) + (W + 3)'(x[1]) + (W + 3)'(x[2]) + (W + 3)'(x[3]) +
+          (W + 3)'(x[4]) + (W + 3)'(x[5]) + (W + 3)'(x[6]) + (W + 3)'(x[7]);
+    d2 <= d1;
+    out_sum <= d2;
+  end
+endmodule
+)");
+  const auto slow = grade(track.string(), {"--submission", sub.string(), "--repetitions", "1"});
+  ASSERT_EQ(slow.run.exit_code, 0) << slow.run.output;
+  EXPECT_DOUBLE_EQ(task(slow, "pipelined-tree")["score"].get<double>(), tests["max_score"].get<double>()) << slow.summary;
+  const json slow_fmax = task(slow, "tree-fmax");
+  EXPECT_EQ(slow_fmax["score"].get<double>(), 0) << slow_fmax.dump(1);
+  EXPECT_LT(slow_fmax["labkit"]["measurement"]["value"].get<double>(), 110.0) << slow_fmax.dump(1);
 }
 
 TEST_F(Grading, MalformedTrackIsAClearErrorWithExitCode2) {

@@ -253,3 +253,53 @@ TEST(Manifest, TheRealLabsDeclareWhatTheyUse) {
     }
   }
 }
+
+// kind = "synth": a [[synth]] top of the lab, a metric labctl synth reports,
+// the tests that gate it (filter), thresholds; bench keys are mistakes.
+TEST(Manifest, SynthTaskNamesADesignAndAMetric) {
+  const std::string synth = "\n[[synth]]\ntop = \"tree\"\nreference = [\"reference/tree.sv\"]\n";
+  const std::string task = "\n[[tasks]]\nid = \"fmax\"\npoints = 5\nkind = \"synth\"\nfilter = \"Tree.*\"\n";
+  const std::string good = std::string(kGood) + synth + task + "design = \"tree\"\nmetric = \"fmax_mhz\"\nfull = 140.0\nzero = 110.0\n";
+  TempLab lab(good);
+  const Lab parsed = parse_manifest(lab.manifest);
+  ASSERT_EQ(parsed.tasks.size(), 1u);
+  const Task& t = parsed.tasks[0];
+  EXPECT_EQ(t.kind, TaskKind::synth);
+  EXPECT_EQ(kind_name(t.kind), "synth");
+  EXPECT_EQ(t.design, "tree");
+  EXPECT_EQ(t.metric, "fmax_mhz");
+  EXPECT_EQ(t.filter, "Tree.*");
+  EXPECT_DOUBLE_EQ(t.full, 140.0);
+  EXPECT_DOUBLE_EQ(t.zero, 110.0);
+  // Lower is better for cells: full < zero.
+  EXPECT_EQ(error_of(std::string(kGood) + synth + task + "design = \"tree\"\nmetric = \"luts\"\nfull = 100.0\nzero = 300.0\n"), "");
+
+  // A design that is no [[synth]] top names the ones there are, at the task's line.
+  const std::string missing = error_of(std::string(kGood) + synth + task + "design = \"adder\"\nmetric = \"fmax_mhz\"\nfull = 2.0\nzero = 1.0\n");
+  EXPECT_NE(missing.find("lab.toml:20: task 'fmax': design 'adder' is not a [[synth]] top of this lab"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("name one of: tree"), std::string::npos) << missing;
+  EXPECT_NE(error_of(std::string(kGood) + task + "design = \"tree\"\nmetric = \"fmax_mhz\"\nfull = 2.0\nzero = 1.0\n")
+                .find("add a [[synth]] table with top = \"tree\""),
+            std::string::npos);
+  // A metric labctl synth does not report, or none, or no design.
+  EXPECT_NE(error_of(std::string(kGood) + synth + task + "design = \"tree\"\nmetric = \"speedup\"\nfull = 2.0\nzero = 1.0\n")
+                .find("needs design = a [[synth]] top and metric = one of fmax_mhz, luts, flip_flops, ram_blocks, logic_cells"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + synth + task + "metric = \"fmax_mhz\"\nfull = 2.0\nzero = 1.0\n").find("needs design ="),
+            std::string::npos);
+  // Bench keys on a synth task, and a design on another kind.
+  EXPECT_NE(error_of(std::string(kGood) + synth + task + "design = \"tree\"\nmetric = \"fmax_mhz\"\ncase = \"x\"\nfull = 2.0\nzero = 1.0\n")
+                .find("is a synth task and has bench keys"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + synth + "\n[[tasks]]\nid = \"c\"\npoints = 5\nkind = \"count\"\nmetric = \"cycles\"\n"
+                                                 "case = \"x\"\ndesign = \"tree\"\nfull = 1.0\nzero = 2.0\n")
+                .find("'design' belongs to synth tasks"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + synth + "\n[[tasks]]\nid = \"t\"\npoints = 5\nkind = \"test\"\ndesign = \"tree\"\n")
+                .find("is a test task and has perf keys"),
+            std::string::npos);
+  // Thresholds must differ, as for perf and count tasks.
+  EXPECT_NE(error_of(std::string(kGood) + synth + task + "design = \"tree\"\nmetric = \"fmax_mhz\"\nfull = 2.0\nzero = 2.0\n")
+                .find("'full' and 'zero' must differ"),
+            std::string::npos);
+}

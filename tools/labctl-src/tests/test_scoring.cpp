@@ -249,3 +249,80 @@ TEST(Measure, SpeedupRatesAndRooflineFromOneBenchRun) {
   EXPECT_EQ(format_metric(Metric::roofline_fraction, 0.854), "85%");
   EXPECT_EQ(format_metric(Metric::gbs, 12.345), "12.35");
 }
+
+// A synth task: gated by its tests, then the metric of labctl synth's entry
+// for its design on the curve; a design that failed to synthesize fails, and
+// a machine without the tools cannot judge it (an error, not a 0 for the code).
+TEST(Scoring, SynthTaskScoresFmaxOnlyOnceItsTestsPass) {
+  Task t;
+  t.kind = TaskKind::synth;
+  t.design = "adder_tree";
+  t.metric = "fmax_mhz";
+  t.filter = "AdderTree.*";
+  t.full = 140;
+  t.zero = 110;
+  LabEvidence e;
+  e.expected_tests = e.listed_tests = {"AdderTree.Extremes", "AdderTree.Random", "Fifo.X"};
+  e.tests["AdderTree.Extremes"] = {"AdderTree", "Extremes", true, false, 0, ""};
+  e.tests["AdderTree.Random"] = {"AdderTree", "Random", false, false, 0, "student/adder_tree.sv:24: TODO(10)"};
+  e.tests["Fifo.X"] = {"Fifo", "X", false, false, 0, ""};
+  // A test of the filter fails: not synthesized, no credit, the failures listed.
+  EXPECT_NE(synth_gate(t, e), "");
+  TaskGrade g = score_synth_task(t, 10, e);
+  EXPECT_EQ(g.status, TaskStatus::failed);
+  EXPECT_EQ(g.score, 0);
+  EXPECT_NE(g.output.find("not synthesized: fmax_mhz of adder_tree counts only once its tests pass (1/2 of 'AdderTree.*' passed)"),
+            std::string::npos)
+      << g.output;
+  EXPECT_NE(g.output.find("TODO(10)"), std::string::npos) << g.output;
+
+  // They pass (a failure elsewhere does not matter): Fmax on the curve, 125 MHz is half way.
+  e.tests["AdderTree.Random"].passed = true;
+  EXPECT_EQ(synth_gate(t, e), "");
+  e.synth["adder_tree"] = {{"top", "adder_tree"}, {"status", "ok"}, {"luts", 116}, {"flip_flops", 255},
+                           {"fmax_mhz", {{"clk", 125.0}}}, {"fmax_min_mhz", 125.0}};
+  g = score_synth_task(t, 10, e);
+  EXPECT_EQ(g.status, TaskStatus::partial);
+  EXPECT_DOUBLE_EQ(g.score, 5);
+  EXPECT_EQ(g.measurement["value"], 125.0);
+  EXPECT_EQ(g.measurement["deterministic"], true);
+  EXPECT_EQ(g.measurement["luts"], 116);
+  EXPECT_NE(g.output.find("fmax_mhz of adder_tree = 125 (full credit at 140, none at 110"), std::string::npos) << g.output;
+  e.synth["adder_tree"]["fmax_min_mhz"] = 160.3;
+  EXPECT_EQ(score_synth_task(t, 10, e).status, TaskStatus::passed);
+  EXPECT_DOUBLE_EQ(score_synth_task(t, 10, e).score, 10);
+  // A cell count, lower is better.
+  Task luts = t;
+  luts.metric = "luts";
+  luts.full = 100;
+  luts.zero = 200;
+  EXPECT_DOUBLE_EQ(score_synth_task(luts, 10, e).score, 8.4);
+
+  // No clock at all (the RTL has no register): no Fmax to give credit for.
+  e.synth["adder_tree"].erase("fmax_min_mhz");
+  g = score_synth_task(t, 10, e);
+  EXPECT_EQ(g.status, TaskStatus::failed);
+  EXPECT_NE(g.output.find("no clocked path"), std::string::npos) << g.output;
+  // Yosys's error, with its file and line.
+  e.synth["adder_tree"] = {{"status", "synthesis failed"}, {"message", "student/adder_tree.sv:12: ERROR: syntax error"}};
+  g = score_synth_task(t, 10, e);
+  EXPECT_EQ(g.status, TaskStatus::failed);
+  EXPECT_EQ(g.output, "synthesis failed (adder_tree): student/adder_tree.sv:12: ERROR: syntax error");
+
+  // The tools are missing here: the grader could not judge it, and says why.
+  e.synth.clear();
+  e.synth_unavailable = "yosys and nextpnr-ice40 are not installed: apt-get install yosys nextpnr-ice40 fpga-icestorm";
+  g = score_synth_task(t, 10, e);
+  EXPECT_EQ(g.status, TaskStatus::error);
+  EXPECT_NE(g.output.find("not judged on this machine: yosys and nextpnr-ice40 are not installed"), std::string::npos) << g.output;
+  // Yosys alone: counts, but no Fmax.
+  e.synth["adder_tree"] = {{"status", "ok"}, {"luts", 116}};
+  e.synth_unavailable = "nextpnr-ice40 is not installed: apt-get install ...";
+  EXPECT_EQ(score_synth_task(t, 10, e).status, TaskStatus::error);
+  EXPECT_DOUBLE_EQ(score_synth_task(luts, 10, e).score, 8.4);
+
+  // The test program's own failure (a compile error, rejected RTL) comes first.
+  e.failure["test"] = "rejected before running: ...";
+  EXPECT_EQ(score_synth_task(t, 10, e).output, "rejected before running: ...");
+  EXPECT_EQ(score_synth_task(t, 10, e).status, TaskStatus::error);
+}

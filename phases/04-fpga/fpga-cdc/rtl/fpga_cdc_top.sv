@@ -1,5 +1,5 @@
 // fpga_cdc_top: the lab's designs side by side, so the testbench simulates one
-// Verilated model (one compile instead of eight). Domain A drives, domain B
+// Verilated model (one compile instead of nine). Domain A drives, domain B
 // receives; the tests swap which clock is faster. Not a design of its own:
 // `labctl synth fpga-cdc` synthesizes each module separately (lab.toml [[synth]]).
 module fpga_cdc_top (
@@ -53,7 +53,29 @@ module fpga_cdc_top (
     input  logic         tree_in_valid,
     input  logic [127:0] tree_in_data,
     output logic         tree_out_valid,
-    output logic [18:0]  tree_out_sum
+    output logic [18:0]  tree_out_sum,
+    // axil_regfile on clk_a: an AXI4-Lite slave
+    input  logic         axil_awvalid,
+    output logic         axil_awready,
+    input  logic [5:0]   axil_awaddr,
+    input  logic         axil_wvalid,
+    output logic         axil_wready,
+    input  logic [31:0]  axil_wdata,
+    input  logic [3:0]   axil_wstrb,
+    output logic         axil_bvalid,
+    input  logic         axil_bready,
+    output logic [1:0]   axil_bresp,
+    input  logic         axil_arvalid,
+    output logic         axil_arready,
+    input  logic [5:0]   axil_araddr,
+    output logic         axil_rvalid,
+    input  logic         axil_rready,
+    output logic [31:0]  axil_rdata,
+    output logic [1:0]   axil_rresp,
+    input  logic [31:0]  axil_status,
+    input  logic [7:0]   axil_irq_set,
+    output logic [31:0]  axil_ctrl,
+    output logic         axil_irq
 );
   sync_2ff u_sync (.clk(clk_b), .rst(rst_b), .d(sync_d), .q(sync_q));
 
@@ -81,4 +103,13 @@ module fpga_cdc_top (
 
   adder_tree #(.W(16)) u_tree (.clk(clk_a), .rst(rst_a), .in_valid(tree_in_valid), .in_data(tree_in_data),
                                .out_valid(tree_out_valid), .out_sum(tree_out_sum));
+
+  axil_regfile u_axil (
+      .clk(clk_a), .rst(rst_a),
+      .awvalid(axil_awvalid), .awready(axil_awready), .awaddr(axil_awaddr),
+      .wvalid(axil_wvalid), .wready(axil_wready), .wdata(axil_wdata), .wstrb(axil_wstrb),
+      .bvalid(axil_bvalid), .bready(axil_bready), .bresp(axil_bresp),
+      .arvalid(axil_arvalid), .arready(axil_arready), .araddr(axil_araddr),
+      .rvalid(axil_rvalid), .rready(axil_rready), .rdata(axil_rdata), .rresp(axil_rresp),
+      .status(axil_status), .irq_set(axil_irq_set), .ctrl(axil_ctrl), .irq(axil_irq));
 endmodule

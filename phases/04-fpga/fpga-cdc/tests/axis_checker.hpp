@@ -18,15 +18,19 @@ namespace fpga_cdc {
 
 class AxisChecker {
  public:
-  AxisChecker(std::string name, labkit::hdl::Scoreboard& board) : name_(std::move(name)), board_(board) {}
+  // Signals `name`_valid and `name`_data (AXI4-Stream's names in this lab's wrapper).
+  AxisChecker(std::string name, labkit::hdl::Scoreboard& board) : AxisChecker(name + "_valid", name + "_data", board) {}
+  // Any valid/ready channel (AXI4-Lite's B and R: "axil_bvalid", "axil_bresp").
+  AxisChecker(std::string valid, std::string data, labkit::hdl::Scoreboard& board)
+      : valid_(std::move(valid)), data_(std::move(data)), board_(board) {}
 
   // The values the edge at `cycle` sampled. Returns whether a beat was transferred.
   bool edge(std::uint64_t cycle, bool valid, bool ready, std::uint64_t data) {
     if (stalled_) {
       if (!valid)
-        board_.fail(cycle, name_ + "_valid", "dropped while stalled: it was 1 with ready 0 at the previous edge, and a valid may only fall after a transfer", name_ + "_valid");
+        board_.fail(cycle, valid_, "dropped while stalled: it was 1 with ready 0 at the previous edge, and a valid may only fall after a transfer", valid_);
       else if (data != stalled_data_)
-        board_.check(cycle, name_ + "_data", data, stalled_data_, "changed while stalled (valid 1, ready 0 at the previous edge)", name_ + "_valid");
+        board_.check(cycle, data_, data, stalled_data_, "changed while stalled (valid 1, ready 0 at the previous edge)", valid_);
     }
     stalled_ = valid && !ready;
     stalled_data_ = data;
@@ -36,7 +40,7 @@ class AxisChecker {
   std::uint64_t beats() const { return beats_; }
 
  private:
-  std::string name_;
+  std::string valid_, data_;
   labkit::hdl::Scoreboard& board_;
   bool stalled_ = false;
   std::uint64_t stalled_data_ = 0, beats_ = 0;
