@@ -220,7 +220,9 @@ class CoreRun {
     if (writes) shadow_[sim_->retire_rd] = sim_->retire_rd_value;
     prev_pc_ = pc;
     prev_next_pc_ = golden_.pc();
+    prev_prev_load_rd_ = prev_load_rd_;
     prev_load_rd_ = d.op >= rv32::Op::lb && d.op <= rv32::Op::lhu ? d.rd : 0;
+    prev_rs1_ = d.rs1, prev_rs2_ = d.rs2;
     return true;
   }
 
@@ -235,6 +237,10 @@ class CoreRun {
         topic = "flush";
         why = "the instruction after a taken branch or jump retired: it was fetched on the not-taken guess and "
               "should have been squashed";
+      } else if (prev_prev_load_rd_ != 0 && (prev_rs1_ == prev_prev_load_rd_ || prev_rs2_ == prev_prev_load_rd_)) {
+        topic = "load-use";
+        why = "the core went elsewhere: the branch or jump before it reads x" + std::to_string(prev_prev_load_rd_) +
+              ", loaded by the instruction just before that";
       } else {
         why = "the core went elsewhere: was the branch or jump before it decided on stale register values?";
       }
@@ -273,7 +279,7 @@ class CoreRun {
   std::ostringstream log_;
   std::uint32_t shadow_[32] = {};  // the core's registers, from its retire port
   std::uint32_t prev_pc_ = 0, prev_next_pc_ = 0;
-  int prev_load_rd_ = 0;
+  int prev_load_rd_ = 0, prev_prev_load_rd_ = 0, prev_rs1_ = 0, prev_rs2_ = 0;
 };
 
 }  // namespace rv32_pipeline

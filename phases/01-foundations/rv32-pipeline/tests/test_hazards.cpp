@@ -48,14 +48,14 @@ inline void expect_cycles(const CoreReport& r, std::uint64_t load_use, std::uint
 
 HDL_TEST(Forwarding, FromMemToTheNextInstruction) {
   const CoreReport r = run({enc::addi(1, 0, 5), enc::add(2, 1, 1), enc::add(a0, 2, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 15);
   expect_cycles(r, 0, 0);
 }
 
 HDL_TEST(Forwarding, FromWbTwoInstructionsLater) {
   const CoreReport r = run({enc::addi(1, 0, 7), enc::addi(9, 0, 1), enc::sub(2, 0, 1), enc::addi(a0, 2, 9)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 2);
   expect_cycles(r, 0, 0);
 }
@@ -63,7 +63,7 @@ HDL_TEST(Forwarding, FromWbTwoInstructionsLater) {
 HDL_TEST(Forwarding, TheNewestValueWins) {
   // x1 is in MEM (2) and in WB (1) when the add reads it: MEM is newer.
   const CoreReport r = run({enc::addi(1, 0, 1), enc::addi(1, 0, 2), enc::add(a0, 1, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 4);
   expect_cycles(r, 0, 0);
 }
@@ -71,7 +71,7 @@ HDL_TEST(Forwarding, TheNewestValueWins) {
 HDL_TEST(Forwarding, NeverIntoOrFromX0) {
   // addi x0 "writes" 5 to x0; the add reads x0 (still 0) and x1 (forwarded).
   const CoreReport r = run({enc::addi(0, 0, 5), enc::addi(1, 0, 3), enc::add(a0, 0, 1), enc::add(a0, a0, 0)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 3);
   expect_cycles(r, 0, 0);
 }
@@ -82,7 +82,7 @@ HDL_TEST(Forwarding, StoreDataAndAddress) {
                             enc::addi(7, data, 8),     // rs1 of the store, from MEM
                             enc::sb(5, 7, -4),
                             enc::lw(1, data, 0), enc::lbu(2, data, 4), enc::add(a0, 1, 2)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 0xaa);
   expect_cycles(r, 1, 0);  // the add waits for the lbu
 }
@@ -91,7 +91,7 @@ HDL_TEST(Forwarding, BranchOperands) {
   // Taken only if both operands are forwarded (from MEM and from WB).
   const CoreReport r = run({enc::addi(1, 0, 3), enc::addi(2, 0, 3), enc::beq(1, 2, 8), enc::addi(a0, 0, 1),
                             enc::addi(a0, 1, 40)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 43);
   expect_cycles(r, 0, 1);
 }
@@ -100,7 +100,7 @@ HDL_TEST(Forwarding, JalrTarget) {
   // x1 = the address of the sub, computed just before the jalr.
   const CoreReport r = run({enc::auipc(1, 0), enc::addi(1, 1, 20), enc::jalr(5, 1, 0), enc::addi(a0, 0, 1),
                             enc::addi(a0, 0, 2), enc::sub(a0, 5, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 256 - 8);  // the jalr's pc + 4 minus the target
   expect_cycles(r, 0, 1);
 }
@@ -109,7 +109,7 @@ HDL_TEST(Forwarding, RegisterFileThreeInstructionsLater) {
   // No forwarding here: WB writes the register file and ID reads the new value in the same cycle.
   const CoreReport r = run({enc::addi(1, 0, 9), enc::addi(2, 0, 1), enc::addi(3, 0, 1), enc::add(a0, 1, 1),
                             enc::add(a0, a0, 2)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 19);
   expect_cycles(r, 0, 0);
 }
@@ -118,7 +118,7 @@ HDL_TEST(Forwarding, RegisterFileThreeInstructionsLater) {
 
 HDL_TEST(LoadUse, StallsExactlyOneCycle) {
   const CoreReport r = run({enc::addi(1, 0, 21), enc::sw(1, data, 0), enc::lw(2, data, 0), enc::add(a0, 2, 2)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 42);
   expect_cycles(r, 1, 0);
 }
@@ -126,7 +126,7 @@ HDL_TEST(LoadUse, StallsExactlyOneCycle) {
 HDL_TEST(LoadUse, AStoreOfTheLoadedValue) {
   const CoreReport r = run({enc::addi(1, 0, -3), enc::sw(1, data, 0), enc::lh(2, data, 0), enc::sw(2, data, 8),
                             enc::lw(a0, data, 8), enc::sub(a0, 0, a0)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 3);
   expect_cycles(r, 2, 0);
 }
@@ -135,7 +135,7 @@ HDL_TEST(LoadUse, NoStallOneInstructionLater) {
   // One instruction between the load and its use: forwarded from WB, no stall.
   const CoreReport r = run({enc::addi(1, 0, 12), enc::sw(1, data, 4), enc::lw(2, data, 4), enc::addi(3, 0, 1),
                             enc::add(a0, 2, 3)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 13);
   expect_cycles(r, 0, 0);
 }
@@ -143,7 +143,7 @@ HDL_TEST(LoadUse, NoStallOneInstructionLater) {
 HDL_TEST(LoadUse, NoStallForX0OrAnUnrelatedRegister) {
   const CoreReport r = run({enc::lw(0, data, 0), enc::add(1, 0, 0), enc::addi(1, 1, 6), enc::lw(2, data, 0),
                             enc::add(a0, 1, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 12);
   expect_cycles(r, 0, 0);
 }
@@ -151,7 +151,7 @@ HDL_TEST(LoadUse, NoStallForX0OrAnUnrelatedRegister) {
 HDL_TEST(LoadUse, ABranchOnALoadedValue) {
   const CoreReport r = run({enc::addi(1, 0, 5), enc::sw(1, data, 0), enc::lw(2, data, 0), enc::bne(2, 1, 8),
                             enc::addi(a0, 2, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 6);
   expect_cycles(r, 1, 0);
 }
@@ -161,14 +161,14 @@ HDL_TEST(LoadUse, ABranchOnALoadedValue) {
 HDL_TEST(Flush, ATakenBranchSquashesTwo) {
   const CoreReport r = run({enc::addi(1, 0, 1), enc::bne(1, 0, 12), enc::addi(a0, 0, 7), enc::addi(a0, 0, 8),
                             enc::addi(a0, 1, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 2);
   expect_cycles(r, 0, 1);
 }
 
 HDL_TEST(Flush, ANotTakenBranchCostsNothing) {
   const CoreReport r = run({enc::addi(1, 0, 1), enc::beq(1, 0, 8), enc::add(a0, 1, 1), enc::addi(a0, a0, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 3);
   expect_cycles(r, 0, 0);
 }
@@ -177,7 +177,7 @@ HDL_TEST(Flush, JalAndJalr) {
   // jal over two instructions to a jalr that returns to the instruction after the jal.
   const CoreReport r = run({enc::addi(a0, 0, 1), enc::jal(1, 16), enc::addi(a0, a0, 10), enc::jal(0, 16),
                             enc::addi(a0, a0, 100), enc::jalr(0, 1, 0), enc::addi(a0, a0, 1000)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 11);
   expect_cycles(r, 0, 3);
 }
@@ -186,7 +186,7 @@ HDL_TEST(Flush, BackToBackBranches) {
   // The second branch is on the wrong path of the first: it must not redirect.
   const CoreReport r = run({enc::addi(1, 0, 1), enc::bne(1, 0, 12), enc::bne(1, 0, 16), enc::addi(a0, 0, 9),
                             enc::addi(a0, 1, 4), enc::addi(a0, a0, 2)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 7);
   expect_cycles(r, 0, 1);
 }
@@ -195,7 +195,7 @@ HDL_TEST(Flush, ALoadOnTheWrongPathDoesNotStall) {
   // The lw and its use behind a taken jal are squashed: no stall, no access.
   const CoreReport r = run({enc::addi(1, 0, 3), enc::jal(0, 12), enc::lw(2, data, 0), enc::add(a0, 2, 2),
                             enc::add(a0, 1, 1)});
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
   EXPECT_EQ(r.exit_code, 6);
   expect_cycles(r, 0, 1);
 }
@@ -271,7 +271,7 @@ HDL_TEST(RandomMix, DenseDependencesLoadsStoresAndBranches) {
     CoreRun<Dut> core(sim);
     core.load_code(code);
     const CoreReport r = core.run(20000);
-    ASSERT_EQ(r.error, "") << "random program " << program << " (LABKIT_SEED=" << labkit::hdl::settings().seed << ")";
+    ASSERT_TRUE(r.error.empty()) << "random program " << program << " (LABKIT_SEED=" << labkit::hdl::settings().seed << ")";
     EXPECT_EQ(r.cycles, r.accounted()) << "program " << program << ": the cycles do not add up: " << r.summary("random");
     load_use += r.load_use, flushes += r.flushes, retired += r.retired;
   }

@@ -29,7 +29,7 @@ TEST_P(Programs, RetireLikeTheSimulator) {
     CoreRun<Dut> core(sim);
     core.load_elf_file(path);
     const CoreReport r = core.run();
-    ASSERT_EQ(r.error, "");
+    ASSERT_TRUE(r.error.empty()) << "(the first difference is reported above)";
     EXPECT_EQ(r.cycles, r.accounted()) << "the cycles do not add up: " << r.summary(GetParam());
     EXPECT_FALSE(r.out.empty()) << "the program printed nothing";
     std::printf("[ cpi ] %s\n", r.summary(GetParam()).c_str());
