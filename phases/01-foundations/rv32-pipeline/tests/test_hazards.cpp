@@ -205,7 +205,7 @@ HDL_TEST(Flush, ALoadOnTheWrongPathDoesNotStall) {
 // `n` random instructions over x1..x5 (so nearly every one depends on one of
 // the last few), with loads and stores of every width at any alignment in the
 // data page, forward branches, jal, and jalr through x7 = x8 + 0 just before
-// it (x8 = kCodeBase: a branch that skips the addi leaves x7 the same), each
+// it (x8 = x7 = kCodeBase from the start: a branch over the addi finds x7 the same), each
 // skipping up to three instructions. The mix starts `first` words after kCodeBase.
 inline Code random_mix(labkit::hdl::Random& rng, int n, int first) {
   auto reg = [&] { return int(rng.range(1, 5)); };
@@ -266,6 +266,7 @@ HDL_TEST(RandomMix, DenseDependencesLoadsStoresAndBranches) {
     Code code = {enc::lui(data, kDataBase >> 12)};
     for (int r = 1; r <= 5; ++r) code.push_back(enc::addi(r, 0, int(rng.range(-2048, 2047))));
     code.push_back(enc::lui(8, kCodeBase >> 12));
+    code.push_back(enc::addi(7, 8, 0));  // for a jalr reached by a branch over its addi
     const Code mix = random_mix(rng, 150, int(code.size()));
     code.insert(code.end(), mix.begin(), mix.end());
     CoreRun<Dut> core(sim);
