@@ -151,6 +151,32 @@ TEST(CanFrameBits, HandDerivedBaseFrame) {
   EXPECT_EQ(str(got), w) << "SOF..CRC stuffed, then CRC delimiter, ACK slot, ACK delimiter, EOF (all 1)";
 }
 
+// A frame captured on a car's OBD-II port and published with its fields and
+// CRC (github.com/dominic-meads/CAN_2.0, README: "BITSTREAM FOR CAR"):
+// SOF 0, arbitration 000110000010 (identifier 0x0C1, RTR 0), control 001000
+// (IDE 0, r0 0, DLC 8), data 40 01 08 75 00 00 00 00, CRC 101101101000000.
+// A transmitter that computed anything else would not be acknowledged.
+TEST(CanFrameBits, PublishedFrameCapturedFromACar) {
+  CanFrame f;
+  f.id = 0x0C1;
+  f.dlc = 8;
+  const std::uint8_t data[8] = {0x40, 0x01, 0x08, 0x75, 0x00, 0x00, 0x00, 0x00};
+  std::memcpy(f.data, data, 8);
+  const Bits raw = embedded_buses::can_unstuffed_fields(f);
+  EXPECT_EQ(str(raw), "0" "000110000010" "001000" "0100000000000001000010000111010100000000000000000000000000000000");
+  EXPECT_EQ(impl::can_crc15(raw.data(), raw.size()), 0b101101101000000);
+  // On the wire: the published fields and CRC, stuffed, then the fixed tail.
+  Bits fields_and_crc = raw;
+  for (int k = 14; k >= 0; --k) fields_and_crc.push_back(std::uint8_t(0b101101101000000 >> k & 1));
+  Bits stuffed(fields_and_crc.size() * 2);
+  stuffed.resize(impl::can_stuff(fields_and_crc.data(), fields_and_crc.size(), stuffed.data()));
+  const Bits got = embedded_buses::can_encode(f, kCodec);
+  ASSERT_EQ(got.size(), stuffed.size() + 10);
+  EXPECT_EQ(str(Bits(got.begin(), got.begin() + long(stuffed.size()))), str(stuffed));
+  EXPECT_EQ(str(Bits(got.end() - 10, got.end())), "1111111111");
+  EXPECT_EQ(embedded_buses::can_decode(got, kCodec).frame, f);
+}
+
 CanFrame random_frame(std::mt19937& rng) {
   CanFrame f;
   f.extended = rng() % 2;
