@@ -36,10 +36,16 @@ std::string firmware_path(const std::string& impl) {
 static bool have_qemu() { return std::system("qemu-system-arm --version > /dev/null 2>&1") == 0; }
 
 std::string firmware_missing_reason(const std::string& impl) {
+#if defined(BARE_METAL_HAVE_CROSS_COMPILER)
+  if (firmware_path(impl).empty())
+    return "the " + impl + " firmware was not built: this checkout has no " + impl +
+           "/ sources for it (a handout withholds the reference's); your own firmware is bin/bare-metal-fw/student.elf";
+#else
   if (firmware_path(impl).empty())
     return "the firmware was not built: arm-none-eabi-gcc was not found when the build was configured. "
            "Install it with `tools/labctl deps` (or apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi), "
            "then configure and build again";
+#endif
   static const bool qemu = have_qemu();
   if (!qemu)
     return "qemu-system-arm is not installed: `tools/labctl deps` (or apt-get install qemu-system-arm), "
