@@ -8,7 +8,9 @@
 #include <labkit/check_gtest.hpp>
 #include <labkit/hdl.hpp>
 
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "systolic.hpp"
@@ -17,6 +19,40 @@
 namespace sa = systolic_array;
 
 namespace {
+
+// The array's edge ports are flat packed vectors (rtl/systolic_array_os.sv
+// says why): an operand port holds one 8-bit lane per row or column, a flag
+// port one bit. Verilator maps a port of up to 8, 16, 32 or 64 bits to
+// CData, SData, IData or QData, and a wider one to VlWide<N>, an array of
+// 32-bit words (word w holds bits [32*w +: 32]). The sizes built here need
+// at most 64 bits (8x8: a_in and b_in); the VlWide case is what a 9x9 or
+// wider array would need, and RtlPorts.LanesOfWidePorts checks it.
+template <class Port>
+void set_field(Port& port, int lsb, int width, std::uint32_t value) {  // width <= 8, no word crossing
+  const std::uint32_t mask = (1u << width) - 1u;
+  value &= mask;
+  if constexpr (std::is_integral_v<Port>) {
+    using U = std::conditional_t<(sizeof(Port) > 4), std::uint64_t, std::uint32_t>;
+    const U cleared = static_cast<U>(port) & ~(static_cast<U>(mask) << lsb);
+    port = static_cast<Port>(cleared | (static_cast<U>(value) << lsb));
+  } else {  // VlWide<N>
+    auto& word = port[lsb / 32];
+    const int shift = lsb % 32;
+    word = (word & ~(mask << shift)) | (value << shift);
+  }
+}
+
+// Lane `lane` (bits [8*lane +: 8]) of an int8 operand port.
+template <class Port>
+void set_lane(Port& port, int lane, std::int8_t value) {
+  set_field(port, 8 * lane, 8, static_cast<std::uint8_t>(value));
+}
+
+// Bit `bit` of a flag port (a_valid, a_first, a_last, b_valid).
+template <class Port>
+void set_bit(Port& port, int bit, bool value) {
+  set_field(port, bit, 1, value ? 1u : 0u);
+}
 
 template <class Dut, int R, int C>
 void run_gemm(std::int64_t M, std::int64_t N, std::int64_t K) {
@@ -31,8 +67,10 @@ void run_gemm(std::int64_t M, std::int64_t N, std::int64_t K) {
                             " on " + std::to_string(R) + "x" + std::to_string(C);
 
   auto idle_inputs = [&] {
-    for (int i = 0; i < R; ++i) sim->a_valid[i] = sim->a_first[i] = sim->a_last[i] = 0, sim->a_in[i] = 0;
-    for (int j = 0; j < C; ++j) sim->b_valid[j] = 0, sim->b_in[j] = 0;
+    sim->a_valid = sim->a_first = sim->a_last = 0;
+    sim->a_in = 0;
+    sim->b_valid = 0;
+    sim->b_in = 0;
   };
   idle_inputs();
   sim.reset();
@@ -52,16 +90,16 @@ void run_gemm(std::int64_t M, std::int64_t N, std::int64_t K) {
         for (int i = 0; i < R; ++i) {
           const std::int64_t k = t - i;
           const bool v = k >= 0 && k < K;
-          sim->a_valid[i] = v;
-          sim->a_first[i] = v && k == 0;
-          sim->a_last[i] = v && k == K - 1;
-          sim->a_in[i] = static_cast<std::uint8_t>(v && m0 + i < M ? A[(m0 + i) * K + k] : 0);
+          set_bit(sim->a_valid, i, v);
+          set_bit(sim->a_first, i, v && k == 0);
+          set_bit(sim->a_last, i, v && k == K - 1);
+          set_lane(sim->a_in, i, v && m0 + i < M ? A[(m0 + i) * K + k] : std::int8_t{0});
         }
         for (int j = 0; j < C; ++j) {
           const std::int64_t k = t - j;
           const bool v = k >= 0 && k < K;
-          sim->b_valid[j] = v;
-          sim->b_in[j] = static_cast<std::uint8_t>(v && n0 + j < N ? B[k * N + n0 + j] : 0);
+          set_bit(sim->b_valid, j, v);
+          set_lane(sim->b_in, j, v && n0 + j < N ? B[k * N + n0 + j] : std::int8_t{0});
         }
         sim.tick();
         ++cycles;
@@ -92,6 +130,32 @@ void run_gemm(std::int64_t M, std::int64_t N, std::int64_t K) {
 }
 
 }  // namespace
+
+// The lane helpers on the port types Verilator generates: QData (the 8x8
+// array's a_in), IData, CData and a VlWide the sizes built here do not use.
+TEST(RtlPorts, LanesOfWidePorts) {
+  QData q = ~QData{0};
+  set_lane(q, 7, std::int8_t{0x12});
+  set_lane(q, 0, std::int8_t{-2});
+  EXPECT_EQ(q, 0x12fffffffffffffeULL);
+  IData d = 0;
+  set_lane(d, 3, std::int8_t{-128});
+  set_lane(d, 1, std::int8_t{0x7f});
+  EXPECT_EQ(d, 0x80007f00u);
+  CData c = 0;
+  set_bit(c, 7, true);
+  set_bit(c, 0, true);
+  set_bit(c, 7, false);
+  EXPECT_EQ(c, 0x01);
+  VlWide<3> w;
+  for (int i = 0; i < 3; ++i) w[i] = 0;
+  set_lane(w, 4, std::int8_t{0x5a});   // word 1, bits [0 +: 8]
+  set_lane(w, 11, std::int8_t{-1});    // word 2, bits [24 +: 8]
+  set_bit(w, 65, true);                // word 2, bit 1
+  EXPECT_EQ(w[0], 0u);
+  EXPECT_EQ(w[1], 0x5au);
+  EXPECT_EQ(w[2], 0xff000002u);
+}
 
 HDL_TEST(RtlOsArray, FourByFour) {
   using Dut = systolic_rtl::Array4x4;
