@@ -168,7 +168,8 @@ TEST(Cli, ResetRestoresTheStarterAndKeepsTheWorkInAGitStash) {
   const auto at = r.output.find("git stash apply ");
   ASSERT_NE(at, std::string::npos) << r.output;
   const std::string apply = r.output.substr(at, r.output.find('\n', at) - at);
-  ASSERT_TRUE(sh("git clean -fdxq && " + apply).ok()) << apply;
+  const auto applied = sh("git clean -fdxq && " + apply);
+  ASSERT_TRUE(applied.ok()) << apply << "\n" << applied.output;
   EXPECT_EQ(read(student), "// my work in progress\n");
   EXPECT_EQ(read(student.parent_path() / "notes.txt"), "scratch\n");
   fs::remove_all(root);
