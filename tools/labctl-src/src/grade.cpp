@@ -392,17 +392,19 @@ class LabGrader {
   std::vector<std::string> targets_before_check() const {
     if (s_.o.impl != "student") return {};
     std::vector<std::string> first;
-    // Asked once: prebuild() and build() both need it. (An HDL lab whose
-    // student RTL does not compile has no student library.)
-    if (!has_student_library_)
-      has_student_library_ = run_process({"ninja", "-C", s_.build.string(), "-t", "query", lab_.id + "_student"}).ok();
     // The reference first: it builds whatever the student library needs
     // (labkit, generated headers) without compiling a student source.
-    if (*has_student_library_) first.push_back(lab_.id + "_reference");  // the reference's calls are sanctioned
+    if (has_student_library()) first.push_back(lab_.id + "_reference");  // the reference's calls are sanctioned
     if (has_tests_) first.push_back(lab_.id + "_test_reference");
     return first;
   }
-  bool has_student_library() const { return has_student_library_.value_or(false); }
+  // Asked once: prebuild() and build() both need it. (An HDL lab whose
+  // student RTL does not compile has no student library.)
+  bool has_student_library() const {
+    if (!has_student_library_)
+      has_student_library_ = run_process({"ninja", "-C", s_.build.string(), "-t", "query", lab_.id + "_student"}).ok();
+    return *has_student_library_;
+  }
   std::vector<std::string> targets_after_check() const {
     std::vector<std::string> then;
     if (has_tests_) then.push_back(lab_.id + "_test_" + s_.o.impl);

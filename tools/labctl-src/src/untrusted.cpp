@@ -584,15 +584,20 @@ bool is_compiler(const std::string& word) {
 
 bool is_nvcc(const std::string& compiler) { return fs::path(compiler).filename().string().find("nvcc") != std::string::npos; }
 
-// `p` is `dir` or inside it (both made canonical, so ".." and links are resolved).
+// `p` is `dir` or inside it; both already made absolute by resolved(), so
+// ".." and links are gone before the comparison.
 bool inside(const fs::path& p, const fs::path& dir) {
-  std::error_code ec;
-  const fs::path d = fs::weakly_canonical(dir, ec);
-  if (ec || d.empty()) return false;
+  if (dir.empty()) return false;
   auto pi = p.begin();
-  for (auto di = d.begin(); di != d.end(); ++di, ++pi)
+  for (auto di = dir.begin(); di != dir.end(); ++di, ++pi)
     if (pi == p.end() || *pi != *di) return false;
   return true;
+}
+// weakly_canonical, or an empty path (inside nothing) when that fails.
+fs::path resolved(const fs::path& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(p, ec);
+  return ec ? fs::path() : c;
 }
 
 // The folders a compiler searches by itself (c++ -E -v), asked once per compiler.
@@ -767,13 +772,14 @@ std::vector<std::string> denied_directives(const std::string& preprocessed) {
 std::vector<SourceCompile> student_compiles(const fs::path& build, const std::string& target, const fs::path& student_dir) {
   std::vector<SourceCompile> out;
   const auto r = run_process({"ninja", "-C", build.string(), "-t", "commands", target});
+  const fs::path student = resolved(student_dir);
   std::istringstream in(r.output);
   for (std::string line; std::getline(in, line);) {
     const auto words = split_words(line);
     for (std::size_t i = 0; i + 1 < words.size(); ++i)
       if (words[i] == "-c") {
         const fs::path source = fs::path(words[i + 1]).is_absolute() ? fs::path(words[i + 1]) : build / words[i + 1];
-        if (inside(fs::weakly_canonical(source), student_dir)) out.push_back({line, source});
+        if (inside(resolved(source), student)) out.push_back({line, source});
         break;
       }
   }
@@ -786,9 +792,10 @@ std::vector<std::string> check_student_compiles(const std::vector<SourceCompile>
                                                 const fs::path& scratch) {
   std::vector<std::string> problems;
   fs::create_directories(scratch);
+  const fs::path student = resolved(student_dir);
   int n = 0;
   for (const auto& c : compiles) {
-    const std::string name = "student/" + fs::relative(fs::weakly_canonical(c.source), fs::weakly_canonical(student_dir)).generic_string();
+    const std::string name = "student/" + fs::relative(resolved(c.source), student).generic_string();
     // The build's own command from the compiler on (no ccache, env or
     // wrapper script), its outputs replaced by a scratch file.
     const auto words = split_words(c.command);
@@ -818,12 +825,13 @@ std::vector<std::string> check_student_compiles(const std::vector<SourceCompile>
       problems.push_back(name + ": the compiler did not finish it in 180 s (does it #include a device or a pipe?)");
       continue;
     }
-    const auto dirs = search_folders(argv, build);
+    // Made canonical once here, not once per header: a unit opens hundreds.
+    std::vector<fs::path> dirs = {student};
+    for (const auto& d : search_folders(argv, build)) dirs.push_back(resolved(d));
     std::set<std::string> reported;
     for (const auto& header : headers_opened(r.output)) {
-      std::error_code ec;
-      const fs::path h = fs::weakly_canonical(header.is_absolute() ? header : build / header, ec);
-      bool allowed = inside(h, student_dir);
+      const fs::path h = resolved(header.is_absolute() ? header : build / header);
+      bool allowed = false;
       for (const auto& d : dirs) allowed = allowed || inside(h, d);
       const char* why = !allowed ? "outside the student folder and the folders the build searches"
                         : secret(h) ? "which students may not read (a reference solution or hidden tests)"
