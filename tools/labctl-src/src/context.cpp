@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <labkit/paths.hpp>
 
 #include "process.hpp"
 
@@ -16,9 +17,8 @@ namespace labctl {
 
 Context Context::detect(const std::string& root_override) {
   Context c;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  c.bin_dir = ec ? fs::current_path() : exe.parent_path();
+  const std::string bin = labkit::executable_dir();
+  c.bin_dir = bin.empty() ? fs::current_path() : fs::path(bin);
   c.build_dir = c.bin_dir.parent_path();
   if (!root_override.empty()) c.root = root_override;
   else if (const char* env = std::getenv("LABS_ROOT"); env && *env) c.root = env;

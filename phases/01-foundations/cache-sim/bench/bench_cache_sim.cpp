@@ -15,6 +15,7 @@
 //                      installed. Size = trace lines.
 #include <labkit/check.hpp>
 #include <labkit/harness.hpp>
+#include <labkit/paths.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -81,9 +82,9 @@ std::map<std::string, std::uint64_t> cachegrind_summary(const std::filesystem::p
 // The replay rows; returns the files to remove afterwards.
 std::vector<std::filesystem::path> add_replay(labkit::Harness& h) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path program = fs::read_symlink("/proc/self/exe", ec).parent_path() / "cache-sim_kernels";
-  if (ec || !fs::exists(program) || std::system("valgrind --version > /dev/null 2>&1") != 0) {
+  const std::string bin = labkit::executable_dir();
+  const fs::path program = fs::path(bin) / "cache-sim_kernels";
+  if (bin.empty() || !fs::exists(program) || std::system("valgrind --version > /dev/null 2>&1") != 0) {
     std::fprintf(stderr, "replay: skipped (needs valgrind, apt-get install valgrind, and %s)\n", program.c_str());
     return {};
   }

@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 #include <unistd.h>
+#include <labkit/paths.hpp>
 
 #include "cache_sim.hpp"
 #include "sim.hpp"
@@ -27,11 +28,7 @@ const char* kI1 = "16384,4,64";
 const char* kD1 = "8192,2,64";
 const char* kLL = "65536,8,64";
 
-fs::path bin_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path() : exe.parent_path();
-}
+fs::path bin_dir() { return labkit::executable_dir(); }
 
 bool have_valgrind() { return std::system("valgrind --version > /dev/null 2>&1") == 0; }
 

@@ -9,6 +9,7 @@
 // is a deterministic count, the same on every machine: lab.toml's count
 // tasks grade your gshare's mispredictions.
 #include <labkit/harness.hpp>
+#include <labkit/paths.hpp>
 
 #include <unistd.h>
 
@@ -58,10 +59,7 @@ TraceFn cached(std::function<rv32::BranchTrace()> make) {
 
 int main(int argc, char** argv) {
   labkit::Harness h("rv32", argc, argv);
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  const std::string self(exe, n > 0 ? std::size_t(n) : 0);
-  const std::string programs = self.substr(0, self.find_last_of('/')) + "/rv32-programs";
+  const std::string programs = labkit::executable_dir() + "/rv32-programs";
   static const rv32::Isa reference{rv32::reference::decode, rv32::reference::alu, rv32::reference::branch_taken};
 
   std::vector<std::pair<std::string, TraceFn>> traces;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
+#include <labkit/paths.hpp>
 
 #include "encode.hpp"
 #include "sim.hpp"
@@ -112,13 +113,7 @@ inline std::string scratch_file(const std::string& name, const std::vector<std::
 }
 
 // build/<preset>/bin, where this test program and rv32-sim are ("" if unknown).
-inline std::string bin_dir() {
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return "";
-  const std::string path(exe, std::size_t(n));
-  return path.substr(0, path.find_last_of('/'));
-}
+inline std::string bin_dir() { return labkit::executable_dir(); }
 inline bool file_exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 // The cross-compiled programs' folder, or "" when they were not built.
 inline std::string programs_dir() {

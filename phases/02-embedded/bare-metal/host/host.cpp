@@ -13,21 +13,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <labkit/paths.hpp>
 
 namespace bare_metal {
 
 // ---- Booting the firmware ---------------------------------------------------------------
 
-static std::string bin_dir() {
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return "";
-  const std::string path(exe, std::size_t(n));
-  return path.substr(0, path.find_last_of('/'));
-}
 
 std::string firmware_path(const std::string& impl) {
-  const std::string dir = bin_dir();
+  const std::string dir = labkit::executable_dir();
   if (dir.empty()) return "";
   const std::string path = dir + "/bare-metal-fw/" + impl + ".elf";
   return ::access(path.c_str(), R_OK) == 0 ? path : "";

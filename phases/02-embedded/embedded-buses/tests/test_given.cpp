@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <labkit/paths.hpp>
 
 #include "embedded_buses.hpp"
 
@@ -141,21 +142,14 @@ TEST(I2c, SdaGlitchWhileSclHighIsRejected) {
 
 // ---- NEON ------------------------------------------------------------------------------------
 
-std::string bin_dir() {
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return "";
-  const std::string path(exe, std::size_t(n));
-  return path.substr(0, path.find_last_of('/'));
-}
 
 float value(std::uint32_t i, std::uint32_t salt) { return float(int((i * 2654435761u + salt) >> 28) - 8); }
 
 // The NEON port of simd-dot runs under qemu-aarch64 and agrees with the host
 // (correctness only: timings under emulation mean nothing).
 TEST(Neon, DotAndSaxpyAgreeUnderQemuAarch64) {
-  const std::string exe = bin_dir() + "/embedded-buses-neon";
-  if (bin_dir().empty() || ::access(exe.c_str(), R_OK) != 0)
+  const std::string exe = labkit::executable_dir() + "/embedded-buses-neon";
+  if (labkit::executable_dir().empty() || ::access(exe.c_str(), R_OK) != 0)
     GTEST_SKIP() << "the NEON program was not built: aarch64-linux-gnu-gcc was not found when the build was configured. "
                     "Install it with `tools/labctl deps` (or apt-get install gcc-aarch64-linux-gnu), then configure and build again";
   if (std::system("qemu-aarch64 --version > /dev/null 2>&1") != 0)

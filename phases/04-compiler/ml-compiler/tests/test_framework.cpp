@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <systolic.hpp>
+#include <labkit/paths.hpp>
 
 #include "test_support.hpp"
 
@@ -359,13 +360,6 @@ TEST(Systolic, MlpLayersOnTheArray) {
 }
 
 // ---- onnx-run, end to end ----
-std::string bin_dir() {
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return "";
-  const std::string path(exe, static_cast<std::size_t>(n));
-  return path.substr(0, path.find_last_of('/'));
-}
 
 int run_command(const std::string& cmd, std::string& output) {
   const std::string file = scratch_dir() + "/cmd.log";
@@ -378,8 +372,8 @@ int run_command(const std::string& cmd, std::string& output) {
 }
 
 TEST(OnnxRun, ExportsRunsAndRejectsBadInput) {
-  const std::string tool = bin_dir() + "/onnx-run";
-  if (bin_dir().empty() || !std::filesystem::exists(tool)) GTEST_SKIP() << tool << " is not built (target onnx-run)";
+  const std::string tool = labkit::executable_dir() + "/onnx-run";
+  if (labkit::executable_dir().empty() || !std::filesystem::exists(tool)) GTEST_SKIP() << tool << " is not built (target onnx-run)";
   const std::string dir = scratch_dir() + "/cli", opt = " -O -O1";
   std::string out;
   ASSERT_EQ(run_command(tool + " --export mlp --batch 4 --out " + dir, out), 0) << out;
@@ -408,7 +402,7 @@ TEST(OnnxRun, ExportsRunsAndRejectsBadInput) {
 
 // torch.onnx.export's models, where python3-torch and python3-onnx are there.
 TEST(OnnxRun, TorchExportedModelsImport) {
-  const std::string tool = bin_dir() + "/onnx-run";
+  const std::string tool = labkit::executable_dir() + "/onnx-run";
   std::string out;
   if (run_command("python3 -c 'import torch, onnx'", out) != 0)
     GTEST_SKIP() << "python3-torch and python3-onnx are not installed (tools/export_torch.py needs them)";
