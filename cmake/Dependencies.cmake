@@ -73,6 +73,39 @@ else()
   labs_feature(MPI OFF "not found: apt-get install openmpi-bin libopenmpi-dev (or run tools/labctl)")
 endif()
 
+# oneDNN: optional, the peer baseline of the sgemm bench (dnnl_sgemm) and of
+# the quantization bench (its int8 matmul); Debian's libdnnl-dev, which
+# tools/labctl installs. Debian's dnnl-config.cmake insists on the OpenCL
+# headers (its GPU runtime) and stops the whole configure without them,
+# although the CPU API needs none: use the package config only where OpenCL
+# is there, else find the library and header directly. DNNL::dnnl is global,
+# so every lab folder sees it.
+find_package(OpenCL QUIET)
+if(OpenCL_FOUND)
+  find_package(dnnl CONFIG QUIET)
+  if(TARGET DNNL::dnnl)
+    set_target_properties(DNNL::dnnl PROPERTIES IMPORTED_GLOBAL TRUE)
+  endif()
+endif()
+if(NOT TARGET DNNL::dnnl)
+  find_library(LABS_DNNL_LIBRARY NAMES dnnl)
+  find_path(LABS_DNNL_INCLUDE_DIR NAMES oneapi/dnnl/dnnl.hpp)
+  if(LABS_DNNL_LIBRARY AND LABS_DNNL_INCLUDE_DIR)
+    add_library(DNNL::dnnl UNKNOWN IMPORTED GLOBAL)
+    set_target_properties(DNNL::dnnl PROPERTIES IMPORTED_LOCATION "${LABS_DNNL_LIBRARY}"
+                          INTERFACE_INCLUDE_DIRECTORIES "${LABS_DNNL_INCLUDE_DIR}")
+    file(STRINGS "${LABS_DNNL_INCLUDE_DIR}/oneapi/dnnl/dnnl_version.h" labs_dnnl_v
+         REGEX "#define DNNL_VERSION_(MAJOR|MINOR|PATCH) ")
+    string(REGEX REPLACE "[^0-9;]" "" labs_dnnl_v "${labs_dnnl_v}")
+    string(REPLACE ";" "." dnnl_VERSION "${labs_dnnl_v}")
+  endif()
+endif()
+if(TARGET DNNL::dnnl)
+  labs_feature(oneDNN ON "oneDNN ${dnnl_VERSION}: the peer baseline of the sgemm and quantization benches")
+else()
+  labs_feature(oneDNN OFF "not found: apt-get install libdnnl-dev for the sgemm and int8 matmul baselines")
+endif()
+
 # labs_cross_tool(<feature> <variable> <program> <Debian packages>): an
 # optional cross compiler, found on the PATH into <variable> (cached), and
 # the feature on or off with the install step as the reason.

@@ -8,6 +8,9 @@
 //   sgemm_2t        two threads (naive stays one thread: the same yardstick)
 //   sgemm_vs_eigen  n = 1024, one thread; speedups over Eigen
 //   sgemm_scaling   n = 2048; two threads over reference_1t (the reference on one)
+//   sgemm_vs_onednn, sgemm_2t_vs_onednn
+//                   n = 1024 on one thread, n = 2048 on two; speedups over
+//                   oneDNN's dnnl_sgemm (only where oneDNN is installed)
 //   blocked, packed, parallel
 //                   n = 512: the three steps you write (sgemm_blocked,
 //                   sgemm_packed, sgemm_threaded on 2 threads) and the
@@ -36,6 +39,9 @@
 #include <vector>
 
 #include "sgemm.hpp"
+#if defined(SGEMM_HAVE_ONEDNN)
+#include "onednn_sgemm.hpp"
+#endif
 
 namespace ref = sgemm::reference;
 namespace stu = sgemm::student;
@@ -127,11 +133,26 @@ Gemm with_threads(void (*f)(int, int, int, const float*, int, const float*, int,
   };
 }
 
+#if defined(SGEMM_HAVE_ONEDNN)
+Gemm onednn(int threads) {
+  return [threads](int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc) {
+    sgemm::bench::onednn_sgemm(threads, M, N, K, A, lda, B, ldb, C, ldc);
+  };
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
   labkit::Harness h("sgemm", argc, argv);
-  std::printf("sgemm: the reference dispatches to the %s micro-kernel\n", ref::dispatched_step());
+  std::printf("sgemm: the reference dispatches to the %s micro-kernel, blocks %s\n", ref::dispatched_step(),
+              ref::dispatched_blocks().c_str());
+#if defined(SGEMM_HAVE_ONEDNN)
+  std::printf("sgemm: oneDNN %s's dnnl_sgemm is the peer baseline (rows \"onednn\")\n",
+              sgemm::bench::onednn_version().c_str());
+#else
+  std::printf("sgemm: oneDNN not built in (apt-get install libdnnl-dev, then reconfigure): no \"onednn\" rows\n");
+#endif
 
   std::map<int, std::shared_ptr<Problem>> problems;
   auto problem = [&](int n) {
@@ -165,6 +186,9 @@ int main(int argc, char** argv) {
     if (ref::has_avx2()) add("sgemm", n, "avx2", Role::reference, ref::sgemm_microkernel_avx2);
     if (ref::has_avx512()) add("sgemm", n, "avx512", Role::reference, ref::sgemm_microkernel_avx512);
     add("sgemm", n, "eigen", Role::baseline, eigen(1));
+#if defined(SGEMM_HAVE_ONEDNN)
+    add("sgemm", n, "onednn", Role::baseline, onednn(1));
+#endif
     add("sgemm", n, "reference", Role::reference, ref::sgemm);
     add("sgemm", n, "student", Role::student, stu::sgemm);
   }
@@ -176,6 +200,9 @@ int main(int argc, char** argv) {
     add("sgemm_2t", n, "openmp", Role::reference, with_threads(ref::sgemm_openmp, 2));
     add("sgemm_2t", n, "tbb", Role::reference, with_threads(ref::sgemm_tbb, 2));
     add("sgemm_2t", n, "eigen", Role::baseline, eigen(2));
+#if defined(SGEMM_HAVE_ONEDNN)
+    add("sgemm_2t", n, "onednn", Role::baseline, onednn(2));
+#endif
     add("sgemm_2t", n, "reference", Role::reference, with_threads(ref::sgemm_threaded, 2));
     add("sgemm_2t", n, "student", Role::student, with_threads(stu::sgemm_threaded, 2));
   }
@@ -187,6 +214,23 @@ int main(int argc, char** argv) {
     add("sgemm_vs_eigen", n, "reference", Role::reference, ref::sgemm);
     add("sgemm_vs_eigen", n, "student", Role::student, stu::sgemm);
   }
+
+#if defined(SGEMM_HAVE_ONEDNN)
+  // The reference against oneDNN's dnnl_sgemm: one thread at n = 1024, two at
+  // n = 2048 (where the second core has enough work to pay for itself).
+  h.set_baseline("sgemm_vs_onednn", "onednn");
+  for (auto n : h.sizes({1024}, {64})) {
+    add("sgemm_vs_onednn", n, "onednn", Role::baseline, onednn(1));
+    add("sgemm_vs_onednn", n, "reference", Role::reference, ref::sgemm);
+    add("sgemm_vs_onednn", n, "student", Role::student, stu::sgemm);
+  }
+  h.set_baseline("sgemm_2t_vs_onednn", "onednn");
+  for (auto n : h.sizes({2048}, {64})) {
+    add("sgemm_2t_vs_onednn", n, "onednn", Role::baseline, onednn(2));
+    add("sgemm_2t_vs_onednn", n, "reference", Role::reference, with_threads(ref::sgemm_threaded, 2));
+    add("sgemm_2t_vs_onednn", n, "student", Role::student, with_threads(stu::sgemm_threaded, 2));
+  }
+#endif
 
   // Two threads over one, at the largest size.
   h.set_baseline("sgemm_scaling", "reference_1t");

@@ -18,6 +18,7 @@
 //   sgemm::reference  the reference solution and every step of its ladder
 //   sgemm::student    yours: student/sgemm.cpp
 #pragma once
+#include <string>
 
 namespace sgemm {
 
@@ -30,6 +31,10 @@ void sgemm_threaded(int M, int N, int K, const float* A, int lda, const float* B
                     int threads);
 // Which micro-kernel sgemm() dispatches to: "avx512", "avx2" or "portable".
 const char* dispatched_step();
+// Its cache blocks and why: "MC 96, KC 1024, NC 4096 (512-bit FMAs at full
+// width, measured; L2 1024 KiB)". The AVX-512 kernel picks them from what it
+// measures of the machine (reference/microkernel_avx512.cpp).
+std::string dispatched_blocks();
 
 // The ladder, one named function per step (README.md explains each).
 // 1. Three loops, i-j-k: a dot product per element of C. The baseline.

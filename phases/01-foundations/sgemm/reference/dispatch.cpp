@@ -3,6 +3,8 @@
 // environment, so you can force a narrower path to compare or to test it.
 #include <labkit/cpu.hpp>
 
+#include <string>
+
 #include "packed_gemm.hpp"
 #include "sgemm.hpp"
 
@@ -32,5 +34,18 @@ void sgemm_threaded(int M, int N, int K, const float* A, int lda, const float* B
 }
 
 const char* dispatched_step() { return detail::dispatched_kernel().name; }
+
+std::string dispatched_blocks() {
+  const detail::Kernel& k = detail::dispatched_kernel();
+  std::string s = "MC " + std::to_string(k.mc) + ", KC " + std::to_string(k.kc) + ", NC " + std::to_string(k.nc);
+  // By name: asking for avx512_kernel() itself would run its AVX-512 probe,
+  // which a CPU without AVX-512 cannot execute.
+  if (std::string(k.name) == "avx512") {
+    const detail::Blocks b = detail::avx512_blocks();
+    s += b.full_width ? " (512-bit FMAs at full width, measured; " : " (512-bit FMAs in two halves, measured; ";
+    s += b.l2_bytes ? "L2 " + std::to_string(b.l2_bytes >> 10) + " KiB)" : "L2 size unknown)";
+  }
+  return s;
+}
 
 }  // namespace sgemm::reference

@@ -8,6 +8,7 @@
 // the threading (openmp.cpp, tbb.cpp) are written once.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace sgemm::reference::detail {
 
@@ -26,6 +27,16 @@ struct Kernel {
   void (*macro_kernel)(int mc, int nc, int kc, const float* Ap, const float* Bp, float* C, int ldc,
                        bool accumulate);
 };
+
+// The AVX-512 kernel's cache blocks, and what chose them
+// (microkernel_avx512.cpp): whether 512-bit FMAs run at full width here, as
+// measured, and the L2 size labkit found (0: unknown).
+struct Blocks {
+  int mc = 0, kc = 0;
+  bool full_width = false;
+  std::uint64_t l2_bytes = 0;
+};
+Blocks avx512_blocks();
 
 const Kernel& portable_kernel();
 const Kernel& avx2_kernel();    // the portable one where the build has no AVX2

@@ -56,8 +56,9 @@ inline void PrintTo(const Case& c, std::ostream* os) {
 // - a single column (n = 1), a single row (m = 1), a dot product (1 x 1 x 1000),
 //   an outer product (k = 1);
 // - exactly one 12 x 32 tile, and one row and column more;
-// - k past the K block (256), n past the N panel (4096), m past several
-//   row blocks (so every thread gets some);
+// - k past the K block (256; 1024 where the AVX-512 kernel finds full-width
+//   FMAs and a 1 MiB L2), n past the N panel (4096), m past several row
+//   blocks (so every thread gets some);
 // - leading dimensions larger than the rows (padding that must not be read
 //   from A and B, nor written in C);
 // - M, N or K equal to 0.
@@ -66,6 +67,7 @@ inline const std::vector<Shape> kShapes = {
     {3, 1000, 1},       {65, 17, 129},     {1, 1, 1000},       {1, 300, 70},        {12, 32, 256},
     {13, 33, 257},      {100, 50, 600},    {3, 4500, 2},       {300, 40, 40},       {7, 7, 7, 5, 3, 2},
     {65, 17, 129, 5, 3, 7}, {33, 70, 300, 1, 16, 9}, {0, 5, 5},  {5, 0, 5},           {5, 5, 0},
+    {13, 33, 1100, 2, 1, 3},
 };
 
 inline std::vector<Case> cases(const std::string& entry, const Gemm& gemm) {
