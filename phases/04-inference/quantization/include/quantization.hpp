@@ -135,6 +135,12 @@ std::int32_t dot_u8s8_vnni(const std::uint8_t* a, const std::int8_t* b, std::int
 std::int32_t dot_u8s8(const std::uint8_t* a, const std::int8_t* b, std::int64_t n);       // dispatched
 
 PackedB pack_b(int K, int N, const std::int8_t* B, int ldb);
+// pack_b's layout, with AVX-512 byte shuffles, into `into`'s storage (reused
+// from call to call: no allocation once it is big enough); col_sums is left
+// empty (the GEMM does not need it). Only when has_avx512_vnni().
+void pack_b_vnni(int K, int N, const std::int8_t* B, int ldb, PackedB& into);
+// The argument checks of pack_b: throws std::invalid_argument naming the bad one.
+void check_pack_b_args(int K, int N, int ldb);
 // Three loops over plain (unpacked) B, the yardstick.
 void gemm_u8s8s32_scalar(int M, int N, int K, const std::uint8_t* A, int lda, const std::int8_t* B, int ldb,
                          std::int32_t* C, int ldc);

@@ -6,9 +6,12 @@
 // with no intermediate rounding or saturation (vpdpbusds is the saturating
 // one). 64 multiply-adds in one instruction, exactly the integer dot product,
 // where AVX2 needs vpmaddubsw + vpmaddwd + vpaddd (and saturates).
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "labkit/machine.hpp"
 #include "quantization.hpp"
 
 #if defined(__AVX512F__) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
@@ -47,14 +50,29 @@ std::int32_t dot_u8s8_vnni(const std::uint8_t* a, const std::int8_t* b, std::int
 // GEMM. Register tile: MR = 6 rows x NP = 4 panels (64 columns): 24 zmm
 // accumulators, 4 for the panels of B, 1 for the broadcast of A (29 of 32).
 // Per quad of k: 4 loads of B (64 bytes each), 6 broadcasts of 4 bytes of A,
-// 24 vpdpbusd = 1536 multiply-adds. Blocks of kKcQuads quads of k keep the 4
-// panels' slice of B (24 KiB) in L1 while every row block of A streams past;
-// the first block stores C, the later ones add to it.
+// 24 vpdpbusd = 1536 multiply-adds. Blocks of kc quads of k: the 4 panels'
+// slice of B (kc x 256 bytes) is reused by every row block of A streaming
+// past; the first block stores C, the later ones add to it. Each block costs
+// a load, add and store of every C tile, so fewer, longer blocks win while
+// the slice stays in L2 (vnni_kc_quads).
 
 namespace {
 
 constexpr int kMR = 6, kNP = 4;
-constexpr int kKcQuads = 96;  // 384 values of k: 4 panels x 96 x 64 B = 24 KiB of B, inside a 32 KiB L1
+// kc from the L2 labkit finds: B's slice takes a sixteenth of it (64 KiB of a
+// 1 MiB L2: kc = 256 quads, all of k at n = 1024), leaving the rest to A's
+// rows and C's tiles. An L1-sized slice (96 quads, 24 KiB) was the first
+// choice; on a Zen 5 core (family 26 model 2: 48 KiB L1d, 1 MiB L2), one
+// thread at n = 1024 against oneDNN's matmul in the same process measured
+// 0.83x at 64 quads, 0.88x at 128, 0.95x at 192, 0.95-0.97x at 256-512
+// (with B packed by pack_b_vnni). 96 quads where L2 is unknown.
+int vnni_kc_quads() {
+  static const int kc = [] {
+    const std::uint64_t l2 = labkit::data_cache_bytes(labkit::describe_machine(), 2);
+    return l2 ? static_cast<int>(std::clamp<std::uint64_t>(l2 / 16 / 256, 96, 1024)) : 96;
+  }();
+  return kc;
+}
 
 inline std::uint32_t load_u32(const void* p) {
   std::uint32_t v;
@@ -133,6 +151,47 @@ void rows_vnni(int M, const std::uint8_t* A, int lda, int K, int q0, int q1, con
 
 }  // namespace
 
+// Packing B with byte interleaves: 64 columns (four panels) of four rows of
+// B in, four 64-byte groups out, where pack_b moves one byte at a time. In
+// each 128-bit lane (16 columns), unpack bytes of rows 0/1 and 2/3, then
+// 16-bit pairs of those: four vectors whose lane L holds columns 16L+0..3,
+// 16L+4..7, 16L+8..11, 16L+12..15 of panel L as (r0 r1 r2 r3) quads. A 4 x 4
+// transpose of 128-bit lanes (two rounds of vshufi32x4) turns them into one
+// vector per panel. Rows past K and columns past N load as zeros, so the
+// padding pack_b writes comes out the same.
+void pack_b_vnni(int K, int N, const std::int8_t* B, int ldb, PackedB& p) {
+  check_pack_b_args(K, N, ldb);
+  p.K = K;
+  p.N = N;
+  p.kquads = (K + 3) / 4;
+  p.panels = (N + 15) / 16;
+  p.data.resize(static_cast<std::size_t>(p.panels) * p.kquads * 64);  // every byte is written below
+  p.col_sums.clear();
+  const std::size_t panel_stride = static_cast<std::size_t>(p.kquads) * 64;
+  for (int n0 = 0; n0 < N; n0 += 64) {
+    const int cols = N - n0 < 64 ? N - n0 : 64;
+    const __mmask64 m = cols == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << cols) - 1;
+    const int first_panel = n0 / 16, panels = (cols + 15) / 16;
+    std::int8_t* out = p.data.data() + static_cast<std::size_t>(first_panel) * panel_stride;
+    for (int q = 0; q < p.kquads; ++q, out += 64) {
+      __m512i x[4];
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; ++r)
+        x[r] = 4 * q + r < K ? _mm512_maskz_loadu_epi8(m, B + static_cast<std::ptrdiff_t>(4 * q + r) * ldb + n0)
+                             : _mm512_setzero_si512();
+      const __m512i t0 = _mm512_unpacklo_epi8(x[0], x[1]), t1 = _mm512_unpackhi_epi8(x[0], x[1]);
+      const __m512i t2 = _mm512_unpacklo_epi8(x[2], x[3]), t3 = _mm512_unpackhi_epi8(x[2], x[3]);
+      const __m512i u0 = _mm512_unpacklo_epi16(t0, t2), u1 = _mm512_unpackhi_epi16(t0, t2);
+      const __m512i u2 = _mm512_unpacklo_epi16(t1, t3), u3 = _mm512_unpackhi_epi16(t1, t3);
+      const __m512i v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u0, u1, 0xEE);
+      const __m512i v2 = _mm512_shuffle_i32x4(u2, u3, 0x44), v3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);
+      const __m512i panel[4] = {_mm512_shuffle_i32x4(v0, v2, 0x88), _mm512_shuffle_i32x4(v0, v2, 0xDD),
+                                _mm512_shuffle_i32x4(v1, v3, 0x88), _mm512_shuffle_i32x4(v1, v3, 0xDD)};
+      for (int i = 0; i < panels; ++i) _mm512_store_si512(out + i * panel_stride, panel[i]);
+    }
+  }
+}
+
 void gemm_u8s8s32_vnni(int M, const std::uint8_t* A, int lda, const PackedB& B, std::int32_t* C, int ldc) {
   if (M <= 0 || B.N <= 0) return;
   const std::size_t panel_stride = static_cast<std::size_t>(B.kquads) * 64;
@@ -152,13 +211,14 @@ void gemm_u8s8s32_vnni(int M, const std::uint8_t* A, int lda, const PackedB& B, 
     A = padded.data();
     lda = lda4;
   }
+  const int kc = vnni_kc_quads();
   for (int p0 = 0; p0 < B.panels; p0 += kNP) {
     const int np = B.panels - p0 < kNP ? B.panels - p0 : kNP;
     const int cols = B.N - 16 * p0 < 16 * kNP ? B.N - 16 * p0 : 16 * kNP;
     const std::int8_t* panels = B.data.data() + p0 * panel_stride;
     std::int32_t* c = C + 16 * p0;
-    for (int q0 = 0; q0 < B.kquads; q0 += kKcQuads) {
-      const int q1 = B.kquads - q0 < kKcQuads ? B.kquads : q0 + kKcQuads;
+    for (int q0 = 0; q0 < B.kquads; q0 += kc) {
+      const int q1 = B.kquads - q0 < kc ? B.kquads : q0 + kc;
       const bool accumulate = q0 > 0;
       switch (np) {
         case 4: rows_vnni<4>(M, A, lda, B.K, q0, q1, panels, panel_stride, c, ldc, cols, accumulate); break;
@@ -177,6 +237,7 @@ std::int32_t dot_u8s8_vnni(const std::uint8_t* a, const std::int8_t* b, std::int
 void gemm_u8s8s32_vnni(int M, const std::uint8_t* A, int lda, const PackedB& B, std::int32_t* C, int ldc) {
   gemm_u8s8s32_portable(M, A, lda, B, C, ldc);
 }
+void pack_b_vnni(int K, int N, const std::int8_t* B, int ldb, PackedB& p) { p = pack_b(K, N, B, ldb); }
 
 #endif
 

@@ -309,7 +309,9 @@ const std::vector<GemmShape>& gemm_shapes() {
   static const std::vector<GemmShape> shapes = {
       {1, 1, 1}, {1, 16, 4}, {6, 64, 4}, {7, 65, 5}, {5, 17, 3}, {13, 100, 37}, {12, 128, 384},
       {3, 10, 800}, {6, 64, 385}, {31, 47, 1001}, {64, 64, 64, 3, 5, 7}, {2, 3, 0}, {0, 5, 5},
-      {1, 256, 800}, {100, 10, 256, 1, 0, 2}};
+      {1, 256, 800}, {100, 10, 256, 1, 0, 2},
+      // k longer than one block of the VNNI kernel (256 quads where L2 is 1 MiB): C is added to
+      {5, 70, 2100}, {7, 33, 2051, 2, 1, 3}};
   return shapes;
 }
 
@@ -331,6 +333,16 @@ void scalar_as_packed(int M, const std::uint8_t* A, int lda, const PackedB& B, s
   ref::gemm_u8s8s32_scalar(M, B.N, B.K, A, lda, plain.data(), B.N, C, ldc);
 }
 
+// gemm_u8s8s32, which packs B itself on every call (pack_b_vnni where VNNI runs).
+void dispatched_from_plain(int M, const std::uint8_t* A, int lda, const PackedB& B, std::int32_t* C, int ldc) {
+  std::vector<std::int8_t> plain(static_cast<std::size_t>(std::max(B.K, 1)) * std::max(B.N, 1));
+  for (int k = 0; k < B.K; ++k)
+    for (int n = 0; n < B.N; ++n)
+      plain[static_cast<std::size_t>(k) * B.N + n] =
+          B.data[((static_cast<std::size_t>(n / 16) * B.kquads + k / 4) * 16 + n % 16) * 4 + k % 4];
+  ref::gemm_u8s8s32(M, B.N, B.K, A, lda, plain.data(), B.N, C, ldc);
+}
+
 }  // namespace
 
 TEST(Gemm, ScalarLoopsAndPacking) { check_all_shapes(scalar_as_packed, "scalar"); }
@@ -344,6 +356,29 @@ TEST(Gemm, Vnni) {
   check_all_shapes(ref::gemm_u8s8s32_vnni, "vnni");
 }
 TEST(Gemm, Dispatched) { check_all_shapes(ref::gemm_u8s8s32_packed, "dispatched"); }
+TEST(Gemm, DispatchedPackingBInTheCall) { check_all_shapes(dispatched_from_plain, "gemm_u8s8s32"); }
+
+// The shuffling packer writes exactly pack_b's bytes, padding included, also
+// into storage a bigger earlier shape left behind (so no stale byte survives).
+TEST(Gemm, PackBVnniWritesPackBsBytes) {
+  if (!ref::has_avx512_vnni()) GTEST_SKIP() << "no AVX-512 VNNI here";
+  std::mt19937_64 rng(seed(77));
+  PackedB reused;
+  std::vector<GemmShape> shapes = {{1, 300, 70}};  // big first: later shapes reuse its storage
+  for (const auto& s : gemm_shapes()) shapes.push_back(s);
+  for (const auto& s : shapes) {
+    const int ldb = s.N + s.pad_b;
+    std::vector<std::int8_t> B(static_cast<std::size_t>(std::max(s.K, 1)) * std::max(ldb, 1));
+    for (auto& v : B) v = static_cast<std::int8_t>(rng());
+    const PackedB want = ref::pack_b(s.K, s.N, B.data(), ldb);
+    ref::pack_b_vnni(s.K, s.N, B.data(), ldb, reused);
+    EXPECT_EQ(reused.kquads, want.kquads) << gemm_name(s);
+    EXPECT_EQ(reused.panels, want.panels) << gemm_name(s);
+    ASSERT_EQ(reused.data.size(), want.data.size()) << gemm_name(s);
+    EXPECT_TRUE(std::equal(want.data.begin(), want.data.end(), reused.data.begin())) << gemm_name(s);
+  }
+  EXPECT_THROW(ref::pack_b_vnni(2, 3, nullptr, 2, reused), std::invalid_argument);
+}
 
 TEST(Gemm, PackBColumnSums) {
   std::vector<std::int8_t> B = {1, -2, 3, 4, 5, -6};  // 2 x 3
