@@ -323,24 +323,24 @@ void check_all_shapes(PackedGemm gemm, const char* name) {
   }
 }
 
-void scalar_as_packed(int M, const std::uint8_t* A, int lda, const PackedB& B, std::int32_t* C, int ldc) {
-  // The three-loop GEMM needs plain B: unpack it.
+// B as a plain K x N matrix again (leading dimension N), from its packed layout.
+std::vector<std::int8_t> unpack(const PackedB& B) {
   std::vector<std::int8_t> plain(static_cast<std::size_t>(std::max(B.K, 1)) * std::max(B.N, 1));
   for (int k = 0; k < B.K; ++k)
     for (int n = 0; n < B.N; ++n)
       plain[static_cast<std::size_t>(k) * B.N + n] =
           B.data[((static_cast<std::size_t>(n / 16) * B.kquads + k / 4) * 16 + n % 16) * 4 + k % 4];
-  ref::gemm_u8s8s32_scalar(M, B.N, B.K, A, lda, plain.data(), B.N, C, ldc);
+  return plain;
+}
+
+// The three-loop GEMM needs plain B.
+void scalar_as_packed(int M, const std::uint8_t* A, int lda, const PackedB& B, std::int32_t* C, int ldc) {
+  ref::gemm_u8s8s32_scalar(M, B.N, B.K, A, lda, unpack(B).data(), B.N, C, ldc);
 }
 
 // gemm_u8s8s32, which packs B itself on every call (pack_b_vnni where VNNI runs).
 void dispatched_from_plain(int M, const std::uint8_t* A, int lda, const PackedB& B, std::int32_t* C, int ldc) {
-  std::vector<std::int8_t> plain(static_cast<std::size_t>(std::max(B.K, 1)) * std::max(B.N, 1));
-  for (int k = 0; k < B.K; ++k)
-    for (int n = 0; n < B.N; ++n)
-      plain[static_cast<std::size_t>(k) * B.N + n] =
-          B.data[((static_cast<std::size_t>(n / 16) * B.kquads + k / 4) * 16 + n % 16) * 4 + k % 4];
-  ref::gemm_u8s8s32(M, B.N, B.K, A, lda, plain.data(), B.N, C, ldc);
+  ref::gemm_u8s8s32(M, B.N, B.K, A, lda, unpack(B).data(), B.N, C, ldc);
 }
 
 }  // namespace
