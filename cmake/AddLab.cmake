@@ -168,6 +168,19 @@ function(labs_lab_test id phase impl)
     LABELS "lab=${id};phase=${phase};impl=${impl}" TIMEOUT 300)
 endfunction()
 
+# labs_lab_test_environment(<id> <VAR=value>...): environment variables for
+# every test add_lab() made for the lab (its tests, the starter check, the
+# bench's smoke run), added to what is already there (the sanitizer's
+# OMP_TOOL_LIBRARIES under the tsan preset), never in its place. Called from
+# the lab's CMakeLists.txt after add_lab().
+function(labs_lab_test_environment id)
+  foreach(t ${id}.reference ${id}.student ${id}.starter_points_at_todo ${id}.bench_smoke)
+    if(TEST ${t})
+      set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${ARGN})
+    endif()
+  endforeach()
+endfunction()
+
 # labs_lab_starter_test(<id> <phase>): <id>.starter_points_at_todo, the
 # untouched starter's tests must fail, and their message must point at a TODO.
 function(labs_lab_starter_test id phase)
