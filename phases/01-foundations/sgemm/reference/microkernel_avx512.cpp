@@ -145,14 +145,11 @@ template <class V, V (*Fma)(V, V, V), V (*Set1)(float)>
 #pragma GCC unroll 12
     for (int r = 0; r < 12; ++r) acc[r] = Fma(acc[r], m, a);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  alignas(64) float sink[16];
-  std::memcpy(sink, &acc[0], sizeof(float));
-  for (int r = 1; r < 12; ++r) {
-    float x;
-    std::memcpy(&x, &acc[r], sizeof(float));
-    sink[0] += x;
-  }
-  volatile float keep = sink[0];  // the chains' results are used: the loops stay
+  V sum = acc[0];
+  for (int r = 1; r < 12; ++r) sum += acc[r];
+  float first;
+  std::memcpy(&first, &sum, sizeof(float));
+  volatile float keep = first;  // the chains' results are used: the loops stay
   (void)keep;
   return s;
 }
