@@ -482,9 +482,7 @@ class LabGrader {
 
   // The student's HDL sources, before anything is built from them.
   void check_rtl() {
-    const auto problems = check_hdl_sources(lab_.dir / "student");
-    s_.untrusted_checks[lab_.id] = problems;
-    if (!problems.empty()) reject(problems);
+    judge(check_hdl_sources(lab_.dir / "student"));
   }
 
   void check_student_sources() {
@@ -502,9 +500,16 @@ class LabGrader {
       return file.string().rfind(lab_dir.string() + "/", 0) == 0 &&
              withheld(lab_, fs::relative(file, lab_dir).generic_string());
     };
-    const auto problems = check_student_compiles(student_compiles(s_.build, lab_.id + "_student", student_dir), s_.build,
-                                                 student_dir, secret, s_.work / "source-check");
+    judge(check_student_compiles(student_compiles(s_.build, lab_.id + "_student", student_dir), s_.build, student_dir,
+                                 secret, s_.work / "source-check"));
+  }
+
+  // What one check of the student's code found goes into grade.json's
+  // untrusted_checks, after what the earlier checks found (an empty list
+  // when nothing); anything found rejects the submission.
+  void judge(const std::vector<std::string>& problems) {
     auto& recorded = s_.untrusted_checks[lab_.id];
+    if (recorded.is_null()) recorded = json::array();
     for (const auto& p : problems) recorded.push_back(p);
     if (!problems.empty()) reject(problems);
   }
@@ -528,8 +533,7 @@ class LabGrader {
                                              s_.build / "bin" / (lab_.id + "_test_reference"));
       problems = check_student_archive(archive, harness).problems;
     }
-    s_.untrusted_checks[lab_.id] = problems;
-    if (!problems.empty()) reject(problems);
+    judge(problems);
   }
 
   std::string exe(const std::string& name) const { return (s_.build / "bin" / (lab_.id + name)).string(); }
