@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <labkit/check_gtest.hpp>
+#include <labkit/paths.hpp>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <utility>
@@ -107,7 +108,7 @@ testing::AssertionResult dp_curve(int ranks, std::vector<double>& loss) {
   const std::filesystem::path out = std::filesystem::temp_directory_path() /
                                     ("collectives-dp-" + std::to_string(::getpid()) + "-" + std::to_string(ranks) + ".json");
   const collectives::Launch l =
-      collectives::launch(COLLECTIVES_DP_TRAIN, ranks, {"OMP_NUM_THREADS=1"},
+      collectives::launch((std::filesystem::path(labkit::executable_dir()) / COLLECTIVES_DP_TRAIN).string(), ranks, {"OMP_NUM_THREADS=1"},
                           {"--impl=" COLLECTIVES_STR(LABKIT_IMPL), "--steps=40", "--batch=64", "--out=" + out.string()}, 60);
   if (l.exit_code != 0)
     return testing::AssertionFailure() << ranks << " rank(s): exit code " << l.exit_code << "\n" << l.command << "\n" << l.output;
