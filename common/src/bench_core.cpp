@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -72,6 +73,12 @@ std::string parse_flags(const std::vector<std::string>& args, Flags& flags, bool
   if (!flags.impl.empty() && flags.impl != "reference" && flags.impl != "student")
     return "--impl must be reference or student, not '" + flags.impl + "'";
   return "";
+}
+
+int Flags::reps_for_row(double one_call_s) const {
+  const int n = reps();
+  if (!trims_long_rows() || !(one_call_s * n > kLongRowBudgetS)) return n;
+  return std::max(5, static_cast<int>(std::ceil(kLongRowBudgetS / one_call_s)));
 }
 
 std::vector<std::string> to_args(const Flags& flags) {

@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -115,19 +116,30 @@ int Harness::run() {
   for (auto& e : entries_)
     if (e.result.status == BenchStatus::ok) valid.push_back(&e), rows.push_back(&e.result);
   std::map<std::string, std::vector<double>> samples;
-  // One round: the given entries, `reps` repetitions each, in random order;
-  // samples are added to what earlier rounds collected.
+  // Each row's repetitions per round (Flags::reps_for_row): in a full run,
+  // one timed warm-up call per row says which rows are long.
+  std::vector<int> row_reps(valid.size(), reps);
+  if (flags_.trims_long_rows())
+    for (std::size_t i = 0; i < valid.size(); ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      valid[i]->run();
+      row_reps[i] = flags_.reps_for_row(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  // One round: the given entries, row_reps[i] repetitions each, in random
+  // order; samples are added to what earlier rounds collected.
   auto measure = [&](const std::vector<std::size_t>& which) {
+    int total = 0;
     for (std::size_t i : which) {
+      total += row_reps[i];
       auto* fn = &valid[i]->run;
       const double flops = valid[i]->result.flops, bytes = valid[i]->result.bytes;
       benchmark::RegisterBenchmark(valid[i]->result.name.c_str(), [fn, flops, bytes](benchmark::State& state) {
         for (auto _ : state) (*fn)();
         state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
         state.counters["B/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
-      })->Unit(benchmark::kNanosecond)->UseRealTime()->Repetitions(reps)->MinTime(min_time);
+      })->Unit(benchmark::kNanosecond)->UseRealTime()->Repetitions(row_reps[i])->MinTime(min_time);
     }
-    CollectingReporter reporter(samples, static_cast<int>(which.size()) * reps, verbose_);
+    CollectingReporter reporter(samples, total, verbose_);
     if (!which.empty()) benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::ClearRegisteredBenchmarks();  // the next round (or Harness) starts clean
     for (std::size_t i : which) valid[i]->result.samples_ns = samples[valid[i]->result.name];

@@ -69,6 +69,28 @@ TEST(BenchCoreFlags, SharedFlagsAndDefaults) {
   EXPECT_STREQ(parse_ok({"--smoke"}).mode(), "smoke");
 }
 
+// Long rows get fewer repetitions only in a full run with the default count:
+// about kLongRowBudgetS (3 s) of samples per round, never fewer than 5.
+TEST(BenchCoreFlags, LongRowsGetFewerRepetitionsOnlyInFullRunsWithoutACount) {
+  Flags full;
+  EXPECT_TRUE(full.trims_long_rows());
+  EXPECT_EQ(full.reps_for_row(1e-6), 12);
+  EXPECT_EQ(full.reps_for_row(0.25), 12);  // 12 x 0.25 s = 3 s: not over the budget
+  EXPECT_EQ(full.reps_for_row(0.3), 10);   // ceil(3 / 0.3)
+  EXPECT_EQ(full.reps_for_row(0.7), 5);    // ceil(3 / 0.7) = 5
+  EXPECT_EQ(full.reps_for_row(10.0), 5);   // the floor: quick's count
+  Flags quick;
+  quick.quick = true;
+  EXPECT_EQ(quick.reps_for_row(10.0), 5);
+  Flags smoke;
+  smoke.smoke = true;
+  EXPECT_EQ(smoke.reps_for_row(10.0), 1);
+  Flags asked;  // --repetitions N is always honoured (labctl grade passes it)
+  asked.repetitions = 15;
+  EXPECT_FALSE(asked.trims_long_rows());
+  EXPECT_EQ(asked.reps_for_row(10.0), 15);
+}
+
 TEST(BenchCoreFlags, RejectsBadImplUnknownFlagsAndMissingValues) {
   EXPECT_EQ(parse_error({"--impl", "fast"}), "--impl must be reference or student, not 'fast'");
   EXPECT_EQ(parse_error({"--verbose"}), "unknown flag '--verbose' (try --help)");

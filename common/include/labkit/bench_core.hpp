@@ -58,7 +58,15 @@ struct Flags {
   const char* mode() const { return smoke ? "smoke" : quick ? "quick" : "full"; }
   // Repetitions per round: --repetitions, else 1 (smoke), 5 (quick) or 12.
   int reps() const { return repetitions > 0 ? repetitions : smoke ? 1 : quick ? 5 : 12; }
+  // Repetitions per round for a row whose one call took `one_call_s`: reps(),
+  // except in a full run without --repetitions, where a row that would spend
+  // more than kLongRowBudgetS per round gets just enough to fill it, and at
+  // least quick's 5. Twelve samples of a 0.7 s call (sgemm's ikj at n = 2048)
+  // add 8 s to a bench for an interval far narrower than anyone reads.
+  int reps_for_row(double one_call_s) const;
+  bool trims_long_rows() const { return repetitions == 0 && !smoke && !quick; }
 };
+inline constexpr double kLongRowBudgetS = 3.0;
 
 // A runner's own flags: returns true when it took `flag` (the CPU harness's --verbose).
 using ExtraFlag = std::function<bool(const std::string& flag)>;
