@@ -265,22 +265,44 @@ std::vector<std::pair<std::size_t, std::size_t>> speedup_pairs(const std::vector
   return pairs;
 }
 
-}  // namespace
-
-std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows, const Baselines& baselines,
-                                    double wanted_half_width) {
-  std::vector<std::size_t> again;
-  auto mark = [&](std::size_t i) {
-    if (std::find(again.begin(), again.end(), i) == again.end()) again.push_back(i);
-  };
+// The speedups whose interval is wider than +-wanted_half_width of their
+// estimate, the widest (relative to its estimate) first.
+std::vector<std::pair<std::size_t, std::size_t>> noisy_pairs(const std::vector<const BenchResult*>& rows,
+                                                              const Baselines& baselines, double wanted_half_width) {
+  std::vector<std::pair<double, std::pair<std::size_t, std::size_t>>> wide;
   for (const auto& [i, j] : speedup_pairs(rows, baselines)) {
     const auto& num = rows[j]->samples_ns;
     const auto& den = rows[i]->samples_ns;
     if (num.size() < 3 || den.size() < 3) continue;
     const auto x = speedup_interval(num, den);
-    if ((x.hi - x.lo) / 2 > wanted_half_width * x.estimate) mark(i), mark(j);
+    const double relative = (x.hi - x.lo) / 2 / x.estimate;
+    if (relative > wanted_half_width) wide.push_back({relative, {i, j}});
   }
-  return again;
+  std::stable_sort(wide.begin(), wide.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::pair<std::size_t, std::size_t>> pairs;
+  for (const auto& w : wide) pairs.push_back(w.second);
+  return pairs;
+}
+
+// Both rows of each pair, each row once, in the pairs' order, stopping
+// before the first pair that would take the count past `at_most`.
+std::vector<std::size_t> rows_of(const std::vector<std::pair<std::size_t, std::size_t>>& pairs, std::size_t at_most) {
+  std::vector<std::size_t> rows;
+  auto has = [&](std::size_t i) { return std::find(rows.begin(), rows.end(), i) != rows.end(); };
+  for (const auto& [i, j] : pairs) {
+    const std::size_t added = (has(i) ? 0 : 1) + (has(j) ? 0 : 1);
+    if (rows.size() + added > at_most) break;
+    if (!has(i)) rows.push_back(i);
+    if (!has(j)) rows.push_back(j);
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows, const Baselines& baselines,
+                                    double wanted_half_width) {
+  return rows_of(noisy_pairs(rows, baselines, wanted_half_width), rows.size());
 }
 
 int measure_in_rounds(const Flags& flags, const Baselines& baselines, const std::vector<const BenchResult*>& rows,
@@ -299,21 +321,34 @@ int measure_in_rounds(const Flags& flags, const Baselines& baselines, const std:
   // noisy stretch (another program, the VM's neighbours, a GPU shared or
   // changing clocks): measure both sides again, so one bad stretch does not
   // decide it. Ratios are judged between runs; this is what keeps them
-  // repeatable. The extra rounds start only within half the first round's
-  // time after it, so a bench takes at most about 1.5 times as long (graders
-  // set time limits). Smoke and quick runs are not worth the time.
-  if (flags.smoke || flags.quick) return 0;
+  // repeatable. All extra rounds together get half the first round's time,
+  // so a bench takes at most about 1.5 times as long (graders set time
+  // limits): a row is counted at the first round's average per row, and a
+  // round that would not fit measures the noisiest speedups that do, and is
+  // the last. (Checking the time only before each round let a round of
+  // nearly every row start just inside the budget: simd-dot took 1.9 times
+  // its first round.) Smoke and quick runs are not worth the time.
+  if (flags.smoke || flags.quick || rows.empty()) return 0;
+  const double budget_s = kExtraBudget * first_round_s;
+  const double row_s = first_round_s / static_cast<double>(rows.size());
   const auto extra_start = std::chrono::steady_clock::now();
-  int round = 1;
-  for (; round <= kExtraRounds && seconds_since(extra_start) < kExtraBudget * first_round_s; ++round) {
+  int rounds = 0;
+  while (rounds < kExtraRounds) {
     if (stop && stop()) break;
-    const auto again = noisy_rows(rows, baselines);
+    const auto pairs = noisy_pairs(rows, baselines, kWantedHalfWidth);
+    if (pairs.empty()) break;
+    const double left_s = budget_s - seconds_since(extra_start);
+    const auto fit = static_cast<std::size_t>(std::max(0.0, std::round(left_s / row_s)));
+    const auto again = rows_of(pairs, fit);
     if (again.empty()) break;
-    std::fprintf(stderr, "progress: re-measuring %zu noisy rows (round %d of at most %d)\n", again.size(), round,
+    const bool last = again.size() < rows_of(pairs, rows.size()).size();
+    ++rounds;
+    std::fprintf(stderr, "progress: re-measuring %zu noisy rows (round %d of at most %d)\n", again.size(), rounds,
                  kExtraRounds);
     measure(again);
+    if (last) break;
   }
-  return round - 1;
+  return rounds;
 }
 
 // ---------------------------------------------------------------- results

@@ -222,10 +222,35 @@ TEST(BenchCoreRounds, NoisyRowsPicksWideIntervalsAndTheirBaselines) {
   EXPECT_TRUE(bench::noisy_rows(pointers(rows), {}).empty());
 }
 
-TEST(BenchCoreRounds, BaselineSharedByTwoNoisyRowsIsMeasuredOnce) {
+// b over base (both +-40%) is wider than a over base (only base's +-40%):
+// b's pair comes first, and base, in both pairs, once.
+TEST(BenchCoreRounds, BaselineSharedByTwoNoisyRowsIsMeasuredOnceWidestFirst) {
   const std::vector<BenchResult> rows{row("c", "base", 1, kWide10), row("c", "a", 1, kTight25),
                                       row("c", "b", 1, kWide10)};
-  EXPECT_EQ(bench::noisy_rows(pointers(rows), {{"c", "base"}}), (std::vector<std::size_t>{1, 0, 2}));
+  EXPECT_EQ(bench::noisy_rows(pointers(rows), {{"c", "base"}}), (std::vector<std::size_t>{2, 0, 1}));
+}
+
+// The time budget: the first round takes 160 ms for 8 rows (20 ms a row),
+// so the extra rounds get 80 ms: four rows. Seven noisy speedups over one
+// baseline would need all 8; the round measures the three widest and their
+// baseline, and is the last, however little time it took.
+TEST(BenchCoreRounds, ExtraRoundsFitHalfTheFirstRoundsTimeWidestFirst) {
+  // Spreads from +-10% to +-70%: the larger k, the wider the speedup's interval.
+  auto spread = [](double k) { return std::vector<double>{10.0, 10 + k, 10 - k, 10 + k / 2, 10 - k / 2, 10.0}; };
+  std::vector<BenchResult> rows{row("c", "base", 1, {})};
+  for (int k = 1; k <= 7; ++k) rows.push_back(row("c", "impl" + std::to_string(k), 1, {}));
+  std::vector<std::vector<std::size_t>> calls;
+  auto measure = [&](const std::vector<std::size_t>& which) {
+    if (calls.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(160));
+    calls.push_back(which);
+    for (std::size_t i : which) {
+      const auto add = i == 0 ? kTight100 : spread(static_cast<double>(i));
+      rows[i].samples_ns.insert(rows[i].samples_ns.end(), add.begin(), add.end());
+    }
+  };
+  EXPECT_EQ(bench::measure_in_rounds(parse_ok({}), {{"c", "base"}}, pointers(rows), measure), 1);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1], (std::vector<std::size_t>{7, 0, 6, 5}));
 }
 
 // The round policy, with a fake measurement: the first round takes 150 ms,

@@ -172,15 +172,17 @@ int skip_lone_baselines(const std::vector<Entry*>& entries);
 
 // Re-measuring rounds (full mode only): a speedup whose 95% interval is wider
 // than kWantedHalfWidth of its estimate on either side is measured again, both
-// sides of it, up to kExtraRounds times, each round started only while the
-// time since the first round ended is under kExtraBudget of the first round's.
+// sides of it, up to kExtraRounds times, the widest first. All extra rounds
+// together get kExtraBudget of the first round's time, each row counted at
+// the first round's average time per row: a round that would not fit
+// measures the widest speedups that do, and is the last.
 inline constexpr double kWantedHalfWidth = 0.03;
 inline constexpr int kExtraRounds = 3;
 inline constexpr double kExtraBudget = 0.5;
 
 // Both sides of every speedup over `baselines` whose interval is still wider
-// than ±wanted_half_width of its estimate: indices into `rows`, each once, in
-// the order found. Rows that are not "ok" or have fewer than 3 samples are
+// than ±wanted_half_width of its estimate: indices into `rows`, each once,
+// the widest speedup (relative to its estimate) first, then the order found. Rows that are not "ok" or have fewer than 3 samples are
 // left alone.
 std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows, const Baselines& baselines,
                                     double wanted_half_width = kWantedHalfWidth);
