@@ -274,8 +274,10 @@ std::set<std::string> undefined_symbols(const fs::path& archive) {
 
 Harness read_harness(const fs::path& reference_archive, const fs::path& test_objects, const fs::path& test_program) {
   Harness h;
+  h.reference_archive = reference_archive;
   h.sanctioned_calls = undefined_symbols(reference_archive);
   bool ok = false;
+  for (const auto& s : read_nm({reference_archive}, {"--defined-only", "--extern-only"}, ok)) h.reference_defs.insert(s.name);
   std::vector<fs::path> objects;
   if (fs::is_directory(test_objects))
     for (const auto& e : fs::recursive_directory_iterator(test_objects))
@@ -313,7 +315,8 @@ Harness cached_harness(const fs::path& cache, const fs::path& reference_archive,
       const auto j = nlohmann::json::parse(in);
       if (j.value("stamp", "") == stamp)
         return {j.at("sanctioned_calls").get<std::set<std::string>>(), j.at("test_object_defs").get<std::set<std::string>>(),
-                j.at("library_defs").get<std::set<std::string>>()};
+                j.at("library_defs").get<std::set<std::string>>(), j.at("reference_defs").get<std::set<std::string>>(),
+                reference_archive};
     }
   } catch (const std::exception&) {
   }
@@ -322,9 +325,69 @@ Harness cached_harness(const fs::path& cache, const fs::path& reference_archive,
   std::ofstream(cache) << nlohmann::json{{"stamp", stamp},
                                          {"sanctioned_calls", h.sanctioned_calls},
                                          {"test_object_defs", h.test_object_defs},
-                                         {"library_defs", h.library_defs}}
+                                         {"library_defs", h.library_defs},
+                                         {"reference_defs", h.reference_defs}}
                               .dump();
   return h;
+}
+
+// A function-local static of an inline function of the lab's own headers
+// (collectives::scratch<float>(unsigned long)::buffer, or its guard
+// variable): every file that calls the function emits a copy, the reference
+// archive one too, and the linker keeps one, which is the point of such a
+// static. The student's copy shares storage that the student code reaches
+// anyway, by calling the function; labkit's and GoogleTest's statics (a
+// seed, a registry) stay refused. Without this, every collectives starter
+// and solution was rejected for calling the lab's scratch<T>().
+bool is_lab_header_local_static(const std::string& mangled, std::string demangled,
+                                const std::set<std::string>& lab_namespaces, const Harness& harness) {
+  if (!harness.reference_defs.count(mangled) || !(starts_with(mangled, "_ZZ") || starts_with(mangled, "_ZGVZ"))) return false;
+  const std::string guard = "guard variable for ";
+  if (starts_with(demangled, guard)) demangled = demangled.substr(guard.size());
+  for (const auto& ns : lab_namespaces)
+    if (starts_with(demangled, ns + "::")) return true;
+  return false;
+}
+
+// The disassembly, with relocations, of the first copy of `function` (its
+// COMDAT section .text.<mangled name>) in `archive`; "" when none.
+std::string function_code(const fs::path& archive, const std::string& function) {
+  const std::string section = ".text." + function;
+  const auto r = run_process({"objdump", "-dr", "--section=" + section, archive.string()});
+  if (!r.ok()) return "";
+  const std::string header = "Disassembly of section " + section + ":";
+  const auto start = r.output.find(header);
+  if (start == std::string::npos) return "";
+  // Up to the next archive member ("name.o:     file format ...").
+  static const std::regex next_member(R"(\n\S+\.o:\s+file format)");
+  std::smatch m;
+  std::string rest = r.output.substr(start + header.size());
+  if (std::regex_search(rest, m, next_member)) rest = rest.substr(0, static_cast<std::size_t>(m.position(0)));
+  // objdump names an address by the nearest symbol of any section ("call 1e7
+  // <...rs_ring...+0x97>" before a call's relocation): that names the file's
+  // other functions, not this code. The relocation lines name the targets.
+  static const std::regex symbol_hint(R"( <[^<>\n]*>)");
+  return std::regex_replace(rest, symbol_hint, "");
+}
+
+// A weak copy of an inline function of the lab's own headers that the
+// reference archive holds too (collectives::scratch<float>, emitted by any
+// file that calls it without inlining it), with the same machine code and
+// relocations as the reference's copy: whichever copy the linker keeps, the
+// program runs the same code, so the student's replaces nothing. A copy that
+// differs (a function of the same name, written to replace the lab's) is a
+// redefinition like any other.
+bool is_same_lab_header_function(const std::string& mangled, const std::string& demangled, char type,
+                                 const std::set<std::string>& lab_namespaces, const fs::path& student_archive,
+                                 const Harness& harness) {
+  if (type != 'W' || !harness.reference_defs.count(mangled) || harness.reference_archive.empty()) return false;
+  // "float* collectives::scratch<float>(unsigned long)": the name after the return type.
+  const auto name_at = demangled.find_first_of("(<") == std::string::npos ? 0 : demangled.rfind(' ', demangled.find_first_of("(<"));
+  const std::string name = name_at == 0 || name_at == std::string::npos ? demangled : demangled.substr(name_at + 1);
+  if (!std::any_of(lab_namespaces.begin(), lab_namespaces.end(), [&](const std::string& ns) { return starts_with(name, ns + "::"); }))
+    return false;
+  const std::string theirs = function_code(harness.reference_archive, mangled);
+  return !theirs.empty() && function_code(student_archive, mangled) == theirs;
 }
 
 bool is_verilated_model_object(const std::string& member) {
@@ -366,8 +429,21 @@ ObjectCheck check_student_archive(const fs::path& archive, const Harness& harnes
     const std::string p = basename_of(object) + ": " + what;
     if (seen.insert(p).second) ranked.emplace(rank, p);
   };
+  // The lab's namespaces: those that hold the reference's (collectives for
+  // collectives::reference), read from the course's reference archive, never
+  // from the student's objects (which could name labkit::student::f).
+  std::set<std::string> lab_namespaces;
+  for (const auto& mangled : harness.reference_defs) {
+    const std::string name = demangle(mangled);
+    const auto at = name.find("::reference::");
+    if (at != std::string::npos && at > 0 && name.find_first_of(" <(") > at) lab_namespaces.insert(name.substr(0, at));
+  }
+  for (const char* framework : {"labkit", "testing", "std"}) lab_namespaces.erase(framework);
   for (const auto& s : defined) {
     const std::string name = demangle(s.name);
+    if (is_lab_header_local_static(s.name, name, lab_namespaces, harness) ||
+        is_same_lab_header_function(s.name, name, s.type, lab_namespaces, archive, harness))
+      continue;
     if (!allowed_definition(s.name, name, s.type))
       problem(s.object, "defines '" + name + "' outside the lab's student namespace (helpers go in that namespace, or are static)", 3);
     else if (!in_student_scope(name) && !in_standard_library(s.name) && !is_weak_typeinfo(s.name, s.type) &&

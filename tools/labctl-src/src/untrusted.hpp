@@ -65,6 +65,8 @@ struct Harness {
   std::set<std::string> sanctioned_calls;  // what the reference library calls: allowed to students too
   std::set<std::string> test_object_defs;  // symbols the test objects define (they come first on the link line)
   std::set<std::string> library_defs;      // symbols the libraries of the program define (static and shared)
+  std::set<std::string> reference_defs;    // symbols the lab's reference archive defines
+  fs::path reference_archive;              // lib<lab>_reference.a
 };
 // `reference_archive` lib<lab>_reference.a; `test_objects` the folder of the
 // test program's objects; `test_program` the linked reference test program.

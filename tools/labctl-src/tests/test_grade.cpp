@@ -124,6 +124,11 @@ TEST_F(Grading, StarterEarnsAtMost20PercentOnEveryTrack) {
   // thresholds a track sets cannot change its zero on perf and count tasks.
   for (const auto& [key, t] : starter_tasks)
     if (t["labkit"]["kind"] != "test") EXPECT_EQ(t["score"].get<double>(), 0) << key << ": " << t["output"].get<std::string>();
+  // The course's own starter is graded, never rejected by the checks of the
+  // student's objects (every collectives starter was, for calling the lab's
+  // scratch<T>(): a solution that kept that call scored nothing).
+  for (const auto& [key, t] : starter_tasks)
+    EXPECT_NE(t["output"].get<std::string>().rfind("rejected before running", 0), 0u) << key << ": " << t["output"].get<std::string>();
 
   for (const auto& file : tracks) {
     if (std::find(graded_alone.begin(), graded_alone.end(), file) != graded_alone.end()) continue;

@@ -162,6 +162,65 @@ TEST(Untrusted, ALocalStaticOfAStandardTemplateIsNotARedefinition) {
       << joined(check_student_archive(local, defines_counter));
 }
 
+// A function-local static of an inline function of the lab's own header
+// (collectives::scratch<T>()::buffer and its guard variable): the reference
+// archive emits the same copy, and the starter, which calls the function,
+// is graded, not rejected (every collectives starter was). The lab's
+// namespace comes from the reference's symbols; labkit's statics stay
+// refused even when the reference emits them too.
+TEST(Untrusted, ALocalStaticOfTheLabsOwnHeaderIsNotARedefinition) {
+  const auto starter = student_archive(
+      "lab-static",
+      "#include <cstddef>\n#include <vector>\n"
+      "namespace lab { template <class T> T* scratch(std::size_t n) { thread_local std::vector<T> b; if (b.size() < n) b.resize(n); return b.data(); } }\n"
+      "namespace labkit { [[gnu::noinline]] inline int* counter() { static int n; return &n; } }\n"
+      "namespace lab::student { float f(std::size_t n) { return *lab::scratch<float>(n) + static_cast<float>(*labkit::counter()); } }\n");
+  const std::set<std::string> statics = {"_ZZN3lab7scratchIfEEPT_mE1b", "_ZGVZN3lab7scratchIfEEPT_mE1b", "_ZZN6labkit7counterEvE1n"};
+  Harness h;
+  h.library_defs = statics;
+  // The reference archive defines the lab's statics and a function of lab::reference.
+  h.reference_defs = statics;
+  h.reference_defs.insert("_ZN3lab9reference1fEm");
+  const std::string problems = joined(check_student_archive(starter, h));
+  EXPECT_EQ(problems.find("lab::scratch"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("redefines 'labkit::counter()::n'"), std::string::npos) << problems;
+  // Without the reference's copy it is a redefinition like any other.
+  h.reference_defs = {"_ZN3lab9reference1fEm"};
+  EXPECT_NE(joined(check_student_archive(starter, h)).find("redefines 'lab::scratch<float>(unsigned long)::b'"), std::string::npos)
+      << joined(check_student_archive(starter, h));
+  // Nor does a student namespace under labkit make labkit the lab's.
+  const auto posing = student_archive("posing", "namespace labkit { [[gnu::noinline]] inline int* counter() { static int n; return &n; } }\n"
+                                                "namespace labkit::student { int f() { return ++*labkit::counter(); } }\n");
+  h.library_defs = h.reference_defs = {"_ZZN6labkit7counterEvE1n"};
+  EXPECT_NE(joined(check_student_archive(posing, h)).find("redefines 'labkit::counter()::n'"), std::string::npos)
+      << joined(check_student_archive(posing, h));
+}
+
+// The same header function, not inlined: the student's object holds a weak
+// copy of lab::scratch<float> that the libraries define too. It is the
+// reference's code, byte for byte, so the copy is allowed (the reference's
+// own collectives.cpp, graded as a student's, was rejected for it); a
+// function of that name with other code is still a redefinition.
+TEST(Untrusted, AWeakCopyOfTheLabsHeaderFunctionMustBeTheReferencesCode) {
+  const std::string header =
+      "#include <cstddef>\n#include <vector>\n"
+      "namespace lab { template <class T> [[gnu::noinline]] T* scratch(std::size_t n) { thread_local std::vector<T> b; if (b.size() < n) b.resize(n); return b.data(); } }\n";
+  const auto reference = student_archive("header-fn-reference", header + "namespace lab::reference { float f(std::size_t n) { return *lab::scratch<float>(n); } }\n");
+  const auto solution = student_archive("header-fn-solution", header + "namespace lab::student { float f(std::size_t n) { return 2 * *lab::scratch<float>(n); } }\n");
+  const auto impostor = student_archive(
+      "header-fn-impostor",
+      "#include <cstddef>\nnamespace lab { template <class T> [[gnu::noipa]] T* scratch(std::size_t n) { static T spare[8]; return spare + n % 8; } }\n"
+      "namespace lab::student { float f(std::size_t n) { return *lab::scratch<float>(n); } }\n");
+  // The reference archive as the grader reads it (what it defines and calls);
+  // the test program's libraries define the header's function and static.
+  Harness h = read_harness(reference, scratch("header-fn-no-tests"), scratch("header-fn-no-program") / "none");
+  ASSERT_TRUE(h.reference_defs.count("_ZN3lab7scratchIfEEPT_m")) << "the reference's copy is not inlined";
+  h.library_defs = {"_ZN3lab7scratchIfEEPT_m", "_ZZN3lab7scratchIfEEPT_mE1b", "_ZGVZN3lab7scratchIfEEPT_mE1b"};
+  EXPECT_TRUE(check_student_archive(solution, h).problems.empty()) << joined(check_student_archive(solution, h));
+  EXPECT_NE(joined(check_student_archive(impostor, h)).find("redefines 'float* lab::scratch<float>(unsigned long)'"), std::string::npos)
+      << joined(check_student_archive(impostor, h));
+}
+
 // nvcc registers a .cu file's kernels from a static initializer of its own:
 // allowed, as long as it only registers (takes addresses) and calls no one else.
 TEST(Untrusted, CudaKernelRegistrationIsTheOnlyOtherStaticInitializerAllowed) {
