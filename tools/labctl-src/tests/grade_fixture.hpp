@@ -126,11 +126,10 @@ class Grading : public ::testing::Test {
     g_base = fs::temp_directory_path() / ("labctl-grade-test-" + std::to_string(getpid()));
     fs::remove_all(g_base);
     g_course = g_base / "course";
-    // The grader's work folder lives in the build tree and is shared with
-    // ci.scripts' real grade (same RESOURCE_LOCK in CMake): whichever runs
-    // second, and every later selftest, rebuilds it incrementally.
-    // LABS_GRADE_WORK names another folder (to run a part of the suite on
-    // its own, beside a full run).
+    // The grader's work folder lives in the build tree: every later run of
+    // the suite rebuilds its pristine tree incrementally. LABS_GRADE_WORK
+    // names another folder (to run a part of the suite on its own, beside a
+    // full run).
     const char* work = std::getenv("LABS_GRADE_WORK");
     g_work = work && *work ? work : LABS_GRADE_WORK;
     copy_tree(LABS_SOURCE_DIR, g_course);
