@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -86,6 +87,14 @@ void Harness::add(const std::string& kase, std::int64_t size, const std::string&
   entries_.push_back(std::move(e));
 }
 
+void Harness::add(const std::string& kase, std::int64_t size, const std::string& impl, Role role, Work work,
+                  std::function<void()> run, std::function<std::string()> validate, const std::string& same_as_kase) {
+  const std::size_t before = entries_.size();
+  add(kase, size, impl, role, work, std::move(run), std::move(validate));
+  if (entries_.size() == before || same_as_kase == kase) return;  // not selected, or nothing to share
+  entries_.back().same_as = bench::make_result(same_as_kase, size, impl, role, work).name;
+}
+
 void Harness::add_count(const std::string& kase, std::int64_t size, const std::string& impl, Role role,
                         const std::string& metric, std::function<double()> compute) {
   if (bench::impl_selected(flags_, role)) counts_.push_back(bench::make_count(kase, size, impl, role, metric, std::move(compute)));
@@ -120,19 +129,33 @@ int Harness::run() {
   std::vector<const BenchResult*> rows;
   for (auto& e : entries_)
     if (e.result.status == BenchStatus::ok) valid.push_back(&e), rows.push_back(&e.result);
+  // A row added as the same call as another (add(..., same_as_kase)) is
+  // timed by that row, when it is measured too: measured_by[i] is the row
+  // whose samples row i gets (itself, for every other row).
+  std::vector<std::size_t> measured_by(valid.size());
+  for (std::size_t i = 0; i < valid.size(); ++i) {
+    measured_by[i] = i;
+    for (std::size_t j = 0; j < valid.size() && !valid[i]->same_as.empty(); ++j)
+      if (valid[j]->result.name == valid[i]->same_as && valid[j]->same_as.empty()) measured_by[i] = j;
+  }
   std::map<std::string, std::vector<double>> samples;
   // Each row's repetitions per round (Flags::reps_for_row): in a full run,
   // one timed warm-up call per row says which rows are long.
   std::vector<int> row_reps(valid.size(), reps);
   if (flags_.trims_long_rows())
     for (std::size_t i = 0; i < valid.size(); ++i) {
+      if (measured_by[i] != i) continue;
       const auto start = std::chrono::steady_clock::now();
       valid[i]->run();
       row_reps[i] = flags_.reps_for_row(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
   // One round: the given entries, row_reps[i] repetitions each, in random
-  // order; samples are added to what earlier rounds collected.
-  auto measure = [&](const std::vector<std::size_t>& which) {
+  // order; samples are added to what earlier rounds collected. A row timed
+  // by another is registered once, as that row.
+  auto measure = [&](const std::vector<std::size_t>& asked) {
+    std::vector<std::size_t> which;
+    for (std::size_t i : asked)
+      if (std::find(which.begin(), which.end(), measured_by[i]) == which.end()) which.push_back(measured_by[i]);
     int total = 0;
     for (std::size_t i : which) {
       total += row_reps[i];
@@ -147,7 +170,10 @@ int Harness::run() {
     CollectingReporter reporter(samples, total, verbose_);
     if (!which.empty()) benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::ClearRegisteredBenchmarks();  // the next round (or Harness) starts clean
-    for (std::size_t i : which) valid[i]->result.samples_ns = samples[valid[i]->result.name];
+    // Every row timed by one measured now, asked for or not, keeps its samples.
+    for (std::size_t i = 0; i < valid.size(); ++i)
+      if (std::find(which.begin(), which.end(), measured_by[i]) != which.end())
+        valid[i]->result.samples_ns = samples[valid[measured_by[i]]->result.name];
   };
   bench::measure_in_rounds(flags_, baselines_, rows, measure);
   benchmark::Shutdown();

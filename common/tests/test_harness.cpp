@@ -71,6 +71,46 @@ TEST(Harness, ValidatesTimesAndComputesRatios) {
   std::filesystem::remove(out);
 }
 
+// A baseline two cases compare with, added to the second as the same call
+// as the first's: timed once, both rows get its samples, and the second
+// case's copy never runs. Filtered down to the second case alone, the copy
+// is measured on its own.
+TEST(Harness, ARowAddedAsTheSameCallIsTimedOnce) {
+  for (const bool only_second : {false, true}) {
+    std::vector<std::string> args{"bench", "--smoke"};
+    if (only_second) args.push_back("--benchmark_filter=^b/");
+    auto argv = make_argv(args);
+    Harness h("demo", static_cast<int>(argv.size()), argv.data());
+    int first_calls = 0, copy_calls = 0;
+    auto ok = [] { return std::string(); };
+    for (const char* kase : {"a", "b"}) {
+      h.set_baseline(kase, "slow");
+      h.add(kase, 1, "fast", Role::reference, {1, 0}, [] { spin_ns(2'000); }, ok);
+    }
+    h.add("a", 1, "slow", Role::baseline, {1, 0}, [&] { ++first_calls; spin_ns(8'000); }, ok);
+    h.add("b", 1, "slow", Role::baseline, {1, 0}, [&] { ++copy_calls; spin_ns(8'000); }, ok, "a");
+    EXPECT_EQ(h.run(), 0);
+    const BenchResult* copy = nullptr;
+    const BenchResult* first = nullptr;
+    for (const auto& r : h.results()) {
+      if (r.name == "b/slow/1") copy = &r;
+      if (r.name == "a/slow/1") first = &r;
+    }
+    ASSERT_NE(copy, nullptr);
+    EXPECT_FALSE(copy->samples_ns.empty());
+    EXPECT_EQ(h.ratios().size(), only_second ? 1u : 2u);
+    if (only_second) {
+      EXPECT_EQ(first, nullptr);
+      EXPECT_GT(copy_calls, 0) << "the first case filtered out: the copy is measured itself";
+    } else {
+      ASSERT_NE(first, nullptr);
+      EXPECT_EQ(copy_calls, 0) << "the copy was timed as well as the row it shares";
+      EXPECT_GT(first_calls, 0);
+      EXPECT_EQ(copy->samples_ns, first->samples_ns);
+    }
+  }
+}
+
 TEST(Harness, WrongReferenceFailsAndImplFilterKeepsBaselines) {
   std::vector<std::string> args{"bench", "--smoke", "--impl", "student"};
   auto argv = make_argv(args);

@@ -56,6 +56,16 @@ class Harness {
   void add(const std::string& kase, std::int64_t size, const std::string& impl, Role role,
            Work work, std::function<void()> run, std::function<std::string()> validate);
 
+  // add(), for a row that is the same call as `same_as_kase`'s row of the
+  // same implementation and size (a baseline several cases compare with):
+  // when that row was added and is measured, this one gets its samples
+  // instead of being timed again; otherwise (not added, filtered out, or
+  // skipped) it is measured on its own. sgemm's naive product at n = 512 is
+  // the baseline of five cases, 12 repetitions of 0.18 s each.
+  void add(const std::string& kase, std::int64_t size, const std::string& impl, Role role,
+           Work work, std::function<void()> run, std::function<std::string()> validate,
+           const std::string& same_as_kase);
+
   // A deterministic metric (simulated cycles, cache misses, MACs): computed
   // once, never timed, graded like a ratio but without noise. Throwing
   // labkit::NotImplemented marks it TODO.
@@ -73,6 +83,7 @@ class Harness {
  private:
   struct Entry : bench::Entry {
     std::function<void()> run;
+    std::string same_as;  // the name of the row whose samples it shares, or ""
   };
   std::string lab_;
   bench::Flags flags_;
