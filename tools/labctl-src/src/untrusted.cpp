@@ -349,45 +349,52 @@ bool is_lab_header_local_static(const std::string& mangled, std::string demangle
   return false;
 }
 
-// The disassembly, with relocations, of the first copy of `function` (its
-// COMDAT section .text.<mangled name>) in `archive`; "" when none.
-std::string function_code(const fs::path& archive, const std::string& function) {
+// The disassembly, with relocations, of each copy of `function` (its COMDAT
+// section .text.<mangled name>) in `archive`, one per member that has one.
+std::set<std::string> function_codes(const fs::path& archive, const std::string& function) {
   const std::string section = ".text." + function;
   const auto r = run_process({"objdump", "-dr", "--section=" + section, archive.string()});
-  if (!r.ok()) return "";
-  const std::string header = "Disassembly of section " + section + ":";
-  const auto start = r.output.find(header);
-  if (start == std::string::npos) return "";
-  // Up to the next archive member ("name.o:     file format ...").
-  static const std::regex next_member(R"(\n\S+\.o:\s+file format)");
-  std::smatch m;
-  std::string rest = r.output.substr(start + header.size());
-  if (std::regex_search(rest, m, next_member)) rest = rest.substr(0, static_cast<std::size_t>(m.position(0)));
+  std::set<std::string> copies;
+  if (!r.ok()) return copies;
   // objdump names an address by the nearest symbol of any section ("call 1e7
   // <...rs_ring...+0x97>" before a call's relocation): that names the file's
   // other functions, not this code. The relocation lines name the targets.
   static const std::regex symbol_hint(R"( <[^<>\n]*>)");
-  return std::regex_replace(rest, symbol_hint, "");
+  static const std::regex next_member(R"(\n\S+\.o:\s+file format)");  // "name.o:     file format ..."
+  const std::string header = "Disassembly of section " + section + ":";
+  for (auto start = r.output.find(header); start != std::string::npos; start = r.output.find(header, start + 1)) {
+    std::string copy = r.output.substr(start + header.size());
+    std::smatch m;
+    if (std::regex_search(copy, m, next_member)) copy = copy.substr(0, static_cast<std::size_t>(m.position(0)));
+    copies.insert(std::regex_replace(copy, symbol_hint, ""));
+  }
+  return copies;
 }
 
 // A weak copy of an inline function of the lab's own headers that the
 // reference archive holds too (collectives::scratch<float>, emitted by any
 // file that calls it without inlining it), with the same machine code and
-// relocations as the reference's copy: whichever copy the linker keeps, the
-// program runs the same code, so the student's replaces nothing. A copy that
+// relocations as one of the reference's copies: whichever copy the linker
+// keeps, the program runs code of the reference's build. A copy that
 // differs (a function of the same name, written to replace the lab's) is a
 // redefinition like any other.
 bool is_same_lab_header_function(const std::string& mangled, const std::string& demangled, char type,
                                  const std::set<std::string>& lab_namespaces, const fs::path& student_archive,
                                  const Harness& harness) {
   if (type != 'W' || !harness.reference_defs.count(mangled) || harness.reference_archive.empty()) return false;
-  // "float* collectives::scratch<float>(unsigned long)": the name after the return type.
-  const auto name_at = demangled.find_first_of("(<") == std::string::npos ? 0 : demangled.rfind(' ', demangled.find_first_of("(<"));
-  const std::string name = name_at == 0 || name_at == std::string::npos ? demangled : demangled.substr(name_at + 1);
+  // The qualified name, after the return type that a template's starts with
+  // ("float* collectives::scratch<float>(unsigned long)").
+  const auto args = demangled.find_first_of("(<");
+  const auto space = args == std::string::npos ? std::string::npos : demangled.rfind(' ', args);
+  const std::string name = space == std::string::npos ? demangled : demangled.substr(space + 1);
   if (!std::any_of(lab_namespaces.begin(), lab_namespaces.end(), [&](const std::string& ns) { return starts_with(name, ns + "::"); }))
     return false;
-  const std::string theirs = function_code(harness.reference_archive, mangled);
-  return !theirs.empty() && function_code(student_archive, mangled) == theirs;
+  // Every copy the student's files hold (the linker may keep any of them) is
+  // one of the reference's (files compiled with other ISA flags differ).
+  const auto theirs = function_codes(harness.reference_archive, mangled);
+  const auto ours = function_codes(student_archive, mangled);
+  return !theirs.empty() && !ours.empty() &&
+         std::all_of(ours.begin(), ours.end(), [&](const std::string& c) { return theirs.count(c) > 0; });
 }
 
 bool is_verilated_model_object(const std::string& member) {

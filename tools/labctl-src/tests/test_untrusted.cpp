@@ -219,6 +219,19 @@ TEST(Untrusted, AWeakCopyOfTheLabsHeaderFunctionMustBeTheReferencesCode) {
   EXPECT_TRUE(check_student_archive(solution, h).problems.empty()) << joined(check_student_archive(solution, h));
   EXPECT_NE(joined(check_student_archive(impostor, h)).find("redefines 'float* lab::scratch<float>(unsigned long)'"), std::string::npos)
       << joined(check_student_archive(impostor, h));
+
+  // A reference archive whose files were compiled with other flags holds
+  // copies that differ; the student's may match any of them. Here the
+  // first member is built at -O1 and the second as the solution is (-O2).
+  const auto dir = scratch("header-fn-two-copies");
+  std::ofstream(dir / "r.cpp") << header << "namespace lab::reference { float f(std::size_t n) { return *lab::scratch<float>(n); } }\n";
+  std::ofstream(dir / "s.cpp") << header << "namespace lab::reference { float g(std::size_t n) { return 3 * *lab::scratch<float>(n); } }\n";
+  const auto built = run_process({"sh", "-c", "cd '" + dir.string() + "' && g++ -std=c++20 -O1 -c r.cpp -o r.o && "
+                                  "g++ -std=c++20 -O2 -c s.cpp -o s.o && ar rcs libx_reference.a r.o s.o"});
+  ASSERT_TRUE(built.ok()) << built.output;
+  h.reference_archive = dir / "libx_reference.a";
+  EXPECT_TRUE(check_student_archive(solution, h).problems.empty()) << joined(check_student_archive(solution, h));
+  EXPECT_FALSE(check_student_archive(impostor, h).problems.empty());
 }
 
 // nvcc registers a .cu file's kernels from a static initializer of its own:
