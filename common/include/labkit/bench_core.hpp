@@ -182,8 +182,8 @@ inline constexpr double kExtraBudget = 0.5;
 
 // Both sides of every speedup over `baselines` whose interval is still wider
 // than ±wanted_half_width of its estimate: indices into `rows`, each once,
-// the widest speedup (relative to its estimate) first, then the order found. Rows that are not "ok" or have fewer than 3 samples are
-// left alone.
+// the widest speedup (relative to its estimate) first, then the order found.
+// Rows that are not "ok" or have fewer than 3 samples are left alone.
 std::vector<std::size_t> noisy_rows(const std::vector<const BenchResult*>& rows, const Baselines& baselines,
                                     double wanted_half_width = kWantedHalfWidth);
 

@@ -339,14 +339,17 @@ Harness cached_harness(const fs::path& cache, const fs::path& reference_archive,
 // anyway, by calling the function; labkit's and GoogleTest's statics (a
 // seed, a registry) stay refused. Without this, every collectives starter
 // and solution was rejected for calling the lab's scratch<T>().
+bool in_one_of(const std::string& qualified_name, const std::set<std::string>& namespaces) {
+  return std::any_of(namespaces.begin(), namespaces.end(),
+                     [&](const std::string& ns) { return starts_with(qualified_name, ns + "::"); });
+}
+
 bool is_lab_header_local_static(const std::string& mangled, std::string demangled,
                                 const std::set<std::string>& lab_namespaces, const Harness& harness) {
   if (!harness.reference_defs.count(mangled) || !(starts_with(mangled, "_ZZ") || starts_with(mangled, "_ZGVZ"))) return false;
   const std::string guard = "guard variable for ";
   if (starts_with(demangled, guard)) demangled = demangled.substr(guard.size());
-  for (const auto& ns : lab_namespaces)
-    if (starts_with(demangled, ns + "::")) return true;
-  return false;
+  return in_one_of(demangled, lab_namespaces);
 }
 
 // The disassembly, with relocations, of each copy of `function` (its COMDAT
@@ -387,8 +390,7 @@ bool is_same_lab_header_function(const std::string& mangled, const std::string& 
   const auto args = demangled.find_first_of("(<");
   const auto space = args == std::string::npos ? std::string::npos : demangled.rfind(' ', args);
   const std::string name = space == std::string::npos ? demangled : demangled.substr(space + 1);
-  if (!std::any_of(lab_namespaces.begin(), lab_namespaces.end(), [&](const std::string& ns) { return starts_with(name, ns + "::"); }))
-    return false;
+  if (!in_one_of(name, lab_namespaces)) return false;
   // Every copy the student's files hold (the linker may keep any of them) is
   // one of the reference's (files compiled with other ISA flags differ).
   const auto theirs = function_codes(harness.reference_archive, mangled);
@@ -448,13 +450,13 @@ ObjectCheck check_student_archive(const fs::path& archive, const Harness& harnes
   for (const char* framework : {"labkit", "testing", "std"}) lab_namespaces.erase(framework);
   for (const auto& s : defined) {
     const std::string name = demangle(s.name);
-    if (is_lab_header_local_static(s.name, name, lab_namespaces, harness) ||
-        is_same_lab_header_function(s.name, name, s.type, lab_namespaces, archive, harness))
-      continue;
     if (!allowed_definition(s.name, name, s.type))
       problem(s.object, "defines '" + name + "' outside the lab's student namespace (helpers go in that namespace, or are static)", 3);
     else if (!in_student_scope(name) && !in_standard_library(s.name) && !is_weak_typeinfo(s.name, s.type) &&
-             harness.library_defs.count(s.name) && !harness.test_object_defs.count(s.name))
+             harness.library_defs.count(s.name) && !harness.test_object_defs.count(s.name) &&
+             // last: comparing a function's copies runs objdump twice
+             !is_lab_header_local_static(s.name, name, lab_namespaces, harness) &&
+             !is_same_lab_header_function(s.name, name, s.type, lab_namespaces, archive, harness))
       problem(s.object, "redefines '" + name + "', which the program's libraries define: its copy could replace theirs", 1);
   }
   for (const auto& s : undefined) {
