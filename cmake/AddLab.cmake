@@ -161,7 +161,7 @@ function(labs_lab_test id phase impl)
   add_executable(${exe} ${sources})
   target_compile_definitions(${exe} PRIVATE LABKIT_IMPL=${impl})
   target_link_libraries(${exe} PRIVATE ${ARG_LINK})
-  target_compile_options(${exe} PRIVATE ${LABS_WARNINGS} ${LABS_UNTIMED_OPT})
+  target_compile_options(${exe} PRIVATE ${LABS_WARNINGS} ${LABS_TEST_OPT})
   add_test(NAME ${id}.${impl} COMMAND ${exe} --gtest_brief=1)
   labs_sanitizer_test_environment(${id}.${impl})
   set_tests_properties(${id}.${impl} PROPERTIES
