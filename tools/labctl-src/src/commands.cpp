@@ -825,7 +825,9 @@ int cmd_reset(const Context& c, const std::string& id) {
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
   const std::string message = fmt::format("labctl reset {} ({})", lab.id, stamp);
   const auto stash = command({"stash", "push", "--include-untracked", "--quiet", "-m", message, "--", rel});
-  const auto sha = command({"rev-parse", "--short", "stash@{0}"});
+  // The full hash: `git stash apply 9852070` reads an all-digit short hash
+  // (one in 27) as stash@{9852070} and fails.
+  const auto sha = command({"rev-parse", "stash@{0}"});
   const auto check = command({"status", "--porcelain", "--", rel});
   if (!stash.ok() || !sha.ok() || !check.ok() || !check.output.empty())
     throw UsageError("could not put " + rel + " aside in a git stash: " + stash.output + check.output +
