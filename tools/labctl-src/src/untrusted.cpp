@@ -331,6 +331,12 @@ Harness cached_harness(const fs::path& cache, const fs::path& reference_archive,
   return h;
 }
 
+// Whether `qualified_name` (demangled) lies in one of `namespaces`.
+bool in_one_of(const std::string& qualified_name, const std::set<std::string>& namespaces) {
+  return std::any_of(namespaces.begin(), namespaces.end(),
+                     [&](const std::string& ns) { return starts_with(qualified_name, ns + "::"); });
+}
+
 // A function-local static of an inline function of the lab's own headers
 // (collectives::scratch<float>(unsigned long)::buffer, or its guard
 // variable): every file that calls the function emits a copy, the reference
@@ -339,11 +345,6 @@ Harness cached_harness(const fs::path& cache, const fs::path& reference_archive,
 // anyway, by calling the function; labkit's and GoogleTest's statics (a
 // seed, a registry) stay refused. Without this, every collectives starter
 // and solution was rejected for calling the lab's scratch<T>().
-bool in_one_of(const std::string& qualified_name, const std::set<std::string>& namespaces) {
-  return std::any_of(namespaces.begin(), namespaces.end(),
-                     [&](const std::string& ns) { return starts_with(qualified_name, ns + "::"); });
-}
-
 bool is_lab_header_local_static(const std::string& mangled, std::string demangled,
                                 const std::set<std::string>& lab_namespaces, const Harness& harness) {
   if (!harness.reference_defs.count(mangled) || !(starts_with(mangled, "_ZZ") || starts_with(mangled, "_ZGVZ"))) return false;
