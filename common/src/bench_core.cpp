@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 
+#include "labkit/report.hpp"  // bench_json(), to_json() of the rows
 #include "labkit/stats.hpp"
 
 namespace labkit {

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "labkit/machine.hpp"
+#include "labkit/report.hpp"  // the machine and rows as JSON
 
 namespace labkit {
 

@@ -20,12 +20,14 @@
 #pragma once
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
+// Declarations only: a lab's bench (through harness.hpp) does not parse
+// nlohmann/json; bench_core.cpp and what calls bench_json() include it.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "labkit/report.hpp"
+#include "labkit/result_types.hpp"
 #include "labkit/todo.hpp"
 
 namespace labkit {

@@ -32,7 +32,7 @@
 
 #include "labkit/bench_core.hpp"  // Role, role_name, Work, and what Harness shares with cuda::Bench
 #include "labkit/clock.hpp"       // do_not_optimize, clobber_memory for bench loops
-#include "labkit/report.hpp"
+#include "labkit/result_types.hpp"
 
 namespace labkit {
 
