@@ -6,15 +6,14 @@
 # two levels down like build/<preset>) reuses what the main build compiled,
 # which keeps a fresh clone's build + selftest inside CI's time.
 #
-# Depend mode (CCACHE_DEPEND): on a miss, ccache takes the headers from the
-# compiler's own -MD file instead of running the preprocessor first to hash
-# its output, which saved 0.3 to 0.5 s of CPU per translation unit here
-# (Zen 5 VM, family 26 model 2): about a minute of a fresh clone's build. A
-# hit is the direct-mode hit it was, so the grader's pristine tree still
-# reuses the main build's entries; what only a preprocessed-mode hit could
-# reuse (a -D with the tree's absolute path) is compiled again there.
+# Not depend mode (CCACHE_DEPEND), though it saves the preprocessor pass
+# of every miss (0.3 to 0.5 s of CPU per translation unit on the Zen 5 VM,
+# family 26 model 2): it runs the compiler on the unrewritten command line,
+# so __FILE__ in a starter's TODO message reads /path/to/tree/phases/...
+# instead of ../../phases/..., and the grader's pristine tree, hitting that
+# entry, would show the main tree's path. Tried twice (bf1d659, 77f274e).
 #
-# The variables reach ccache through env(1) where there is one: `cmake -E
+# The variable reaches ccache through env(1) where there is one: `cmake -E
 # env` costs 35 ms more per compile (a fresh selftest launches about 800).
 find_program(LABS_CCACHE ccache)
 find_program(LABS_ENV_PROGRAM env)
@@ -25,11 +24,11 @@ if(LABS_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   else()
     set(_labs_env "${CMAKE_COMMAND}" -E env)
   endif()
-  set(_labs_ccache ${_labs_env} "CCACHE_BASEDIR=${CMAKE_SOURCE_DIR}" CCACHE_DEPEND=1 "${LABS_CCACHE}")
+  set(_labs_ccache ${_labs_env} "CCACHE_BASEDIR=${CMAKE_SOURCE_DIR}" "${LABS_CCACHE}")
   set(CMAKE_C_COMPILER_LAUNCHER ${_labs_ccache})
   set(CMAKE_CXX_COMPILER_LAUNCHER ${_labs_ccache})
   set(CMAKE_CUDA_COMPILER_LAUNCHER ${_labs_ccache})
-  labs_feature(ccache ON "${LABS_CCACHE}, base_dir = the source tree, depend mode")
+  labs_feature(ccache ON "${LABS_CCACHE}, base_dir = the source tree")
 else()
   labs_feature(ccache OFF "not found (apt-get install ccache speeds up rebuilds)")
 endif()
