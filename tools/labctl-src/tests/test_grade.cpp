@@ -2,8 +2,6 @@
 // tree plus a second lab scaffolded by `labctl new`. Each test is one of the
 // grading issue's "must show" lines.
 #include <fmt/format.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "manifest.hpp"
 #include "track.hpp"
@@ -330,26 +328,21 @@ TEST_F(Grading, MalformedTrackIsAClearErrorWithExitCode2) {
 // parallel-speedup) cannot be judged fairly while something else holds the
 // second core, and the grader does not pretend it can (docs/instructors.md).
 TEST_F(Grading, FiveGradesOfTheReferenceWithTheOtherCoreBusyAgree) {
-  std::atomic<bool> stop{false};
-  std::thread busy([&] {
+  std::set<double> scores;
+  {
     // At nice 19: on an idle machine it still holds the core the bench does
     // not use (nothing else wants it); in a selftest, where the other tests
     // keep that core busy anyway, it yields it to them instead of taking a
     // share of it for the half minute these grades take.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
-    volatile double x = 1;
-    while (!stop) x = x * 1.0000001 + 1e-9;
-  });
-  std::set<double> scores;
-  for (int i = 0; i < 5; ++i) {
-    // Five repetitions, not fifteen: agreeing on less data is the harder test.
-    const auto g = grade((g_course / "labs/tracks/test-single-thread.toml").string(),
-                         {"--impl", "reference", "--repetitions", "5"});
-    ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
-    scores.insert(g.j["score"].get<double>());
+    const BusyCore busy(19);
+    for (int i = 0; i < 5; ++i) {
+      // Five repetitions, not fifteen: agreeing on less data is the harder test.
+      const auto g = grade((g_course / "labs/tracks/test-single-thread.toml").string(),
+                           {"--impl", "reference", "--repetitions", "5"});
+      ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
+      scores.insert(g.j["score"].get<double>());
+    }
   }
-  stop = true;
-  busy.join();
   EXPECT_EQ(scores.size(), 1u) << "scores differ between runs";
 }
 
@@ -360,14 +353,10 @@ TEST_F(Grading, FiveGradesOfTheReferenceWithTheOtherCoreBusyAgree) {
 TEST_F(Grading, AThreadedTaskOnABusyMachineIsNotJudged) {
   const auto track = g_base / "threaded.toml";
   write(track, "name = \"Threaded\"\n[[labs]]\nid = \"sgemm\"\n[labs.tasks.parallel-speedup]\nfull = 1000.0\n");
-  std::atomic<bool> stop{false};
-  std::thread busy([&] {
-    volatile double x = 1;
-    while (!stop) x = x * 1.0000001 + 1e-9;
-  });
-  const auto g = grade(track.string(), {"--impl", "reference", "--repetitions", "2"});
-  stop = true;
-  busy.join();
+  const auto g = [&] {
+    const BusyCore busy;  // at the bench's own priority: it must cost the bench a core
+    return grade(track.string(), {"--impl", "reference", "--repetitions", "2"});
+  }();
   ASSERT_EQ(g.run.exit_code, 0) << g.run.output;
   bool found = false;
   for (const auto& t : g.j["tests"]) {
