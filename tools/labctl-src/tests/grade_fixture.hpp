@@ -161,14 +161,17 @@ class Grading : public ::testing::Test {
     // A second lab, from the template, so one lab can fail while another is graded.
     auto r = run_process({LABCTL_EXE, "--root", g_course.string(), "new", "second-lab", "--phase", "2"});
     ASSERT_TRUE(r.ok()) << r.output;
-    // simd-dot's speedups here are within reach of plain loops (the hang
-    // test's solution): a perf task short of full credit is measured twice
-    // more (labctl grade), about 10 s of benchmarks this suite need not pay
-    // for. The thresholds themselves are proved by the every-lab grades.
-    std::string two_labs = "name = \"Two labs\"\n[[labs]]\nid = \"simd-dot\"\n";
+    // simd-dot's speedups here are within reach of plain loops (the
+    // solution of the hang and handout tests): a perf task short of full
+    // credit is measured twice more (labctl grade), about 10 s of benchmarks
+    // per grade this suite need not pay for. The thresholds themselves are
+    // proved by the every-lab grades.
+    std::string plain_loops_simd_dot = "[[labs]]\nid = \"simd-dot\"\n";
     for (const char* task : {"dot-speedup-l1", "saxpy-speedup-l1", "dot-speedup-l2"})
-      two_labs += fmt::format("[labs.tasks.{}]\nfull = 0.25\nzero = 0.05\n", task);
-    write(g_course / "labs/tracks/test-two-labs.toml", two_labs + "[[labs]]\nid = \"second-lab\"\n");
+      plain_loops_simd_dot += fmt::format("[labs.tasks.{}]\nfull = 0.25\nzero = 0.05\n", task);
+    write(g_course / "labs/tracks/test-two-labs.toml",
+          "name = \"Two labs\"\n" + plain_loops_simd_dot + "[[labs]]\nid = \"second-lab\"\n");
+    write(g_course / "labs/tracks/test-plain-loops.toml", "name = \"simd-dot in plain loops\"\n" + plain_loops_simd_dot);
     write(g_course / "labs/tracks/test-single-thread.toml", "name = \"Single-thread tasks\"\n[[labs]]\nid = \"simd-dot\"\n");
     r = sh("cd '" + g_course.string() + "' && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm course");
     ASSERT_TRUE(r.ok()) << r.output;

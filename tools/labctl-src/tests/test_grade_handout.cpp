@@ -20,7 +20,7 @@ const char* kLab = "phases/01-foundations/simd-dot";
 }  // namespace
 
 TEST_F(Grading, AHandoutSubmissionGradesAsTheFullRepository) {
-  const std::string track = (g_course / "labs/tracks/test-single-thread.toml").string();
+  const std::string track = (g_course / "labs/tracks/test-plain-loops.toml").string();
   const fs::path full = submission("full-repository");
   write(full / kStudentFile, kPlainLoops);
 
