@@ -64,8 +64,24 @@ std::string Context::git_revision() const {
 }
 
 std::string read_text(const fs::path& file) {
+  // One read of the whole file: the grader compares every file of a course
+  // tree several times per grade, and a character-by-character
+  // istreambuf_iterator read was a tenth of its own CPU time.
   std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string text;
+  if (!in) return text;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size <= 0) {  // a pipe or /proc file reports no size: read it to its end
+    in.clear();
+    in.seekg(0);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  text.resize(static_cast<std::size_t>(size));
+  in.seekg(0);
+  in.read(text.data(), size);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
 }
 
 }  // namespace labctl

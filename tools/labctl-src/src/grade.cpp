@@ -65,6 +65,17 @@ namespace {
 constexpr const char* kRejected =
     "rejected before running: the student code breaks the grading rules (docs/instructors.md, \"Threat model\"):";
 
+// `path` relative to `base`, for a path that lies under it as spelled (one
+// from iterating `base`, or base / something): lexically, without
+// fs::relative's realpath of both, which walked every folder of the path with
+// readlink for each of the course's files, several times per grade, and
+// which would follow a symbolic link the path names.
+fs::path under(const fs::path& path, const fs::path& base) {
+  fs::path rel = path.lexically_relative(base);
+  if (rel.empty() || *rel.begin() == "..") rel = fs::relative(path, base);  // spelled differently: resolve both
+  return rel;
+}
+
 bool same_content(const fs::path& a, const fs::path& b) {
   std::error_code ec;
   if (!fs::exists(b, ec) || fs::file_size(a, ec) != fs::file_size(b, ec)) return false;
@@ -78,7 +89,7 @@ void sync_tree(const fs::path& src, const fs::path& dest, const fs::path& keep) 
   fs::create_directories(dest);
   std::set<fs::path> wanted;
   for (const auto& e : fs::recursive_directory_iterator(src)) {
-    const auto rel = fs::relative(e.path(), src);
+    const auto rel = under(e.path(), src);
     wanted.insert(rel);
     const auto target = dest / rel;
     if (e.is_directory()) {
@@ -90,7 +101,7 @@ void sync_tree(const fs::path& src, const fs::path& dest, const fs::path& keep) 
   }
   std::vector<fs::path> extra;
   for (auto it = fs::recursive_directory_iterator(dest); it != fs::recursive_directory_iterator(); ++it) {
-    const auto rel = fs::relative(it->path(), dest);
+    const auto rel = under(it->path(), dest);
     if (rel == keep) {
       it.disable_recursion_pending();
       continue;
@@ -175,7 +186,7 @@ bool protected_path(const Track& track, const fs::path& stage, const fs::path& r
       s == "CMakePresets.json" || s == "phases/CMakeLists.txt")
     return true;
   for (const auto& tl : track.labs) {
-    const std::string dir = fs::relative(tl.lab.dir, stage).generic_string() + "/";
+    const std::string dir = under(tl.lab.dir, stage).generic_string() + "/";
     if (s.rfind(dir, 0) == 0 && s.rfind(dir + "student/", 0) != 0) return true;
   }
   return false;
@@ -190,7 +201,7 @@ std::optional<std::string> inside_track_lab(const Track& track, const fs::path& 
                                             const Lab** lab) {
   const std::string s = rel.generic_string();
   for (const auto& tl : track.labs) {
-    const std::string dir = fs::relative(tl.lab.dir, stage).generic_string() + "/";
+    const std::string dir = under(tl.lab.dir, stage).generic_string() + "/";
     if (s.rfind(dir, 0) != 0) continue;
     *lab = &tl.lab;
     return s.substr(dir.size());
@@ -214,7 +225,7 @@ std::vector<std::string> protected_edits(const Track& track, const fs::path& sta
   std::vector<std::string> edits;
   for (const auto& e : fs::recursive_directory_iterator(stage)) {
     if (!e.is_regular_file()) continue;
-    const auto rel = fs::relative(e.path(), stage);
+    const auto rel = under(e.path(), stage);
     if (!protected_path(track, stage, rel)) continue;
     // A handout's withheld files are missing by design (a different one is still an edit).
     if (withheld_by_handout(track, stage, rel) && !fs::exists(submission / rel)) continue;
@@ -227,10 +238,10 @@ std::vector<std::string> protected_edits(const Track& track, const fs::path& sta
     }
   }
   for (const auto& tl : track.labs) {
-    const fs::path rel_dir = fs::relative(tl.lab.dir, stage);
+    const fs::path rel_dir = under(tl.lab.dir, stage);
     if (!fs::is_directory(submission / rel_dir)) continue;
     for (const auto& e : fs::recursive_directory_iterator(submission / rel_dir)) {
-      const auto rel = fs::relative(e.path(), submission);
+      const auto rel = under(e.path(), submission);
       if (e.is_regular_file() && protected_path(track, stage, rel) && !fs::exists(stage / rel) &&
           !added_by_handout(track, stage, rel))
         edits.push_back("added: " + rel.generic_string());
