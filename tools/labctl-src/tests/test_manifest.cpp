@@ -1,9 +1,13 @@
 // lab.toml parsing: good manifests load, and every kind of mistake gets an
-// error naming the file, the line and the fix.
+// error naming the file, the line and the fix. Also read_text, which reads them.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
+#include "context.hpp"
 #include "manifest.hpp"
 
 using namespace labctl;
@@ -302,4 +306,24 @@ TEST(Manifest, SynthTaskNamesADesignAndAMetric) {
   EXPECT_NE(error_of(std::string(kGood) + synth + task + "design = \"tree\"\nmetric = \"fmax_mhz\"\nfull = 2.0\nzero = 2.0\n")
                 .find("'full' and 'zero' must differ"),
             std::string::npos);
+}
+
+// read_text reads a file's bytes exactly: in one read where the file has a
+// size, to its end where it reports none (a pipe), and "" where it is missing.
+TEST(ReadText, ReturnsEveryByteOfFilesAndPipes) {
+  const fs::path dir = fs::temp_directory_path() / ("labctl-read-text-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string bytes("line one\r\n\0binary\xff\n", 19);
+  for (int i = 0; i < 5000; ++i) bytes += static_cast<char>(i * 7);
+  std::ofstream(dir / "data.bin", std::ios::binary) << bytes;
+  EXPECT_EQ(read_text(dir / "data.bin"), bytes);
+  std::ofstream(dir / "empty.txt").close();
+  EXPECT_EQ(read_text(dir / "empty.txt"), "");
+  EXPECT_EQ(read_text(dir / "missing.txt"), "");
+  ASSERT_EQ(::mkfifo((dir / "pipe").c_str(), 0600), 0);
+  std::thread writer([&] { std::ofstream(dir / "pipe", std::ios::binary) << bytes; });
+  EXPECT_EQ(read_text(dir / "pipe"), bytes);
+  writer.join();
+  fs::remove_all(dir);
 }
