@@ -22,12 +22,23 @@
 #include <cstdlib>
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 extern char** environ;
 
 namespace labctl {
 
 bool is_tty(int fd) { return isatty(fd) != 0; }
+
+std::optional<std::filesystem::path> find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::filesystem::path p = std::filesystem::path(dir.empty() ? "." : dir) / name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return std::nullopt;
+}
 
 std::string RunResult::describe(double timeout_s) const {
   if (timed_out) {

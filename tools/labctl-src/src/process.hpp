@@ -58,4 +58,7 @@ std::vector<std::string> child_environment(const RunOptions& options, const char
 
 bool is_tty(int fd);
 
+// The first executable called `name` in $PATH (/usr/bin:/bin when unset).
+std::optional<std::filesystem::path> find_on_path(const std::string& name);
+
 }  // namespace labctl

@@ -76,16 +76,6 @@ std::string yosys_error(const std::string& log) {
 
 namespace {
 
-std::optional<fs::path> find_on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const fs::path p = fs::path(dir.empty() ? "." : dir) / name;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return std::nullopt;
-}
-
 std::string first_line(const std::string& s) {
   const auto end = s.find('\n');
   return s.substr(0, end);

@@ -1,7 +1,11 @@
 // The child-process runner contains crashes, hangs and memory hogs.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "process.hpp"
 #include "progress.hpp"
@@ -73,4 +77,33 @@ TEST(Process, StreamsOutputToACallbackAndFindsProgressLines) {
   std::string p2;
   EXPECT_FALSE(progress_detail(p2, "progress: half"));
   EXPECT_EQ(*progress_detail(p2, " done\r\n"), "half done");
+}
+
+// find_on_path: the first executable of that name along $PATH, in order;
+// a file without the execute bit, or a name on no folder, is not found.
+TEST(Process, FindOnPathTakesTheFirstExecutableInPathOrder) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("labctl-find-on-path-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  for (const char* sub : {"a", "b"}) fs::create_directories(dir / sub);
+  auto make = [&](const fs::path& p, bool executable) {
+    std::ofstream(p) << "#!/bin/sh\n";
+    fs::permissions(p, executable ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write);
+  };
+  make(dir / "a/tool", false);  // first on PATH, but not executable
+  make(dir / "b/tool", true);
+  make(dir / "a/other", true);
+  const char* old = std::getenv("PATH");
+  const std::string saved = old ? old : "";
+  ::setenv("PATH", ((dir / "a").string() + ":" + (dir / "b").string()).c_str(), 1);
+  const auto tool = labctl::find_on_path("tool");
+  const auto other = labctl::find_on_path("other");
+  const auto missing = labctl::find_on_path("no-such-tool");
+  ::setenv("PATH", saved.c_str(), 1);
+  fs::remove_all(dir);
+  ASSERT_TRUE(tool.has_value());
+  EXPECT_EQ(*tool, dir / "b/tool");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(*other, dir / "a/other");
+  EXPECT_FALSE(missing.has_value());
 }
