@@ -22,7 +22,7 @@ endif()
 # the 110 MB libLLVM-14.so.1 and its libraries on every call: 77 ms for an
 # `ar qc` of one small object on the Zen 5 VM (family 26, model 2), 14 ms
 # through gcc-ar, which names GCC's own LTO plugin and so loads no other. A
-# fresh build makes about 120 archives, and each grader tree as many again.
+# fresh build makes 68 archives, and each grader tree as many again.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_AR AND CMAKE_CXX_COMPILER_RANLIB)
   set(CMAKE_AR "${CMAKE_CXX_COMPILER_AR}")
   set(CMAKE_RANLIB "${CMAKE_CXX_COMPILER_RANLIB}")

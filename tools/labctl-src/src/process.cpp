@@ -60,16 +60,8 @@ namespace {
 // execve does not search PATH; resolve a bare command name here.
 std::string resolve(const std::string& cmd) {
   if (cmd.find('/') != std::string::npos) return cmd;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    const auto end = std::min(dirs.find(':', start), dirs.size());
-    const std::string candidate = dirs.substr(start, end - start) + "/" + cmd;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return cmd;
+  const auto found = find_on_path(cmd);
+  return found ? found->string() : cmd;
 }
 }  // namespace
 

@@ -308,8 +308,8 @@ TEST(Manifest, SynthTaskNamesADesignAndAMetric) {
             std::string::npos);
 }
 
-// read_text reads a file's bytes exactly: in one read where the file has a
-// size, to its end where it reports none (a pipe), and "" where it is missing.
+// read_text reads a file's bytes exactly, a pipe's to its end, and "" where
+// the file is missing.
 TEST(ReadText, ReturnsEveryByteOfFilesAndPipes) {
   const fs::path dir = fs::temp_directory_path() / ("labctl-read-text-" + std::to_string(::getpid()));
   fs::remove_all(dir);

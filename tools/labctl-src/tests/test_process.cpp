@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "process.hpp"
 #include "progress.hpp"
@@ -94,12 +95,13 @@ TEST(Process, FindOnPathTakesTheFirstExecutableInPathOrder) {
   make(dir / "b/tool", true);
   make(dir / "a/other", true);
   const char* old = std::getenv("PATH");
-  const std::string saved = old ? old : "";
+  const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
   ::setenv("PATH", ((dir / "a").string() + ":" + (dir / "b").string()).c_str(), 1);
   const auto tool = labctl::find_on_path("tool");
   const auto other = labctl::find_on_path("other");
   const auto missing = labctl::find_on_path("no-such-tool");
-  ::setenv("PATH", saved.c_str(), 1);
+  if (saved) ::setenv("PATH", saved->c_str(), 1);
+  else ::unsetenv("PATH");
   fs::remove_all(dir);
   ASSERT_TRUE(tool.has_value());
   EXPECT_EQ(*tool, dir / "b/tool");
