@@ -13,7 +13,8 @@
 #   cuda-kernels_test_reference cuda-kernels_test_student cuda-kernels_bench
 #   cuda-kernels_resources      labkit_cuda_tests (optional)
 # and optionally <dir>/solved/: cuda-kernels_test_student and cuda-kernels_bench
-# built with the student TODOs filled in, to check the student path on a GPU.
+# built with the student TODOs filled in, to check the student path on a GPU
+# (tools/fill_starter_from_reference.py fills them; its docstring has the steps).
 #
 # Logs go to $OUT (or ./device-out), at most 8 files:
 #   device-check.log           everything below, in order, with a summary at the end
