@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "results.hpp"
+
 namespace labctl {
 
 namespace {
@@ -86,6 +88,22 @@ std::string describe_build_failure(std::string_view log, const fs::path& root, c
     next = "fix that line of your code, then run the same command again";
   if (e->tool == "Verilator") next += " (Verilator's full message is above)";
   return fmt::format("labctl: build failed: {}: {}\nlabctl: {}", where, message, next);
+}
+
+std::string compile_error_lines(const std::string& log, const fs::path& root) {
+  std::stringstream ss(log);
+  std::string line, out;
+  int n = 0;
+  while (std::getline(ss, line) && n < 12)
+    if (line.find("error") != std::string::npos) {
+      out += line + "\n";
+      ++n;
+    }
+  if (out.empty()) out = tail_lines(log, 12);
+  const std::string prefix = root.string() + "/";
+  if (root.empty()) return out;
+  for (std::size_t at = out.find(prefix); at != std::string::npos; at = out.find(prefix, at)) out.erase(at, prefix.size());
+  return out;
 }
 
 }  // namespace labctl

@@ -42,6 +42,7 @@
 #include <set>
 #include <sstream>
 
+#include "build_errors.hpp"
 #include "commands.hpp"
 #include "load.hpp"
 #include "measure.hpp"
@@ -109,19 +110,6 @@ void sync_tree(const fs::path& src, const fs::path& dest, const fs::path& keep) 
     if (!wanted.count(rel)) extra.push_back(it->path());
   }
   for (const auto& p : extra) fs::remove_all(p);
-}
-
-// First compiler error lines of a build log, for the report.
-std::string compile_errors(const std::string& log) {
-  std::stringstream ss(log);
-  std::string line, out;
-  int n = 0;
-  while (std::getline(ss, line) && n < 12)
-    if (line.find("error") != std::string::npos) {
-      out += line + "\n";
-      ++n;
-    }
-  return out.empty() ? tail_lines(log, 12) : out;
 }
 
 // Full names of the tests a GoogleTest binary holds, listed by the grader.
@@ -465,7 +453,7 @@ class LabGrader {
     if (targets.empty() || failed("test")) return;
     const RunResult r = run_build(s_, targets);
     std::ofstream(out_ / "build.log", std::ios::app) << r.output;
-    if (!r.ok()) fail("compile error:\n" + compile_errors(r.output));
+    if (!r.ok()) fail("compile error:\n" + compile_error_lines(r.output, s_.tree));
   }
 
   // First the student library (compiled, linked into nothing yet) and the

@@ -104,3 +104,23 @@ ninja: build stopped: subcommand failed.
   EXPECT_EQ(first_build_error(log, "/work/repo")->file,
             "../../phases/05-chip-design/systolic-array/student/os_accounting.cpp");
 }
+
+// What a grade's report shows of a failed build: the error lines, with the
+// grader's tree left out of every path (absolute from a ccache miss in depend
+// mode, relative from a hit), so a student sees phases/... either way.
+TEST(BuildErrors, ReportLinesLeaveTheGradersTreeOutOfPaths) {
+  const std::string log =
+      "[1/3] Building CXX object x.o\n"
+      "FAILED: x.o\n"
+      "/srv/grade/tree/phases/01-foundations/simd-dot/student/dot.cpp:7:3: error: 'y' was not declared in this scope\n"
+      "../../phases/01-foundations/simd-dot/student/dot.cpp:9:1: error: expected ';' before '}' token\n"
+      "/srv/grade/tree2/other.cpp:1:1: error: a folder beside the tree keeps its name\n"
+      "ninja: build stopped: subcommand failed.\n";
+  EXPECT_EQ(compile_error_lines(log, "/srv/grade/tree"),
+            "phases/01-foundations/simd-dot/student/dot.cpp:7:3: error: 'y' was not declared in this scope\n"
+            "../../phases/01-foundations/simd-dot/student/dot.cpp:9:1: error: expected ';' before '}' token\n"
+            "/srv/grade/tree2/other.cpp:1:1: error: a folder beside the tree keeps its name\n");
+  // No line mentions an error (a link step killed, say): the last lines, the tree left out too.
+  EXPECT_EQ(compile_error_lines("step 1\nkilled /srv/grade/tree/build/grade/bin/x\n", "/srv/grade/tree"),
+            "step 1\nkilled build/grade/bin/x\n");
+}
