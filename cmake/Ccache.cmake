@@ -7,11 +7,17 @@
 # which keeps a fresh clone's build + selftest inside CI's time.
 #
 # Not depend mode (CCACHE_DEPEND), though it saves the preprocessor pass
-# of every miss (0.3 to 0.5 s of CPU per translation unit on the Zen 5 VM,
-# family 26 model 2): it runs the compiler on the unrewritten command line,
+# of every miss: it runs the compiler on the unrewritten command line,
 # so __FILE__ in a starter's TODO message reads /path/to/tree/phases/...
 # instead of ../../phases/..., and the grader's pristine tree, hitting that
 # entry, would show the main tree's path. Tried twice (bf1d659, 77f274e).
+# A third try (2026-12-04) added -fmacro-prefix-map=<source>/=../../, which
+# fixes __FILE__ (ccache leaves the map out of its hash), and then measured
+# the gain: 32 translation units (labkit's tests, sgemm's reference tests)
+# compiled one at a time on an empty cache took 88 and 81 CPU seconds in
+# preprocessed mode, 85 and 83 in depend mode, and 92 without ccache. The
+# preprocessor pass is not where a fresh build's time goes (Zen 5 VM,
+# family 26 model 2); dropped again.
 #
 # The variable reaches ccache through env(1) where there is one: `cmake -E
 # env` costs 35 ms more per compile (a fresh selftest launches about 800).
