@@ -100,8 +100,8 @@ std::string compile_error_lines(const std::string& log, const fs::path& root) {
       ++n;
     }
   if (out.empty()) out = tail_lines(log, 12);
-  const std::string prefix = root.string() + "/";
   if (root.empty()) return out;
+  const std::string prefix = root.string() + "/";
   for (std::size_t at = out.find(prefix); at != std::string::npos; at = out.find(prefix, at)) out.erase(at, prefix.size());
   return out;
 }

@@ -35,10 +35,10 @@ std::string describe_build_failure(std::string_view log, const std::filesystem::
                                    const std::filesystem::path& build_dir = {});
 
 // The report's lines for a failed build: its first 12 lines that mention
-// "error" (else its last 12), with every "<root>/" removed, so a path into
-// the tree reads phases/... whether the compiler was given it absolute (a
-// ccache miss in depend mode, or no ccache) or relative. A student's grade
-// never shows where the grader's tree is.
+// "error" (else its last 12), with every "<root>/" removed. Through ccache
+// (base_dir) the compiler names ../../phases/...; without it CMake's
+// absolute paths reach its messages, and these read phases/... instead of
+// telling a student where the grader's tree is.
 std::string compile_error_lines(const std::string& log, const std::filesystem::path& root);
 
 }  // namespace labctl

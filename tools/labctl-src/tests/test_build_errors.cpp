@@ -106,8 +106,8 @@ ninja: build stopped: subcommand failed.
 }
 
 // What a grade's report shows of a failed build: the error lines, with the
-// grader's tree left out of every path (absolute from a ccache miss in depend
-// mode, relative from a hit), so a student sees phases/... either way.
+// grader's tree left out of the absolute paths (a build without ccache);
+// the relative ones that ccache gives stay as they are.
 TEST(BuildErrors, ReportLinesLeaveTheGradersTreeOutOfPaths) {
   const std::string log =
       "[1/3] Building CXX object x.o\n"
